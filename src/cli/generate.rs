@@ -1,0 +1,350 @@
+//! `policylab generate KIND [params] --out FILE`: write a generated world in the native format.
+
+use super::output::say;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use crate::error::{Error, Result};
+use crate::world::format;
+use crate::world::generate::gridworld::{Cell, Exit, Jump};
+use crate::world::generate::{
+    BanditParams, ChainParams, ForestParams, GarnetParams, GridworldParams, HardChainParams,
+};
+
+/// Generate a world and write it as native JSON or TOML (chosen by the extension of --out).
+///
+/// Every generator is deterministic: the same parameters (and --seed) give the same file.
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    #[command(subcommand)]
+    kind: Kind,
+}
+
+#[derive(Debug, Subcommand)]
+enum Kind {
+    /// Strens (2000) chain: walk forward for a big reward at the end, or go back for a small one.
+    Chain {
+        /// Number of states.
+        #[arg(long, default_value_t = 5)]
+        states: usize,
+        /// Probability that the other action happens.
+        #[arg(long, default_value_t = 0.2)]
+        slip: f64,
+        /// Reward of `back`.
+        #[arg(long, default_value_t = 2.0, allow_negative_numbers = true)]
+        back_reward: f64,
+        /// Reward of `forward` in the last state.
+        #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
+        end_reward: f64,
+        #[arg(long, default_value_t = 0.99)]
+        gamma: f64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Gridworld with slip, walls, exits and jumps (Sutton & Barto's Example 3.5 is one).
+    Gridworld {
+        #[arg(long, default_value_t = 4)]
+        rows: usize,
+        #[arg(long, default_value_t = 4)]
+        columns: usize,
+        /// Probability that a move goes in a uniformly random direction instead.
+        #[arg(long, default_value_t = 0.0)]
+        slip: f64,
+        /// Reward of every move that stays on the grid.
+        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+        step_reward: f64,
+        /// Reward of a move off the grid (the agent stays in place).
+        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+        wall_reward: f64,
+        /// Exit cell ROW,COLUMN:REWARD (repeatable); entering it pays REWARD and ends the
+        /// episode. Default: the bottom-right corner paying 1. Use --no-exit for none.
+        #[arg(
+            long = "exit",
+            value_name = "ROW,COLUMN:REWARD",
+            allow_negative_numbers = true
+        )]
+        exits: Vec<String>,
+        /// No exit cells at all (a continuing task).
+        #[arg(long, conflicts_with = "exits")]
+        no_exit: bool,
+        /// Jump ROW,COLUMN:ROW,COLUMN:REWARD (repeatable): every action in the first cell moves to
+        /// the second and pays REWARD.
+        #[arg(long = "jump", value_name = "FROM:TO:REWARD")]
+        jumps: Vec<String>,
+        /// Start cell ROW,COLUMN; default uniform over the non-exit cells.
+        #[arg(long, value_name = "ROW,COLUMN")]
+        start: Option<String>,
+        #[arg(long, default_value_t = 0.9)]
+        gamma: f64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Garnet(S, A, b) random MDP: b random next states per (s, a), Uniform(0,1) rewards.
+    Garnet {
+        #[arg(long, default_value_t = 10)]
+        states: usize,
+        #[arg(long, default_value_t = 3)]
+        actions: usize,
+        /// Next states per (state, action).
+        #[arg(long, default_value_t = 3)]
+        branching: usize,
+        #[arg(long, default_value_t = 0.9)]
+        gamma: f64,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// K-armed bandit as a one-state MDP (each pull ends the episode).
+    Bandit {
+        /// Mean reward of each arm, comma-separated.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "1,0.9,0.1",
+            allow_negative_numbers = true
+        )]
+        means: Vec<f64>,
+        /// Bernoulli rewards (1 with probability mean) instead of deterministic ones.
+        #[arg(long)]
+        bernoulli: bool,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// pymdptoolbox's forest-management example.
+    Forest {
+        #[arg(long, default_value_t = 3)]
+        states: usize,
+        /// Reward for waiting in the oldest state.
+        #[arg(long, default_value_t = 4.0)]
+        r1: f64,
+        /// Reward for cutting in the oldest state.
+        #[arg(long, default_value_t = 2.0)]
+        r2: f64,
+        /// Probability of fire per step.
+        #[arg(long, default_value_t = 0.1)]
+        fire: f64,
+        #[arg(long, default_value_t = 0.9)]
+        gamma: f64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The hard chain of Li et al. (2021) on which softmax PG takes exponential time.
+    #[command(name = "li2021-chain")]
+    Li2021Chain {
+        #[arg(long, default_value_t = 0.95)]
+        gamma: f64,
+        /// Chain length H (primary states 3..H).
+        #[arg(long, default_value_t = 8)]
+        length: usize,
+        /// Copies of each buffer set.
+        #[arg(long, default_value_t = 50)]
+        buffer_copies: usize,
+        /// Booster states per chain state.
+        #[arg(long, default_value_t = 20)]
+        boosters: usize,
+        /// c_p in p = c_p (1 − γ).
+        #[arg(long, default_value_t = 0.1)]
+        c_p: f64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn parse_cell(text: &str, option: &str) -> Result<Cell> {
+    let bad = || {
+        Error::Usage(format!(
+            "{option} {text:?}: expected a cell ROW,COLUMN such as 0,1"
+        ))
+    };
+    let (r, c) = text.split_once(',').ok_or_else(bad)?;
+    Ok((
+        r.trim().parse().map_err(|_| bad())?,
+        c.trim().parse().map_err(|_| bad())?,
+    ))
+}
+
+fn parse_reward(text: &str, option: &str) -> Result<f64> {
+    text.trim()
+        .parse()
+        .map_err(|_| Error::Usage(format!("{option}: reward {text:?} is not a number")))
+}
+
+fn parse_exit(text: &str) -> Result<Exit> {
+    let (cell, reward) = text.split_once(':').ok_or_else(|| {
+        Error::Usage(format!(
+            "--exit {text:?}: expected ROW,COLUMN:REWARD such as 3,3:1"
+        ))
+    })?;
+    Ok(Exit {
+        cell: parse_cell(cell, "--exit")?,
+        reward: parse_reward(reward, "--exit")?,
+    })
+}
+
+fn parse_jump(text: &str) -> Result<Jump> {
+    let parts: Vec<&str> = text.split(':').collect();
+    if parts.len() != 3 {
+        return Err(Error::Usage(format!(
+            "--jump {text:?}: expected ROW,COLUMN:ROW,COLUMN:REWARD such as 0,1:4,1:10"
+        )));
+    }
+    Ok(Jump {
+        from: parse_cell(parts[0], "--jump")?,
+        to: parse_cell(parts[1], "--jump")?,
+        reward: parse_reward(parts[2], "--jump")?,
+    })
+}
+
+pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
+    let (mdp, out, kind) = match &args.kind {
+        Kind::Chain {
+            states,
+            slip,
+            back_reward,
+            end_reward,
+            gamma,
+            out,
+        } => (
+            ChainParams {
+                states: *states,
+                slip: *slip,
+                back_reward: *back_reward,
+                end_reward: *end_reward,
+                gamma: *gamma,
+            }
+            .build(),
+            out,
+            "chain",
+        ),
+        Kind::Gridworld {
+            rows,
+            columns,
+            slip,
+            step_reward,
+            wall_reward,
+            exits,
+            no_exit,
+            jumps,
+            start,
+            gamma,
+            out,
+        } => {
+            let mut params = GridworldParams {
+                rows: *rows,
+                columns: *columns,
+                slip: *slip,
+                step_reward: *step_reward,
+                wall_reward: *wall_reward,
+                gamma: *gamma,
+                ..GridworldParams::default()
+            };
+            if *no_exit {
+                params.exits.clear();
+            } else if !exits.is_empty() {
+                params.exits = exits.iter().map(|e| parse_exit(e)).collect::<Result<_>>()?;
+            } else {
+                params.exits = vec![Exit {
+                    cell: (rows.saturating_sub(1), columns.saturating_sub(1)),
+                    reward: 1.0,
+                }];
+            }
+            params.jumps = jumps.iter().map(|j| parse_jump(j)).collect::<Result<_>>()?;
+            params.start = start
+                .as_deref()
+                .map(|s| parse_cell(s, "--start"))
+                .transpose()?;
+            (params.build(), out, "gridworld")
+        }
+        Kind::Garnet {
+            states,
+            actions,
+            branching,
+            gamma,
+            seed,
+            out,
+        } => (
+            GarnetParams {
+                states: *states,
+                actions: *actions,
+                branching: *branching,
+                gamma: *gamma,
+                seed: *seed,
+            }
+            .build(),
+            out,
+            "garnet",
+        ),
+        Kind::Bandit {
+            means,
+            bernoulli,
+            out,
+        } => (
+            BanditParams {
+                means: means.clone(),
+                bernoulli: *bernoulli,
+            }
+            .build(),
+            out,
+            "bandit",
+        ),
+        Kind::Forest {
+            states,
+            r1,
+            r2,
+            fire,
+            gamma,
+            out,
+        } => (
+            ForestParams {
+                states: *states,
+                r1: *r1,
+                r2: *r2,
+                fire: *fire,
+                gamma: *gamma,
+            }
+            .build(),
+            out,
+            "forest",
+        ),
+        Kind::Li2021Chain {
+            gamma,
+            length,
+            buffer_copies,
+            boosters,
+            c_p,
+            out,
+        } => (
+            HardChainParams {
+                gamma: *gamma,
+                length: *length,
+                buffer_copies: *buffer_copies,
+                boosters: *boosters,
+                c_p: *c_p,
+            }
+            .build(),
+            out,
+            "li2021-chain",
+        ),
+    };
+    let mdp = mdp.map_err(|e| match e {
+        Error::Invalid {
+            field,
+            found,
+            expected,
+            ..
+        } => Error::Usage(format!("generate {kind}: --{field}: {found}; {expected}")),
+        other => other,
+    })?;
+    format::save(&mdp, out)?;
+    say!(
+        "wrote {} ({} states, {} actions) to {}",
+        mdp.name(),
+        mdp.n_states(),
+        mdp.n_actions(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,163 @@
+//! `policylab solve FILE`: optimal values and an optimal policy.
+
+use super::output::say;
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use super::WorldArgs;
+use super::output::{
+    MAX_Q_COLUMNS, describe_action_distribution, matrix, number, print_json, print_table,
+    state_header, vector,
+};
+use crate::error::Result;
+use crate::exact::{backward_induction, policy_iteration, value_iteration};
+use crate::world::{Horizon, TabularMdp};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Method {
+    /// Value iteration, stopped when ‖V − V*‖∞ ≤ tolerance is guaranteed.
+    Vi,
+    /// Policy iteration with exact evaluation: optimal to rounding.
+    Pi,
+}
+
+/// Optimal values V*, Q* and a deterministic optimal policy.
+///
+/// Discounted worlds are solved by policy iteration (default) or value iteration; finite-horizon
+/// worlds by backward induction (one policy per step). Ties between actions are broken towards
+/// the lowest action index.
+#[derive(Debug, clap::Args)]
+pub struct SolveArgs {
+    #[command(flatten)]
+    world: WorldArgs,
+    /// Solver for discounted worlds.
+    #[arg(long, value_enum, default_value = "pi")]
+    method: Method,
+    /// Value iteration stops once ‖V − V*‖∞ ≤ this is guaranteed (γ/(1−γ)·‖V_{k+1} − V_k‖∞).
+    #[arg(long, default_value_t = 1e-10, value_name = "EPS")]
+    tolerance: f64,
+    /// Give up after this many sweeps (value iteration) or improvements (policy iteration).
+    #[arg(long, default_value_t = 1_000_000, value_name = "N")]
+    max_iterations: usize,
+    /// Print one JSON object with "v", "q", "policy" (S lists of A probabilities) and more.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: &SolveArgs) -> Result<ExitCode> {
+    let (mdp, _) = args.world.load()?;
+    let origin = args.world.file.display().to_string();
+    if let Horizon::Finite { steps, .. } = mdp.horizon() {
+        let solution = backward_induction(&mdp).map_err(|e| e.in_origin(&origin))?;
+        let objective = solution.objective(&mdp);
+        if args.json {
+            let per_step: Vec<_> = (0..steps)
+                .map(|h| {
+                    json!({"v": vector(&solution.v[h]), "q": matrix(&solution.q[h]), "policy": matrix(&solution.policy[h])})
+                })
+                .collect();
+            print_json(&json!({
+                "world": mdp.name(), "states": mdp.n_states(), "actions": mdp.n_actions(),
+                "gamma": mdp.gamma(), "horizon": steps, "method": "backward-induction",
+                "objective": objective, "v": vector(&solution.v[0]), "q": matrix(&solution.q[0]),
+                "policy": matrix(&solution.policy[0]), "steps": per_step,
+            }));
+        } else {
+            say!(
+                "{}: {} states, {} actions, horizon {steps}, gamma {}",
+                mdp.name(),
+                mdp.n_states(),
+                mdp.n_actions(),
+                mdp.gamma()
+            );
+            say!(
+                "method: backward induction (exact); J = ρᵀV*_0 = {}",
+                number(objective)
+            );
+            say!("step-0 values and actions (use --json for every step):");
+            print_values(
+                &mdp,
+                &solution.v[0],
+                &solution.q[0],
+                &solution.policy[0],
+                "V*_0",
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let solution = match args.method {
+        Method::Pi => policy_iteration(&mdp, args.max_iterations),
+        Method::Vi => value_iteration(&mdp, args.tolerance, args.max_iterations),
+    }
+    .map_err(|e| e.in_origin(&origin))?;
+    let objective = mdp.initial().dot(&solution.v);
+    let method = match args.method {
+        Method::Pi => "policy-iteration",
+        Method::Vi => "value-iteration",
+    };
+    if args.json {
+        print_json(&json!({
+            "world": mdp.name(), "states": mdp.n_states(), "actions": mdp.n_actions(),
+            "gamma": mdp.gamma(), "method": method, "iterations": solution.iterations,
+            "value_error_bound": solution.value_error_bound,
+            "policy_error_bound": solution.policy_error_bound,
+            "objective": objective, "v": vector(&solution.v), "q": matrix(&solution.q),
+            "policy": matrix(&solution.policy), "greedy_actions": solution.actions,
+        }));
+        return Ok(ExitCode::SUCCESS);
+    }
+    say!(
+        "{}: {} states, {} actions, gamma {}",
+        mdp.name(),
+        mdp.n_states(),
+        mdp.n_actions(),
+        mdp.gamma()
+    );
+    match args.method {
+        Method::Pi => say!(
+            "method: policy iteration, {} improvement steps (exact up to rounding)",
+            solution.iterations
+        ),
+        Method::Vi => say!(
+            "method: value iteration, {} sweeps; ‖V − V*‖∞ ≤ {:.2e}, greedy policy within {:.2e} of optimal",
+            solution.iterations,
+            solution.value_error_bound,
+            solution.policy_error_bound
+        ),
+    }
+    say!("J = ρᵀV* = {}", number(objective));
+    print_values(&mdp, &solution.v, &solution.q, &solution.policy, "V*");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints one row per state: value, action distribution and (for few actions) Q per action.
+pub fn print_values(
+    mdp: &TabularMdp,
+    v: &ndarray::Array1<f64>,
+    q: &ndarray::Array2<f64>,
+    policy: &ndarray::Array2<f64>,
+    value_label: &str,
+) {
+    let header = state_header(mdp, &[value_label, "policy"], true);
+    let rows: Vec<Vec<String>> = (0..mdp.n_states())
+        .map(|s| {
+            let mut row = vec![
+                mdp.state_label(s),
+                number(v[s]),
+                describe_action_distribution(mdp, s, &policy.row(s).to_vec()),
+            ];
+            if mdp.n_actions() <= MAX_Q_COLUMNS {
+                row.extend((0..mdp.n_actions()).map(|a| {
+                    if mdp.is_allowed(s, a) {
+                        number(q[[s, a]])
+                    } else {
+                        "-".to_string()
+                    }
+                }));
+            }
+            row
+        })
+        .collect();
+    print_table(&header, &rows);
+}

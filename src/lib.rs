@@ -1,0 +1,21 @@
+//! # policylab
+//!
+//! A research testbed for policy optimization. Theory is checked *exactly* on small worlds:
+//! tabular MDPs with known models, where values, gradients and optima have closed forms or exact
+//! dynamic-programming answers.
+//!
+//! - [`world`]: tabular MDPs, their file formats (native JSON/TOML, Gymnasium P-tables) and
+//!   generators (chains, gridworlds, Garnets, bandits, the hard chain of Li et al. 2021).
+//! - [`exact`]: dynamic programming on a known model: V^π, Q^π, A^π, occupancy, value and
+//!   policy iteration, finite-horizon backward induction.
+//! - [`policy`]: reading policy tables from files.
+//! - [`cli`]: the `policylab` command.
+
+pub mod cli;
+pub mod error;
+pub mod exact;
+pub mod io;
+pub mod policy;
+pub mod world;
+
+pub use error::{Error, Result};

@@ -1,0 +1,3 @@
+//! Policies. For now: reading tabular policies from files (`policylab evaluate --policy FILE`).
+
+pub mod file;

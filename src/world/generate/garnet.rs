@@ -1,0 +1,101 @@
+//! Garnet random MDPs ("Generic Average Reward Non-stationary Environment Testbed", Archibald,
+//! McKinnon & Thomas 1995; the parameterisation Garnet(S, A, b) of Bhatnagar, Sutton,
+//! Ghavamzadeh & Lee 2009, §6).
+//!
+//! For every (s, a): b distinct next states drawn uniformly without replacement, their
+//! probabilities the gaps between b−1 sorted Uniform(0, 1) cut points (a uniform draw from the
+//! simplex), and a reward r(s, a) ~ Uniform(0, 1). ρ is uniform. Every draw comes from a ChaCha8
+//! stream seeded with `seed`, so a (S, A, b, seed) names one world on every machine.
+
+use rand::RngExt;
+use rand::SeedableRng;
+use rand::seq::index::sample;
+use rand_chacha::ChaCha8Rng;
+
+use super::{require, require_gamma};
+use crate::error::Result;
+use crate::world::{ActionNames, Horizon, MdpSpec, Outcome, TabularMdp};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GarnetParams {
+    /// Number of states S (10).
+    pub states: usize,
+    /// Number of actions A (3).
+    pub actions: usize,
+    /// Branching factor b: next states per (s, a), 1 ≤ b ≤ S (3).
+    pub branching: usize,
+    /// Discount (0.9).
+    pub gamma: f64,
+    /// Seed of the random stream (0).
+    pub seed: u64,
+}
+
+impl Default for GarnetParams {
+    fn default() -> Self {
+        GarnetParams {
+            states: 10,
+            actions: 3,
+            branching: 3,
+            gamma: 0.9,
+            seed: 0,
+        }
+    }
+}
+
+impl GarnetParams {
+    pub fn build(&self) -> Result<TabularMdp> {
+        require(self.states >= 1, "states", self.states, "at least 1 state")?;
+        require(
+            self.actions >= 1,
+            "actions",
+            self.actions,
+            "at least 1 action",
+        )?;
+        require(
+            (1..=self.states).contains(&self.branching),
+            "branching",
+            self.branching,
+            &format!("between 1 and the number of states ({})", self.states),
+        )?;
+        require_gamma(self.gamma)?;
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        let mut cuts = Vec::with_capacity(self.branching + 1);
+        let transitions = (0..self.states)
+            .map(|_| {
+                (0..self.actions)
+                    .map(|_| {
+                        let next = sample(&mut rng, self.states, self.branching);
+                        cuts.clear();
+                        cuts.push(0.0);
+                        cuts.extend((1..self.branching).map(|_| rng.random::<f64>()));
+                        cuts.push(1.0);
+                        cuts.sort_by(f64::total_cmp);
+                        let reward: f64 = rng.random();
+                        next.iter()
+                            .zip(cuts.windows(2))
+                            .map(|(n, w)| Outcome::new(w[1] - w[0], n, reward, false))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        TabularMdp::new(MdpSpec {
+            name: format!(
+                "garnet-{}-{}-{}-seed{}",
+                self.states, self.actions, self.branching, self.seed
+            ),
+            description: format!(
+                "Garnet(S={}, A={}, b={}) with seed {}",
+                self.states, self.actions, self.branching, self.seed
+            ),
+            n_states: self.states,
+            n_actions: self.actions,
+            horizon: Horizon::Discounted { gamma: self.gamma },
+            initial: vec![1.0 / self.states as f64; self.states],
+            transitions,
+            action_rewards: None,
+            state_names: None,
+            action_names: ActionNames::Numbered,
+        })
+    }
+}

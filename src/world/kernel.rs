@@ -1,0 +1,103 @@
+//! The continuation kernel P̃(s'|s,a): the transition probabilities that carry future value.
+//!
+//! Outcomes flagged `done` are left out (no value follows them), so rows may sum to less than one:
+//! for a discounted world the Bellman equation is V = r_π + γ·P̃_π·V. The kernel is stored in
+//! compressed sparse rows (one row per (s, a), duplicates merged, zero probabilities dropped), so a
+//! Garnet with branching b costs S·A·b entries, not S·A·S; a dense world costs 1.5× a dense array.
+
+use super::mdp::Outcome;
+
+/// Compressed sparse rows of P̃, one row per state–action pair `s * n_actions + a`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransitionKernel {
+    n_states: usize,
+    n_actions: usize,
+    offsets: Vec<usize>,
+    next_states: Vec<usize>,
+    probabilities: Vec<f64>,
+}
+
+impl TransitionKernel {
+    /// Builds P̃ from the outcome lists `outcomes[s][a]` of a validated world.
+    pub(crate) fn from_outcomes(n_states: usize, outcomes: &[Vec<Vec<Outcome>>]) -> Self {
+        let n_actions = outcomes.first().map_or(0, Vec::len);
+        let mut offsets = Vec::with_capacity(n_states * n_actions + 1);
+        let mut next_states = Vec::new();
+        let mut probabilities = Vec::new();
+        offsets.push(0);
+        let mut row: Vec<(usize, f64)> = Vec::new();
+        for per_state in outcomes {
+            for per_action in per_state {
+                row.clear();
+                row.extend(
+                    per_action
+                        .iter()
+                        .filter(|o| !o.done && o.probability > 0.0)
+                        .map(|o| (o.next_state, o.probability)),
+                );
+                row.sort_by_key(|&(next, _)| next);
+                for &(next, probability) in &row {
+                    if next_states.len() > *offsets.last().unwrap_or(&0)
+                        && next_states.last() == Some(&next)
+                    {
+                        // Same next state listed twice (Gymnasium's FrozenLake does this): merge.
+                        if let Some(p) = probabilities.last_mut() {
+                            *p += probability;
+                        }
+                    } else {
+                        next_states.push(next);
+                        probabilities.push(probability);
+                    }
+                }
+                offsets.push(next_states.len());
+            }
+        }
+        TransitionKernel {
+            n_states,
+            n_actions,
+            offsets,
+            next_states,
+            probabilities,
+        }
+    }
+
+    pub fn n_states(&self) -> usize {
+        self.n_states
+    }
+
+    pub fn n_actions(&self) -> usize {
+        self.n_actions
+    }
+
+    /// The nonzero entries of row (s, a): next states (ascending) and their probabilities.
+    pub fn row(&self, state: usize, action: usize) -> (&[usize], &[f64]) {
+        let sa = state * self.n_actions + action;
+        let range = self.offsets[sa]..self.offsets[sa + 1];
+        (&self.next_states[range.clone()], &self.probabilities[range])
+    }
+
+    /// Σ_{s'} P̃(s'|s,a)·values[s'].
+    #[inline]
+    pub fn expected_next(&self, state: usize, action: usize, values: &[f64]) -> f64 {
+        let (next, probability) = self.row(state, action);
+        next.iter()
+            .zip(probability)
+            .map(|(&n, &p)| p * values[n])
+            .sum()
+    }
+
+    /// Number of stored (nonzero) entries.
+    pub fn nonzeros(&self) -> usize {
+        self.next_states.len()
+    }
+
+    /// Fraction of the S·A·S entries that are nonzero.
+    pub fn density(&self) -> f64 {
+        let full = (self.n_states * self.n_actions * self.n_states) as f64;
+        if full == 0.0 {
+            0.0
+        } else {
+            self.nonzeros() as f64 / full
+        }
+    }
+}

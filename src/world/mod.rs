@@ -1,0 +1,11 @@
+//! What agents act in: tabular MDPs (discounted or finite horizon), their file formats and
+//! generators, and sampling.
+
+pub mod format;
+pub mod generate;
+pub mod kernel;
+pub mod mdp;
+pub mod sample;
+
+pub use kernel::TransitionKernel;
+pub use mdp::{ActionNames, Horizon, MdpSpec, Outcome, PROBABILITY_TOLERANCE, TabularMdp};

@@ -1,0 +1,88 @@
+//! Sampling from a world with an explicitly seeded RNG: initial states, outcomes, and unbiased
+//! Monte-Carlo returns.
+
+use ndarray::ArrayView2;
+use rand::{Rng, RngExt};
+
+use super::mdp::{Horizon, Outcome, TabularMdp};
+
+/// Draws an index from a probability vector by inversion (one uniform draw). Falls back to the
+/// last index with positive weight when rounding leaves the cumulative sum just below the draw.
+pub fn sample_index<R: Rng + ?Sized>(
+    probabilities: impl IntoIterator<Item = f64>,
+    rng: &mut R,
+) -> usize {
+    let u: f64 = rng.random();
+    let mut cumulative = 0.0;
+    let mut last_positive = 0;
+    for (i, p) in probabilities.into_iter().enumerate() {
+        if p > 0.0 {
+            last_positive = i;
+        }
+        cumulative += p;
+        if u < cumulative {
+            return i;
+        }
+    }
+    last_positive
+}
+
+impl TabularMdp {
+    /// s_0 ~ ρ.
+    pub fn sample_initial<R: Rng + ?Sized>(&self, rng: &mut R) -> usize {
+        sample_index(self.initial().iter().copied(), rng)
+    }
+
+    /// One outcome of taking `action` in `state`.
+    pub fn sample_outcome<R: Rng + ?Sized>(
+        &self,
+        state: usize,
+        action: usize,
+        rng: &mut R,
+    ) -> Outcome {
+        let outcomes = self.outcomes(state, action);
+        outcomes[sample_index(outcomes.iter().map(|o| o.probability), rng)]
+    }
+}
+
+/// One unbiased sample of the return of `policy` from s_0 ~ ρ.
+///
+/// Discounted worlds: the episode is stopped after each step with probability 1−γ and the
+/// undiscounted rewards are summed; since Pr(the episode is still running at step t) = γ^t, the
+/// expectation is E[Σ_t γ^t r_t] = J(π) exactly, with no truncation bias. Finite horizons sum
+/// γ^t·r_t for t < H. The `r0(s, a)` table and the outcome reward are both collected.
+pub fn sample_return<R: Rng + ?Sized>(
+    mdp: &TabularMdp,
+    policy: ArrayView2<'_, f64>,
+    rng: &mut R,
+) -> f64 {
+    let action_rewards = mdp.spec().action_rewards.as_ref();
+    let mut state = mdp.sample_initial(rng);
+    let mut total = 0.0;
+    let mut weight = 1.0;
+    let mut step = 0usize;
+    loop {
+        let action = sample_index(policy.row(state).iter().copied(), rng);
+        let outcome = mdp.sample_outcome(state, action, rng);
+        let base = action_rewards.map_or(0.0, |r| r[state][action]);
+        total += weight * (base + outcome.reward);
+        if outcome.done {
+            return total;
+        }
+        step += 1;
+        match mdp.horizon() {
+            Horizon::Discounted { gamma } => {
+                if rng.random::<f64>() >= gamma {
+                    return total;
+                }
+            }
+            Horizon::Finite { steps, gamma } => {
+                if step >= steps {
+                    return total;
+                }
+                weight *= gamma;
+            }
+        }
+        state = outcome.next_state;
+    }
+}
