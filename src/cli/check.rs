@@ -141,7 +141,12 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
             if terminal.is_empty() {
                 "none".to_string()
             } else {
-                format!("{} ({})", terminal.len(), list_states(&terminal, 20))
+                format!(
+                    "{} state{}: {}",
+                    terminal.len(),
+                    if terminal.len() == 1 { "" } else { "s" },
+                    list_states(&terminal, 20)
+                )
             },
         ),
         ("unreachable", list_states(&unreachable, 20)),

@@ -1,0 +1,244 @@
+//! The `policylab` command as a user sees it: JSON shapes, readable tables, policy files made by
+//! `solve`, `generate`, and `--help` that teaches.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn policylab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_policylab"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .expect("the policylab binary runs")
+}
+
+fn success(args: &[&str]) -> String {
+    let output = policylab(args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{args:?} failed: {stderr}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn numbers(value: &Value) -> Vec<f64> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+#[test]
+fn solve_json_has_values_q_and_policy() {
+    for method in ["pi", "vi"] {
+        let out: Value = serde_json::from_str(&success(&[
+            "solve",
+            "mdps/forest.toml",
+            "--json",
+            "--method",
+            method,
+        ]))
+        .unwrap();
+        let v = numbers(&out["v"]);
+        for (got, want) in v.iter().zip([26.244, 29.484, 33.484]) {
+            assert!((got - want).abs() < 1e-9, "{method}: {got} vs {want}");
+        }
+        let q = out["q"].as_array().unwrap();
+        assert_eq!(q.len(), 3);
+        assert!(q.iter().all(|row| row.as_array().unwrap().len() == 2));
+        let policy = out["policy"].as_array().unwrap();
+        for row in policy {
+            assert_eq!(numbers(row), vec![1.0, 0.0]);
+        }
+        assert!((out["objective"].as_f64().unwrap() - 26.244).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn a_solve_output_is_a_policy_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let solution = dir.path().join("solution.json");
+    std::fs::write(
+        &solution,
+        success(&["solve", "mdps/frozenlake4x4.json", "--json"]),
+    )
+    .unwrap();
+    let out: Value = serde_json::from_str(&success(&[
+        "evaluate",
+        "mdps/frozenlake4x4.json",
+        "--policy",
+        solution.to_str().unwrap(),
+        "--json",
+    ]))
+    .unwrap();
+    assert!((numbers(&out["v"])[0] - 0.542026).abs() < 5e-7);
+    let occupancy = numbers(&out["occupancy"]);
+    assert_eq!(occupancy.len(), 16);
+    let advantage = out["advantage"].as_array().unwrap();
+    assert_eq!(advantage.len(), 16);
+}
+
+#[test]
+fn evaluate_uniform_prints_a_readable_table() {
+    let text = success(&[
+        "evaluate",
+        "mdps/sutton-barto-3.5.toml",
+        "--policy",
+        "uniform",
+    ]);
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("r0c1 "))
+        .expect("a row for cell A");
+    assert!(row.contains("8.78929"), "{row}");
+    assert!(text.contains("Q(up)") && text.contains("Q(left)"));
+}
+
+#[test]
+fn deterministic_policy_files_and_overrides() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("cut.toml");
+    std::fs::write(&policy, "actions = [1, 1, 1]\n").unwrap();
+    let out: Value = serde_json::from_str(&success(&[
+        "evaluate",
+        "mdps/forest.toml",
+        "--policy",
+        policy.to_str().unwrap(),
+        "--json",
+        "--gamma",
+        "0.5",
+    ]))
+    .unwrap();
+    // Always cutting with γ = 0.5: V(0) = 0 + 0.5 V(0) → 0; V(1) = 1; V(2) = 2.
+    let v = numbers(&out["v"]);
+    assert!(v[0].abs() < 1e-12 && (v[1] - 1.0).abs() < 1e-12 && (v[2] - 2.0).abs() < 1e-12);
+    let out: Value = serde_json::from_str(&success(&[
+        "solve",
+        "mdps/forest.toml",
+        "--json",
+        "--start",
+        "2",
+    ]))
+    .unwrap();
+    assert!((out["objective"].as_f64().unwrap() - 33.484).abs() < 1e-9);
+}
+
+#[test]
+fn finite_horizon_solve_reports_every_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = dir.path().join("finite.toml");
+    std::fs::write(
+        &world,
+        "horizon = 3\nstates = 1\nactions = [\"small\", \"big\"]\ntransitions = [[[[1.0, 0, 1.0]], [[1.0, 0, 2.0]]]]\n",
+    )
+    .unwrap();
+    let out: Value =
+        serde_json::from_str(&success(&["solve", world.to_str().unwrap(), "--json"])).unwrap();
+    assert_eq!(out["horizon"], 3);
+    assert_eq!(numbers(&out["v"]), vec![6.0]);
+    assert_eq!(out["steps"].as_array().unwrap().len(), 3);
+    let text = success(&["evaluate", world.to_str().unwrap(), "--policy", "uniform"]);
+    assert!(text.contains("J = ρᵀV_0 = 4.5"), "{text}");
+}
+
+#[test]
+fn generate_writes_a_world_that_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, states) in [
+        (
+            vec![
+                "garnet",
+                "--states",
+                "12",
+                "--actions",
+                "3",
+                "--branching",
+                "2",
+                "--seed",
+                "4",
+            ],
+            12,
+        ),
+        (
+            vec![
+                "gridworld",
+                "--rows",
+                "3",
+                "--columns",
+                "4",
+                "--slip",
+                "0.1",
+                "--exit",
+                "0,3:1",
+                "--exit",
+                "1,3:-1",
+            ],
+            12,
+        ),
+        (vec!["chain", "--states", "7"], 7),
+        (vec!["bandit", "--means", "0.1,0.5", "--bernoulli"], 1),
+        (vec!["forest", "--states", "4"], 4),
+        (
+            vec![
+                "li2021-chain",
+                "--length",
+                "4",
+                "--buffer-copies",
+                "2",
+                "--boosters",
+                "1",
+            ],
+            1 + 4 + 2 + 4 + 6,
+        ),
+    ] {
+        let out = dir.path().join(format!("{}.toml", args[0]));
+        let mut full = vec!["generate"];
+        full.extend(&args);
+        full.extend(["--out", out.to_str().unwrap()]);
+        success(&full);
+        let check = success(&["check", out.to_str().unwrap(), "--json"]);
+        let summary: Value = serde_json::from_str(&check).unwrap();
+        assert_eq!(summary["states"], states, "{args:?}");
+    }
+}
+
+#[test]
+fn check_summarizes_a_p_table() {
+    let text = success(&["check", "mdps/frozenlake4x4.json"]);
+    assert!(text.contains("Gymnasium P-table"));
+    assert!(
+        text.contains("terminal     5 states: 5, 7, 11, 12, 15"),
+        "{text}"
+    );
+    assert!(text.contains("default 0.99"));
+}
+
+#[test]
+fn help_teaches() {
+    let top = success(&["--help"]);
+    for needle in [
+        "check",
+        "solve",
+        "evaluate",
+        "generate",
+        "mdps/README.md",
+        "Gymnasium",
+    ] {
+        assert!(top.contains(needle), "top-level help lacks {needle}");
+    }
+    let solve = success(&["solve", "--help"]);
+    assert!(
+        solve.contains("--method")
+            && solve.contains("value iteration")
+            && solve.contains("--gamma")
+    );
+    let generate = success(&["generate", "gridworld", "--help"]);
+    assert!(generate.contains("ROW,COLUMN:REWARD") && generate.contains("--slip"));
+    assert!(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("mdps/README.md")
+            .exists()
+    );
+}
