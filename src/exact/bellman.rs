@@ -71,16 +71,20 @@ pub fn q_values_with_gamma(
     values: ArrayView1<'_, f64>,
     gamma: f64,
 ) -> Array2<f64> {
-    let kernel = mdp.kernel();
-    let contiguous = values
-        .as_slice()
-        .map(|s| s.to_vec())
-        .unwrap_or_else(|| values.to_vec());
-    let mut q = mdp.expected_reward().clone();
-    for ((s, a), entry) in q.indexed_iter_mut() {
-        *entry += gamma * kernel.expected_next(s, a, &contiguous);
+    let values: Vec<f64> = values.iter().copied().collect();
+    let mut out = vec![0.0; mdp.n_states() * mdp.n_actions()];
+    backup_into(mdp, &values, gamma, &mut out);
+    Array2::from_shape_vec((mdp.n_states(), mdp.n_actions()), out)
+        .expect("cannot fail: `out` has exactly S·A entries")
+}
+
+/// out[s·A + a] = r(s, a) + γ·Σ_{s'} P̃(s'|s, a)·values[s'], without allocating: the inner loop
+/// of value iteration and iterative evaluation.
+pub fn backup_into(mdp: &TabularMdp, values: &[f64], gamma: f64, out: &mut [f64]) {
+    mdp.kernel().expected_next_all(values, out);
+    for (q, &r) in out.iter_mut().zip(mdp.expected_reward().iter()) {
+        *q = r + gamma * *q;
     }
-    q
 }
 
 /// (Σ_a π(a|s)·X(s, a))_s — the state values of a policy from its Q, or r_π from r.

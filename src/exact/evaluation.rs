@@ -6,7 +6,7 @@
 
 use ndarray::{Array1, Array2, ArrayView2};
 
-use super::bellman::{check_policy, policy_average, policy_reward, q_values, sup_distance};
+use super::bellman::{backup_into, check_policy, policy_reward, q_values};
 use super::linear_solve::solve_dense;
 use crate::error::{Error, Result};
 use crate::world::{Horizon, TabularMdp};
@@ -103,17 +103,31 @@ pub fn evaluate_iterative(
             "the tolerance of iterative evaluation must be positive, got {tolerance}"
         )));
     }
-    let mut v = Array1::zeros(mdp.n_states());
+    let (s_count, a_count) = (mdp.n_states(), mdp.n_actions());
+    let weights: Vec<f64> = policy.iter().copied().collect();
+    let mut v = vec![0.0; s_count];
+    let mut q = vec![0.0; s_count * a_count];
     for sweep in 1..=max_sweeps {
-        let next = policy_average(policy, q_values(mdp, v.view()).view());
-        let change = sup_distance(next.view(), v.view());
-        v = next;
+        backup_into(mdp, &v, gamma, &mut q);
+        let mut change: f64 = 0.0;
+        for (s, (row, pi)) in q
+            .chunks_exact(a_count)
+            .zip(weights.chunks_exact(a_count))
+            .enumerate()
+        {
+            let backed_up: f64 = row.iter().zip(pi).map(|(q, p)| q * p).sum();
+            change = change.max((backed_up - v[s]).abs());
+            v[s] = backed_up;
+        }
+        // `q` was computed from the previous sweep's `v`, so writing `v` in place is still a
+        // Jacobi sweep V_{k+1} = T^π V_k and the contraction bound applies.
         let error_bound = if gamma == 0.0 {
             0.0
         } else {
             gamma / (1.0 - gamma) * change
         };
         if error_bound <= tolerance {
+            let v = Array1::from(v);
             let q = q_values(mdp, v.view());
             return Ok(IterativeEvaluation {
                 values: PolicyValues { v, q },

@@ -37,9 +37,13 @@ pub fn solve_dense(
 fn backend_solve(matrix: &Array2<f64>, rhs: &Array1<f64>, transpose: bool) -> Result<Array1<f64>> {
     use faer::linalg::solvers::Solve;
     let n = matrix.nrows();
-    let a = faer::Mat::<f64>::from_fn(n, n, |i, j| matrix[[i, j]]);
+    let standard = matrix.as_standard_layout();
     let mut b = faer::Mat::<f64>::from_fn(n, 1, |i, _| rhs[i]);
-    let lu = a.partial_piv_lu();
+    let lu = match standard.as_slice() {
+        // Row-major storage read in place (the factorization copies it once).
+        Some(entries) => faer::MatRef::from_row_major_slice(entries, n, n).partial_piv_lu(),
+        None => faer::Mat::<f64>::from_fn(n, n, |i, j| matrix[[i, j]]).partial_piv_lu(),
+    };
     if transpose {
         lu.solve_transpose_in_place(&mut b);
     } else {

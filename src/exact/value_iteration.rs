@@ -14,7 +14,7 @@
 
 use ndarray::{Array1, Array2};
 
-use super::bellman::{deterministic_policy, greedy_actions, q_values, state_maxima, sup_distance};
+use super::bellman::{backup_into, deterministic_policy, greedy_actions, q_values};
 use super::evaluation::require_discounted;
 use crate::error::{Error, Result};
 use crate::world::TabularMdp;
@@ -54,18 +54,36 @@ pub fn value_iteration(
             "the tolerance of value iteration must be positive, got {tolerance}"
         )));
     }
-    let mut v = Array1::<f64>::zeros(mdp.n_states());
+    let (s_count, a_count) = (mdp.n_states(), mdp.n_actions());
+    let allowed = mdp.allowed_mask();
+    let factor = if gamma == 0.0 {
+        0.0
+    } else {
+        gamma / (1.0 - gamma)
+    };
+    let mut v = vec![0.0; s_count];
+    let mut next = vec![0.0; s_count];
+    let mut q = vec![0.0; s_count * a_count];
     let mut last_change = f64::INFINITY;
     for iteration in 1..=max_iterations {
-        let next = state_maxima(mdp, q_values(mdp, v.view()).view());
-        last_change = sup_distance(next.view(), v.view());
-        v = next;
-        let factor = if gamma == 0.0 {
-            0.0
-        } else {
-            gamma / (1.0 - gamma)
-        };
+        backup_into(mdp, &v, gamma, &mut q);
+        last_change = 0.0;
+        for (s, (row, mask)) in q
+            .chunks_exact(a_count)
+            .zip(allowed.chunks_exact(a_count))
+            .enumerate()
+        {
+            let best = row
+                .iter()
+                .zip(mask)
+                .filter(|&(_, &ok)| ok)
+                .fold(f64::NEG_INFINITY, |m, (&x, _)| m.max(x));
+            last_change = f64::max(last_change, (best - v[s]).abs());
+            next[s] = best;
+        }
+        std::mem::swap(&mut v, &mut next);
         if factor * last_change <= tolerance {
+            let v = Array1::from(v);
             let q = q_values(mdp, v.view());
             let actions = greedy_actions(mdp, q.view(), TIE_TOLERANCE, None);
             let policy = deterministic_policy(&actions, mdp.n_actions());

@@ -86,6 +86,43 @@ impl TransitionKernel {
             .sum()
     }
 
+    /// The compressed rows: `offsets` (S·A + 1 entries; row `s·A + a` spans
+    /// `offsets[sa]..offsets[sa + 1]`), next states and probabilities. For tight loops.
+    pub fn raw(&self) -> (&[usize], &[usize], &[f64]) {
+        (&self.offsets, &self.next_states, &self.probabilities)
+    }
+
+    /// Writes Σ_{s'} P̃(s'|s,a)·values[s'] for every row `s·A + a` into `out` (length S·A).
+    ///
+    /// Each row is summed with four interleaved partial sums (entries k ≡ 0, 1, 2, 3 mod 4, then
+    /// added pairwise), which breaks the addition latency chain; the order is fixed, so results
+    /// are the same on every run and thread count.
+    pub fn expected_next_all(&self, values: &[f64], out: &mut [f64]) {
+        debug_assert_eq!(out.len(), self.n_states * self.n_actions);
+        debug_assert_eq!(values.len(), self.n_states);
+        for (row, slot) in self.offsets.windows(2).zip(out.iter_mut()) {
+            let next = &self.next_states[row[0]..row[1]];
+            let probability = &self.probabilities[row[0]..row[1]];
+            let mut partial = [0.0f64; 4];
+            let mut next_chunks = next.chunks_exact(4);
+            let mut probability_chunks = probability.chunks_exact(4);
+            for (n, p) in (&mut next_chunks).zip(&mut probability_chunks) {
+                for lane in 0..4 {
+                    partial[lane] += p[lane] * values[n[lane]];
+                }
+            }
+            for (lane, (&n, &p)) in next_chunks
+                .remainder()
+                .iter()
+                .zip(probability_chunks.remainder())
+                .enumerate()
+            {
+                partial[lane] += p * values[n];
+            }
+            *slot = (partial[0] + partial[1]) + (partial[2] + partial[3]);
+        }
+    }
+
     /// Number of stored (nonzero) entries.
     pub fn nonzeros(&self) -> usize {
         self.next_states.len()

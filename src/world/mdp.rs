@@ -137,6 +137,8 @@ pub struct TabularMdp {
     expected_reward: Array2<f64>,
     initial: Array1<f64>,
     kernel: TransitionKernel,
+    /// `allowed[s·A + a]`: whether the action has outcomes.
+    allowed: Vec<bool>,
 }
 
 impl TabularMdp {
@@ -158,11 +160,18 @@ impl TabularMdp {
         }
         let kernel = TransitionKernel::from_outcomes(s_count, &spec.transitions);
         let initial = Array1::from(spec.initial.clone());
+        let allowed = spec
+            .transitions
+            .iter()
+            .flatten()
+            .map(|outcomes| !outcomes.is_empty())
+            .collect();
         Ok(TabularMdp {
             spec,
             expected_reward,
             initial,
             kernel,
+            allowed,
         })
     }
 
@@ -211,12 +220,17 @@ impl TabularMdp {
 
     /// Whether `action` is available in `state` (its outcome list is not empty).
     pub fn is_allowed(&self, state: usize, action: usize) -> bool {
-        !self.spec.transitions[state][action].is_empty()
+        self.allowed[state * self.spec.n_actions + action]
+    }
+
+    /// `allowed[s·A + a]` for every pair, row-major.
+    pub fn allowed_mask(&self) -> &[bool] {
+        &self.allowed
     }
 
     /// Whether some state has unavailable actions.
     pub fn has_unavailable_actions(&self) -> bool {
-        self.spec.transitions.iter().flatten().any(Vec::is_empty)
+        self.allowed.iter().any(|&a| !a)
     }
 
     /// The outcomes of taking `action` in `state` (empty when the action is unavailable).
