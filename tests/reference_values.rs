@@ -28,9 +28,9 @@ fn forest_matches_pymdptoolbox() {
     let expected = [26.244, 29.484, 33.484];
     let pi = policy_iteration(&mdp, 100).unwrap();
     let vi = value_iteration(&mdp, 1e-11, 100_000).unwrap();
-    for s in 0..3 {
-        assert_close(pi.v[s], expected[s], 1e-9, "policy iteration V*");
-        assert_close(vi.v[s], expected[s], 1e-9, "value iteration V*");
+    for (s, &value) in expected.iter().enumerate() {
+        assert_close(pi.v[s], value, 1e-9, "policy iteration V*");
+        assert_close(vi.v[s], value, 1e-9, "value iteration V*");
     }
     assert_eq!(pi.actions, vec![0, 0, 0]);
     assert_eq!(vi.actions, vec![0, 0, 0]);

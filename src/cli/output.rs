@@ -135,3 +135,18 @@ macro_rules! say {
     ($($arg:tt)*) => { $crate::cli::output::write_line(&format!($($arg)*)) };
 }
 pub(crate) use say;
+
+#[cfg(test)]
+mod tests {
+    use super::number;
+
+    #[test]
+    fn numbers_are_compact_and_readable() {
+        assert_eq!(number(0.0), "0");
+        assert_eq!(number(26.244000000000014), "26.244");
+        assert_eq!(number(0.5420259320004735), "0.542026");
+        assert_eq!(number(-1.0), "-1");
+        assert_eq!(number(1.5e-9), "1.50000e-9");
+        assert_eq!(number(-0.0000001), "-1.00000e-7");
+    }
+}

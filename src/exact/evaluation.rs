@@ -98,7 +98,7 @@ pub fn evaluate_iterative(
 ) -> Result<IterativeEvaluation> {
     let gamma = require_discounted(mdp, "policy evaluation")?;
     check_policy(mdp, policy)?;
-    if !(tolerance > 0.0) {
+    if tolerance.is_nan() || tolerance <= 0.0 {
         return Err(Error::Usage(format!(
             "the tolerance of iterative evaluation must be positive, got {tolerance}"
         )));

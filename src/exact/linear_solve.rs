@@ -2,8 +2,8 @@
 //!
 //! The default build uses faer's LU with partial pivoting (pure Rust, blocked and vectorised; it
 //! runs sequentially so the same inputs give the same bits on any machine). With the `lapack`
-//! feature the solve goes to LAPACK's `dgesv` through ndarray-linalg and the system OpenBLAS;
-//! `cargo bench --bench dynamic_programming` says when that pays.
+//! feature the solve goes to LAPACK's `dgesv` through ndarray-linalg and the system OpenBLAS, run
+//! on one thread; `cargo bench --features lapack --bench dynamic_programming` says when that pays.
 
 use ndarray::{Array1, Array2};
 
@@ -52,9 +52,24 @@ fn backend_solve(matrix: &Array2<f64>, rhs: &Array1<f64>, transpose: bool) -> Re
     Ok(Array1::from(b.col_as_slice(0).to_vec()))
 }
 
+/// Pins OpenBLAS to one thread, once. Its threaded solver crashed (SIGSEGV) inside test
+/// threads with Rust's default 2 MiB stacks on a 395-state world, and one thread also keeps the
+/// result independent of the machine's core count.
+#[cfg(feature = "lapack")]
+fn single_threaded_blas() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    unsafe extern "C" {
+        fn openblas_set_num_threads(threads: std::ffi::c_int);
+    }
+    // SAFETY: `openblas_set_num_threads` is a plain setter exported by the OpenBLAS that the
+    // `lapack` feature links; it takes an int and has no other precondition.
+    ONCE.call_once(|| unsafe { openblas_set_num_threads(1) });
+}
+
 #[cfg(feature = "lapack")]
 fn backend_solve(matrix: &Array2<f64>, rhs: &Array1<f64>, transpose: bool) -> Result<Array1<f64>> {
     use ndarray_linalg::Solve;
+    single_threaded_blas();
     let result = if transpose {
         matrix.t().to_owned().solve(rhs)
     } else {
@@ -64,4 +79,29 @@ fn backend_solve(matrix: &Array2<f64>, rhs: &Array1<f64>, transpose: bool) -> Re
         origin: String::new(),
         detail: format!("LAPACK could not solve (I - gamma P_pi) x = b: {e}"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn solves_a_system_and_its_transpose() {
+        // [[2, 1], [0, 4]] x = [5, 8] → x = (1.5, 2); transposed: [[2, 0], [1, 4]] y = [5, 8]
+        // → y = (2.5, 1.375).
+        let matrix = ndarray::arr2(&[[2.0, 1.0], [0.0, 4.0]]);
+        let rhs = ndarray::arr1(&[5.0, 8.0]);
+        let x = solve_dense(&matrix, &rhs, false).unwrap();
+        assert!((x[0] - 1.5).abs() < 1e-15 && (x[1] - 2.0).abs() < 1e-15);
+        let y = solve_dense(&matrix, &rhs, true).unwrap();
+        assert!((y[0] - 2.5).abs() < 1e-15 && (y[1] - 1.375).abs() < 1e-15);
+    }
+
+    #[test]
+    fn a_singular_system_is_an_error_not_a_nan() {
+        let matrix = ndarray::arr2(&[[1.0, 1.0], [1.0, 1.0]]);
+        let rhs = ndarray::arr1(&[1.0, 2.0]);
+        let message = solve_dense(&matrix, &rhs, false).unwrap_err().to_string();
+        assert!(message.contains("singular"), "{message}");
+    }
 }

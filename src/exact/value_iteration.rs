@@ -49,7 +49,7 @@ pub fn value_iteration(
     max_iterations: usize,
 ) -> Result<Solution> {
     let gamma = require_discounted(mdp, "value iteration")?;
-    if !(tolerance > 0.0) {
+    if tolerance.is_nan() || tolerance <= 0.0 {
         return Err(Error::Usage(format!(
             "the tolerance of value iteration must be positive, got {tolerance}"
         )));

@@ -138,3 +138,51 @@ impl TransitionKernel {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicates_merge_and_done_outcomes_drop_out() {
+        let outcomes = vec![
+            vec![
+                vec![
+                    Outcome::new(0.25, 1, 0.0, false),
+                    Outcome::new(0.25, 0, 0.0, false),
+                    Outcome::new(0.25, 1, 0.0, false),
+                    Outcome::new(0.25, 0, 1.0, true),
+                ],
+                vec![],
+            ];
+            2
+        ];
+        let kernel = TransitionKernel::from_outcomes(2, &outcomes);
+        let (next, probability) = kernel.row(0, 0);
+        assert_eq!(next, &[0, 1]);
+        assert_eq!(probability, &[0.25, 0.5]);
+        assert_eq!(
+            kernel.row(1, 1).0.len(),
+            0,
+            "an unavailable action has an empty row"
+        );
+        assert_eq!(kernel.nonzeros(), 4);
+        assert!((kernel.expected_next(0, 0, &[2.0, 4.0]) - 2.5).abs() < 1e-15);
+        let mut all = vec![0.0; 4];
+        kernel.expected_next_all(&[2.0, 4.0], &mut all);
+        assert_eq!(all, vec![2.5, 0.0, 2.5, 0.0]);
+    }
+
+    #[test]
+    fn long_rows_sum_every_entry() {
+        // Rows longer than the four partial sums, with a remainder.
+        let row: Vec<Outcome> = (0..11)
+            .map(|i| Outcome::new(1.0 / 11.0, i, 0.0, false))
+            .collect();
+        let kernel = TransitionKernel::from_outcomes(11, &vec![vec![row]; 11]);
+        let values: Vec<f64> = (0..11).map(|i| i as f64).collect();
+        let mut out = vec![0.0; 11];
+        kernel.expected_next_all(&values, &mut out);
+        assert!(out.iter().all(|&x| (x - 5.0).abs() < 1e-12));
+    }
+}

@@ -86,3 +86,49 @@ pub fn sample_return<R: Rng + ?Sized>(
         state = outcome.next_state;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn sample_index_follows_the_probabilities() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let probabilities = [0.1, 0.0, 0.6, 0.3];
+        let n = 100_000;
+        let mut counts = [0usize; 4];
+        for _ in 0..n {
+            counts[sample_index(probabilities.iter().copied(), &mut rng)] += 1;
+        }
+        assert_eq!(counts[1], 0, "a zero-probability index is never drawn");
+        for (count, p) in counts.iter().zip(probabilities) {
+            let standard_error = (p * (1.0 - p) / n as f64).sqrt();
+            assert!((*count as f64 / n as f64 - p).abs() <= 4.0 * standard_error + 1e-12);
+        }
+    }
+
+    #[test]
+    fn rounding_never_selects_a_zero_probability_tail() {
+        // Probabilities summing to just under 1: a draw above the sum falls back to the last
+        // index with positive probability, not to a trailing zero.
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        for _ in 0..10_000 {
+            let i = sample_index([0.5, 0.499_999_999, 0.0].into_iter(), &mut rng);
+            assert!(i < 2);
+        }
+    }
+
+    #[test]
+    fn same_seed_same_draws() {
+        let draw = |seed| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            (0..32)
+                .map(|_| sample_index([0.25; 4].into_iter(), &mut rng))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(draw(9), draw(9));
+        assert_ne!(draw(9), draw(10));
+    }
+}

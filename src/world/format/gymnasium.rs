@@ -174,3 +174,26 @@ fn p_table_field(field: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn native_field_names_become_p_table_names() {
+        assert_eq!(p_table_field("transitions[3][1]"), "P[\"3\"][\"1\"]");
+        assert_eq!(p_table_field("transitions[3][1][0]"), "P[\"3\"][\"1\"][0]");
+        assert_eq!(p_table_field("initial"), "initial");
+    }
+
+    #[test]
+    fn only_integer_keyed_tables_are_p_tables() {
+        let p = Node::parse_json(r#"{"0": {"0": [[1.0, 0, 0.0, true]]}}"#, "p.json").unwrap();
+        assert!(looks_like_p_table(&p));
+        let native = Node::parse_json(r#"{"gamma": 0.9}"#, "n.json").unwrap();
+        assert!(!looks_like_p_table(&native));
+        assert!(!looks_like_p_table(
+            &Node::parse_json("{}", "e.json").unwrap()
+        ));
+    }
+}

@@ -233,3 +233,62 @@ pub fn field<'a>(entries: &'a [(String, Node)], key: &str) -> Option<&'a Node> {
 pub fn item_path(parent: &str, index: usize) -> String {
     format!("{parent}[{index}]")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_and_toml_numbers_become_the_same_nodes() {
+        let json = Node::parse_json(r#"{"a": [1, 2.5, true, "x"]}"#, "t.json").unwrap();
+        let toml = Node::parse_toml("a = [1, 2.5, true, \"x\"]", "t.toml").unwrap();
+        assert_eq!(json, toml);
+    }
+
+    #[test]
+    fn index_checks_range_and_type() {
+        let node = Node::Integer(3);
+        assert_eq!(At::new(&node, "n").index(4, "state").unwrap(), 3);
+        let message = At::new(&node, "n")
+            .index(3, "state")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("state index 3 is out of range") && message.contains("0 to 2"));
+        let text = Node::Text("3".into());
+        assert!(At::new(&text, "n").index(4, "state").is_err());
+        let negative = Node::Integer(-1);
+        assert!(At::new(&negative, "n").index(4, "state").is_err());
+    }
+
+    #[test]
+    fn unknown_table_fields_list_the_allowed_ones() {
+        let node = Node::parse_toml("gamma = 0.9\ngama = 1", "t.toml").unwrap();
+        let message = At::new(&node, "")
+            .table(&["gamma"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("gama: unknown field")
+                && message.contains("allowed fields are: gamma")
+        );
+    }
+
+    #[test]
+    fn non_finite_numbers_are_reported() {
+        let node = Node::parse_toml("x = nan", "t.toml").unwrap();
+        let Node::Table(entries) = &node else {
+            panic!("a table")
+        };
+        let message = At::new(&entries[0].1, "x")
+            .finite()
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("NaN") && message.contains("finite"));
+    }
+
+    #[test]
+    fn truncated_json_says_so() {
+        let message = Node::parse_json("[1, 2", "t.json").unwrap_err().to_string();
+        assert!(message.contains("truncated"));
+    }
+}

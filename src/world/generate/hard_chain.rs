@@ -223,3 +223,38 @@ impl HardChainParams {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_chains_on_which_a1_is_not_optimal() {
+        let too_long = HardChainParams {
+            gamma: 0.9,
+            length: 8,
+            ..HardChainParams::default()
+        };
+        let message = too_long.build().unwrap_err().to_string();
+        assert!(message.contains("a1 is no longer optimal"), "{message}");
+        let fine = HardChainParams {
+            gamma: 0.9,
+            length: 4,
+            ..HardChainParams::default()
+        };
+        assert!(fine.build().is_ok());
+    }
+
+    #[test]
+    fn counts_states_as_the_construction_does() {
+        // 1 + |S1| + |S2| + (H − 2) primary + H adjoint + (2H − 2)·m boosters.
+        let params = HardChainParams {
+            length: 6,
+            buffer_copies: 4,
+            boosters: 3,
+            ..HardChainParams::default()
+        };
+        let mdp = params.build().unwrap();
+        assert_eq!(mdp.n_states(), 1 + 8 + 4 + 6 + 10 * 3);
+    }
+}
