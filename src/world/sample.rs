@@ -115,7 +115,7 @@ mod tests {
         // index with positive probability, not to a trailing zero.
         let mut rng = ChaCha8Rng::seed_from_u64(2);
         for _ in 0..10_000 {
-            let i = sample_index([0.5, 0.499_999_999, 0.0].into_iter(), &mut rng);
+            let i = sample_index([0.5, 0.499_999_999, 0.0], &mut rng);
             assert!(i < 2);
         }
     }
@@ -125,7 +125,7 @@ mod tests {
         let draw = |seed| {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             (0..32)
-                .map(|_| sample_index([0.25; 4].into_iter(), &mut rng))
+                .map(|_| sample_index([0.25; 4], &mut rng))
                 .collect::<Vec<_>>()
         };
         assert_eq!(draw(9), draw(9));
