@@ -1,3 +1,11 @@
-//! Policies. For now: reading tabular policies from files (`policylab evaluate --policy FILE`).
+//! Policies: the tabular softmax parameterization, entropy, the exact softmax policy gradient,
+//! and tabular policies read from files.
 
+pub mod entropy;
 pub mod file;
+pub mod gradient;
+pub mod softmax;
+
+pub use entropy::{entropy_of, state_entropy, weighted_entropy};
+pub use gradient::{ExactGradient, softmax_gradient};
+pub use softmax::TabularSoftmax;
