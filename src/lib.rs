@@ -11,10 +11,12 @@
 //! - [`policy`]: reading policy tables from files.
 //! - [`cli`]: the `policylab` command.
 
+pub mod algo;
 pub mod cli;
 pub mod error;
 pub mod exact;
 pub mod io;
+pub mod metrics;
 pub mod policy;
 pub mod world;
 

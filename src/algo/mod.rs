@@ -1,0 +1,38 @@
+//! Policy-optimization algorithms behind one stepping interface, after argmin's `Solver` and
+//! optax's explicit state: an algorithm is a value with parameters; its state goes into `step`
+//! with the problem and an explicitly seeded RNG, and comes back with a [`Record`] of what was
+//! measured *at the policy the step started from* (so record t describes π_t).
+
+pub mod problem;
+pub mod record;
+pub mod runner;
+pub mod softmax_pg;
+
+use rand_chacha::ChaCha8Rng;
+
+pub use problem::Problem;
+pub use record::Record;
+pub use runner::run;
+pub use softmax_pg::SoftmaxPg;
+
+use crate::error::Result;
+
+/// One policy-optimization method.
+pub trait Algorithm {
+    /// The iterate: policy parameters and whatever the method carries between steps.
+    type State;
+
+    /// The name used on the command line and in results.
+    fn name(&self) -> &'static str;
+
+    /// The starting iterate (validates the parameters first).
+    fn initial_state(&self, problem: &Problem) -> Result<Self::State>;
+
+    /// One update: the new state and the measurements of the state it started from.
+    fn step(
+        &self,
+        problem: &Problem,
+        state: Self::State,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<(Self::State, Record)>;
+}

@@ -1,0 +1,33 @@
+//! Drives an algorithm for a number of steps and hands each record to an observer. A NaN or an
+//! infinity in a record stops the run with the step and the quantity named.
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use super::{Algorithm, Problem, Record};
+use crate::error::{Error, Result};
+
+/// Runs `steps` updates from the algorithm's initial state with an RNG seeded by `seed`; calls
+/// `observe(t, &record)` for t = 0..steps and returns the final state.
+pub fn run<A: Algorithm>(
+    algorithm: &A,
+    problem: &Problem,
+    steps: usize,
+    seed: u64,
+    mut observe: impl FnMut(usize, &Record),
+) -> Result<A::State> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut state = algorithm.initial_state(problem)?;
+    for t in 0..steps {
+        let (next, record) = algorithm.step(problem, state, &mut rng)?;
+        if let Some((name, value)) = record.first_non_finite() {
+            return Err(Error::Numerical {
+                origin: algorithm.name().to_string(),
+                detail: format!("step {t}: {name} is {value}; the run was stopped"),
+            });
+        }
+        observe(t, &record);
+        state = next;
+    }
+    Ok(state)
+}

@@ -1,0 +1,67 @@
+//! The per-step instruments of the policy-optimization theory:
+//!
+//! - `J` = ρᵀV^{π_t}, and `gap` = V*(ρ) − J (suboptimality);
+//! - `entropy`: the occupancy-weighted policy entropy Σ_s d^π_ρ(s)·H(π(·|s));
+//! - `min_optimal_prob`: c_t = min_s Σ_{a optimal in s} π_t(a|s) over states with ρ-reachable
+//!   mass — the quantity whose positive lower bound drives the O(1/t) rate of softmax PG
+//!   (Mei et al. 2020, Lemma 9 and Theorem 4, where c = inf_t min_s π_t(a*(s)|s)).
+
+use ndarray::{Array1, Array2, ArrayView2};
+
+use crate::algo::problem::Problem;
+use crate::algo::record::Record;
+use crate::error::Result;
+use crate::exact::{PolicyValues, evaluate, occupancy};
+use crate::policy::weighted_entropy;
+
+/// Exact quantities of one policy, computed once per step and shared by the instruments.
+#[derive(Debug, Clone)]
+pub struct PolicySnapshot {
+    pub probabilities: Array2<f64>,
+    pub values: PolicyValues,
+    pub occupancy: Array1<f64>,
+}
+
+impl PolicySnapshot {
+    pub fn new(problem: &Problem, probabilities: Array2<f64>) -> Result<Self> {
+        let values = evaluate(&problem.mdp, probabilities.view())?;
+        let occupancy = occupancy(&problem.mdp, probabilities.view())?;
+        Ok(PolicySnapshot {
+            probabilities,
+            values,
+            occupancy,
+        })
+    }
+
+    /// J(π) = ρᵀV^π.
+    pub fn objective(&self, problem: &Problem) -> f64 {
+        self.values.objective(&problem.mdp)
+    }
+
+    /// Σ_s d^π_ρ(s)·H(π(·|s)).
+    pub fn entropy(&self) -> f64 {
+        weighted_entropy(self.probabilities.view(), self.occupancy.view())
+    }
+
+    /// Records `J`, `gap`, `entropy` and `min_optimal_prob`.
+    pub fn record_into(&self, problem: &Problem, record: &mut Record) {
+        let objective = self.objective(problem);
+        record.set("J", objective);
+        record.set("gap", problem.optimal_objective - objective);
+        record.set("entropy", self.entropy());
+        record.set(
+            "min_optimal_prob",
+            min_optimal_probability(problem, self.probabilities.view()),
+        );
+    }
+}
+
+/// min over states of the probability the policy puts on optimal actions.
+pub fn min_optimal_probability(problem: &Problem, policy: ArrayView2<'_, f64>) -> f64 {
+    problem
+        .optimal_actions
+        .iter()
+        .enumerate()
+        .map(|(s, actions)| actions.iter().map(|&a| policy[[s, a]]).sum::<f64>())
+        .fold(f64::INFINITY, f64::min)
+}
