@@ -60,3 +60,64 @@ fn mei2020_softmax_pg_is_theta_one_over_t_on_the_bandit() {
     // The gap decreases monotonically (exact PG with η ≤ 1/L ascends J).
     assert!(gaps.windows(2).all(|w| w[1] <= w[0] + 1e-15));
 }
+
+/// Agarwal, Kakade, Lee & Mahajan (2021), Theorem 5.3: NPG from the uniform policy with constant
+/// step η satisfies V^{(T)}(ρ) ≥ V*(ρ) − log|A|/(ηT) − 1/((1−γ)²T) for every T ≥ 1, here on
+/// Garnets and on the shipped discounted worlds with rewards in [0, 1].
+#[test]
+fn agarwal2021_npg_meets_its_bound() {
+    use policylab::algo::NaturalPg;
+    use policylab::world::generate::GarnetParams;
+    let mut problems: Vec<Problem> = (0..3)
+        .map(|seed| {
+            Problem::new(
+                GarnetParams {
+                    states: 20,
+                    actions: 4,
+                    branching: 3,
+                    gamma: 0.9,
+                    seed,
+                }
+                .build()
+                .unwrap(),
+            )
+            .unwrap()
+        })
+        .collect();
+    problems.push(
+        shipped("mdps/frozenlake4x4.json")
+            .mdp
+            .with_gamma(0.9)
+            .map(|m| Problem::new(m).unwrap())
+            .unwrap(),
+    );
+    problems.push(shipped("mdps/bandit3.toml"));
+    for problem in &problems {
+        let gamma = problem.mdp.gamma();
+        let log_actions = (problem.mdp.n_actions() as f64).ln();
+        for &eta in &[0.1, 1.0, 10.0] {
+            let mut gaps = Vec::new();
+            run(
+                &NaturalPg {
+                    step_size: eta,
+                    step_growth: 1.0,
+                },
+                problem,
+                201,
+                0,
+                |_, r| gaps.push(r.get("gap").unwrap()),
+            )
+            .unwrap();
+            for (t, &gap) in gaps.iter().enumerate().skip(1) {
+                let bound =
+                    log_actions / (eta * t as f64) + 1.0 / ((1.0 - gamma).powi(2) * t as f64);
+                assert!(
+                    gap <= bound + 1e-12,
+                    "{}: η {eta}, T {t}: gap {gap} > bound {bound}",
+                    problem.mdp.name()
+                );
+            }
+            assert!(gaps[200] < gaps[0], "NPG improves");
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! with the problem and an explicitly seeded RNG, and comes back with a [`Record`] of what was
 //! measured *at the policy the step started from* (so record t describes π_t).
 
+pub mod npg;
 pub mod problem;
 pub mod record;
 pub mod runner;
@@ -10,6 +11,7 @@ pub mod softmax_pg;
 
 use rand_chacha::ChaCha8Rng;
 
+pub use npg::NaturalPg;
 pub use problem::Problem;
 pub use record::Record;
 pub use runner::run;
