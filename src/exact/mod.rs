@@ -7,6 +7,7 @@ pub mod finite_horizon;
 pub mod linear_solve;
 pub mod occupancy;
 pub mod policy_iteration;
+pub mod soft;
 pub mod value_iteration;
 
 pub use bellman::{
@@ -17,4 +18,5 @@ pub use evaluation::{IterativeEvaluation, PolicyValues, evaluate, evaluate_itera
 pub use finite_horizon::{StepValues, backward_induction, evaluate_finite};
 pub use occupancy::{discounted_visitation, occupancy};
 pub use policy_iteration::policy_iteration;
+pub use soft::{SoftSolution, soft_evaluate, soft_value_iteration};
 pub use value_iteration::{Solution, value_iteration};

@@ -140,6 +140,7 @@ mod tests {
         let mdp = GarnetParams {
             states: 2,
             actions: 3,
+            branching: 2,
             ..GarnetParams::default()
         }
         .build()
