@@ -3,6 +3,8 @@
 //! with the problem and an explicitly seeded RNG, and comes back with a [`Record`] of what was
 //! measured *at the policy the step started from* (so record t describes π_t).
 
+pub mod entropy_npg;
+pub mod entropy_pg;
 pub mod npg;
 pub mod problem;
 pub mod record;
@@ -11,6 +13,8 @@ pub mod softmax_pg;
 
 use rand_chacha::ChaCha8Rng;
 
+pub use entropy_npg::EntropyNpg;
+pub use entropy_pg::EntropyPg;
 pub use npg::NaturalPg;
 pub use problem::Problem;
 pub use record::Record;

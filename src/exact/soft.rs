@@ -22,12 +22,20 @@ fn require_temperature(temperature: f64) -> Result<()> {
     if temperature.is_finite() && temperature > 0.0 {
         Ok(())
     } else {
-        Err(Error::invalid("temperature", format!("found {temperature}"), "expected a temperature tau > 0"))
+        Err(Error::invalid(
+            "temperature",
+            format!("found {temperature}"),
+            "expected a temperature tau > 0",
+        ))
     }
 }
 
 /// V_τ^π and Q_τ^π by a direct solve.
-pub fn soft_evaluate(mdp: &TabularMdp, policy: ArrayView2<'_, f64>, temperature: f64) -> Result<PolicyValues> {
+pub fn soft_evaluate(
+    mdp: &TabularMdp,
+    policy: ArrayView2<'_, f64>,
+    temperature: f64,
+) -> Result<PolicyValues> {
     require_discounted(mdp, "soft policy evaluation")?;
     require_temperature(temperature)?;
     check_policy(mdp, policy)?;
@@ -38,10 +46,25 @@ pub fn soft_evaluate(mdp: &TabularMdp, policy: ArrayView2<'_, f64>, temperature:
 }
 
 /// τ·log Σ_{a available} exp(q_a/τ), computed stably.
-fn soft_maximum(mdp: &TabularMdp, state: usize, q_row: ndarray::ArrayView1<'_, f64>, temperature: f64) -> f64 {
-    let available = || q_row.iter().enumerate().filter(|&(a, _)| mdp.is_allowed(state, a)).map(|(_, &x)| x);
+fn soft_maximum(
+    mdp: &TabularMdp,
+    state: usize,
+    q_row: ndarray::ArrayView1<'_, f64>,
+    temperature: f64,
+) -> f64 {
+    let available = || {
+        q_row
+            .iter()
+            .enumerate()
+            .filter(|&(a, _)| mdp.is_allowed(state, a))
+            .map(|(_, &x)| x)
+    };
     let max = available().fold(f64::NEG_INFINITY, f64::max);
-    max + temperature * available().map(|x| ((x - max) / temperature).exp()).sum::<f64>().ln()
+    max + temperature
+        * available()
+            .map(|x| ((x - max) / temperature).exp())
+            .sum::<f64>()
+            .ln()
 }
 
 /// The soft-optimal values and policy.
@@ -57,15 +80,29 @@ pub struct SoftSolution {
 }
 
 /// Soft value iteration from V = 0 until ‖V − V*_τ‖∞ ≤ `tolerance` is guaranteed.
-pub fn soft_value_iteration(mdp: &TabularMdp, temperature: f64, tolerance: f64, max_iterations: usize) -> Result<SoftSolution> {
+pub fn soft_value_iteration(
+    mdp: &TabularMdp,
+    temperature: f64,
+    tolerance: f64,
+    max_iterations: usize,
+) -> Result<SoftSolution> {
     let gamma = require_discounted(mdp, "soft value iteration")?;
     require_temperature(temperature)?;
-    let factor = if gamma == 0.0 { 0.0 } else { gamma / (1.0 - gamma) };
+    let factor = if gamma == 0.0 {
+        0.0
+    } else {
+        gamma / (1.0 - gamma)
+    };
     let mut v = Array1::<f64>::zeros(mdp.n_states());
     for iteration in 1..=max_iterations {
         let q = q_values(mdp, v.view());
-        let next: Array1<f64> = (0..mdp.n_states()).map(|s| soft_maximum(mdp, s, q.row(s), temperature)).collect();
-        let change = next.iter().zip(v.iter()).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+        let next: Array1<f64> = (0..mdp.n_states())
+            .map(|s| soft_maximum(mdp, s, q.row(s), temperature))
+            .collect();
+        let change = next
+            .iter()
+            .zip(v.iter())
+            .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
         v = next;
         if factor * change <= tolerance {
             let q = q_values(mdp, v.view());
@@ -80,12 +117,20 @@ pub fn soft_value_iteration(mdp: &TabularMdp, temperature: f64, tolerance: f64, 
                 let total = row.sum();
                 row.mapv_inplace(|p| p / total);
             }
-            return Ok(SoftSolution { v, q, policy, iterations: iteration, value_error_bound: factor * change });
+            return Ok(SoftSolution {
+                v,
+                q,
+                policy,
+                iterations: iteration,
+                value_error_bound: factor * change,
+            });
         }
     }
     Err(Error::Numerical {
         origin: String::new(),
-        detail: format!("soft value iteration did not reach tolerance {tolerance:e} within {max_iterations} sweeps"),
+        detail: format!(
+            "soft value iteration did not reach tolerance {tolerance:e} within {max_iterations} sweeps"
+        ),
     })
 }
 
@@ -102,21 +147,39 @@ mod tests {
         let solution = soft_value_iteration(&mdp, tau, 1e-14, 100).unwrap();
         let r = [1.0f64, 0.9, 0.1];
         let z: f64 = r.iter().map(|x| (x / tau).exp()).sum();
-        for a in 0..3 {
-            assert!((solution.policy[[0, a]] - (r[a] / tau).exp() / z).abs() < 1e-14);
+        for (a, reward) in r.iter().enumerate() {
+            assert!((solution.policy[[0, a]] - (reward / tau).exp() / z).abs() < 1e-14);
         }
         assert!((solution.v[0] - tau * z.ln()).abs() < 1e-14);
     }
 
     #[test]
     fn the_soft_optimal_policy_attains_the_soft_optimal_value() {
-        let mdp = GarnetParams { states: 12, actions: 3, branching: 3, gamma: 0.9, seed: 4 }.build().unwrap();
+        let mdp = GarnetParams {
+            states: 12,
+            actions: 3,
+            branching: 3,
+            gamma: 0.9,
+            seed: 4,
+        }
+        .build()
+        .unwrap();
         let solution = soft_value_iteration(&mdp, 0.5, 1e-12, 100_000).unwrap();
         let values = soft_evaluate(&mdp, solution.policy.view(), 0.5).unwrap();
-        let gap = values.v.iter().zip(solution.v.iter()).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+        let gap = values
+            .v
+            .iter()
+            .zip(solution.v.iter())
+            .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
         assert!(gap < 1e-10, "{gap}");
         // And beats the uniform policy's soft value everywhere.
         let uniform = soft_evaluate(&mdp, crate::exact::uniform_policy(&mdp).view(), 0.5).unwrap();
-        assert!(uniform.v.iter().zip(solution.v.iter()).all(|(u, o)| *u <= o + 1e-10));
+        assert!(
+            uniform
+                .v
+                .iter()
+                .zip(solution.v.iter())
+                .all(|(u, o)| *u <= o + 1e-10)
+        );
     }
 }

@@ -1,0 +1,94 @@
+//! Entropy-regularized natural policy gradient (Cen, Cheng, Chen, Wei & Chi 2022, "Fast global
+//! convergence of natural policy gradient methods with entropy regularization", Eq. 16):
+//!
+//! π_{t+1}(a|s) ∝ π_t(a|s)^{1 − ητ/(1−γ)} · exp(η·Q_τ^{(t)}(s, a)/(1−γ)),
+//!
+//! for 0 < η ≤ (1−γ)/τ, with Q_τ^{(t)} the soft Q-function of π_t ([`crate::exact::soft`]).
+//! Their Theorem 1: ‖Q*_τ − Q_τ^{(t+1)}‖∞ ≤ C₁·γ·(1 − ητ)^t with
+//! C₁ = ‖Q*_τ − Q_τ^{(0)}‖∞ + 2τ·(1 − ητ/(1−γ))·‖log π*_τ − log π^{(0)}‖∞. At η = (1−γ)/τ the
+//! update is soft policy iteration, π_{t+1} ∝ exp(Q_τ^{(t)}/τ), with rate γ.
+//!
+//! In logits (θ = log π up to a per-state constant): θ_{t+1} = (1 − ητ/(1−γ))·θ_t + η·Q_τ^{(t)}/(1−γ).
+
+use ndarray::Array2;
+use rand_chacha::ChaCha8Rng;
+
+use super::Algorithm;
+use super::problem::Problem;
+use super::record::Record;
+use crate::error::{Error, Result};
+use crate::exact::{soft_evaluate, soft_value_iteration};
+use crate::metrics::PolicySnapshot;
+use crate::policy::TabularSoftmax;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntropyNpg {
+    /// Temperature τ > 0 of the entropy regularizer.
+    pub temperature: f64,
+    /// Step size η, 0 < η ≤ (1−γ)/τ; η = (1−γ)/τ is soft policy iteration.
+    pub step_size: f64,
+}
+
+/// The iterate: the policy and the soft-optimal Q*_τ it is measured against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntropyNpgState {
+    pub policy: TabularSoftmax,
+    pub soft_optimal_q: Array2<f64>,
+    pub soft_optimal_objective: f64,
+}
+
+impl Algorithm for EntropyNpg {
+    type State = EntropyNpgState;
+
+    fn name(&self) -> &'static str {
+        "entropy-npg"
+    }
+
+    fn initial_state(&self, problem: &Problem) -> Result<EntropyNpgState> {
+        let gamma = problem.mdp.gamma();
+        let largest = (1.0 - gamma) / self.temperature;
+        if !(self.step_size > 0.0 && self.step_size <= largest * (1.0 + 1e-12)) {
+            return Err(Error::invalid(
+                "step_size",
+                format!("found {}", self.step_size),
+                format!("expected 0 < eta <= (1 - gamma)/tau = {largest}"),
+            ));
+        }
+        let soft = soft_value_iteration(&problem.mdp, self.temperature, 1e-13, 10_000_000)?;
+        Ok(EntropyNpgState {
+            policy: TabularSoftmax::uniform(&problem.mdp),
+            soft_optimal_objective: problem.mdp.initial().dot(&soft.v),
+            soft_optimal_q: soft.q,
+        })
+    }
+
+    fn step(
+        &self,
+        problem: &Problem,
+        mut state: EntropyNpgState,
+        _rng: &mut ChaCha8Rng,
+    ) -> Result<(EntropyNpgState, Record)> {
+        let gamma = problem.mdp.gamma();
+        let probabilities = state.policy.probabilities();
+        let soft = soft_evaluate(&problem.mdp, probabilities.view(), self.temperature)?;
+        let snapshot = PolicySnapshot::new(problem, probabilities)?;
+        let mut record = Record::new();
+        snapshot.record_into(problem, &mut record);
+        record.set(
+            "soft_gap",
+            state.soft_optimal_objective - soft.objective(&problem.mdp),
+        );
+        let soft_q_error = problem
+            .mdp
+            .allowed_mask()
+            .iter()
+            .zip(state.soft_optimal_q.iter().zip(soft.q.iter()))
+            .filter(|(ok, _)| **ok)
+            .fold(0.0f64, |m, (_, (a, b))| m.max((a - b).abs()));
+        record.set("soft_q_error", soft_q_error);
+        let keep = 1.0 - self.step_size * self.temperature / (1.0 - gamma);
+        let logits = state.policy.logits() * keep + &soft.q * (self.step_size / (1.0 - gamma));
+        state.policy = TabularSoftmax::from_logits(&problem.mdp, logits)?;
+        Ok((state, record))
+    }
+}

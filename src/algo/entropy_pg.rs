@@ -1,0 +1,86 @@
+//! Entropy-regularized softmax policy gradient (Mei, Xiao, Szepesvári & Schuurmans 2020, §4):
+//! gradient ascent on the soft objective Ṽ^{π_θ}(ρ) = E[Σ_t γ^t (r_t − τ·log π_θ(a_t|s_t))],
+//!
+//! ∂Ṽ/∂θ(s, a) = d^{π}_ρ(s)·π(a|s)·Ã(s, a)/(1−γ),  Ã(s, a) = Q̃(s, a) − τ·log π(a|s) − Ṽ(s)
+//!
+//! (their Lemma 10). It converges linearly to the soft-optimal policy π*_τ (Theorem 6); on a
+//! bandit π*_τ = softmax(r/τ).
+
+use rand_chacha::ChaCha8Rng;
+
+use super::Algorithm;
+use super::problem::Problem;
+use super::record::Record;
+use crate::error::{Error, Result};
+use crate::exact::{occupancy, soft_evaluate, soft_value_iteration};
+use crate::metrics::PolicySnapshot;
+use crate::policy::TabularSoftmax;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntropyPg {
+    /// Temperature τ > 0.
+    pub temperature: f64,
+    /// Step size η.
+    pub step_size: f64,
+}
+
+/// The iterate and the soft-optimal objective it is measured against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntropyPgState {
+    pub policy: TabularSoftmax,
+    pub soft_optimal_objective: f64,
+}
+
+impl Algorithm for EntropyPg {
+    type State = EntropyPgState;
+
+    fn name(&self) -> &'static str {
+        "entropy-pg"
+    }
+
+    fn initial_state(&self, problem: &Problem) -> Result<EntropyPgState> {
+        if !(self.step_size.is_finite() && self.step_size > 0.0) {
+            return Err(Error::invalid(
+                "step_size",
+                format!("found {}", self.step_size),
+                "expected a positive step size",
+            ));
+        }
+        let soft = soft_value_iteration(&problem.mdp, self.temperature, 1e-13, 10_000_000)?;
+        Ok(EntropyPgState {
+            policy: TabularSoftmax::uniform(&problem.mdp),
+            soft_optimal_objective: problem.mdp.initial().dot(&soft.v),
+        })
+    }
+
+    fn step(
+        &self,
+        problem: &Problem,
+        mut state: EntropyPgState,
+        _rng: &mut ChaCha8Rng,
+    ) -> Result<(EntropyPgState, Record)> {
+        let gamma = problem.mdp.gamma();
+        let probabilities = state.policy.probabilities();
+        let log_probabilities = state.policy.log_probabilities();
+        let soft = soft_evaluate(&problem.mdp, probabilities.view(), self.temperature)?;
+        let d = occupancy(&problem.mdp, probabilities.view())?;
+        let mut gradient = ndarray::Array2::zeros(probabilities.dim());
+        for ((s, a), g) in gradient.indexed_iter_mut() {
+            let p = probabilities[[s, a]];
+            if p > 0.0 {
+                let soft_advantage =
+                    soft.q[[s, a]] - self.temperature * log_probabilities[[s, a]] - soft.v[s];
+                *g = d[s] * p * soft_advantage / (1.0 - gamma);
+            }
+        }
+        let snapshot = PolicySnapshot::new(problem, probabilities)?;
+        let mut record = Record::new();
+        snapshot.record_into(problem, &mut record);
+        record.set(
+            "soft_gap",
+            state.soft_optimal_objective - soft.objective(&problem.mdp),
+        );
+        state.policy.ascend(&gradient, self.step_size);
+        Ok((state, record))
+    }
+}
