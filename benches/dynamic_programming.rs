@@ -36,12 +36,14 @@ pub fn world(states: usize) -> policylab::world::TabularMdp {
     .expect("valid Garnet parameters")
 }
 
+/// Short, fixed measurement settings: the machines are shared, ratios come from one run.
+fn configure(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    configure(&mut group);
+}
+
 fn dynamic_programming(c: &mut Criterion) {
     let mut group = c.benchmark_group("policy_evaluation_direct");
-    group
-        .sample_size(10)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(3));
+    configure(&mut group);
     for s in sizes() {
         let mdp = world(s);
         let policy = uniform_policy(&mdp);
@@ -52,10 +54,7 @@ fn dynamic_programming(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("policy_evaluation_iterative");
-    group
-        .sample_size(10)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(3));
+    configure(&mut group);
     for s in sizes() {
         let mdp = world(s);
         let policy = uniform_policy(&mdp);
@@ -70,10 +69,7 @@ fn dynamic_programming(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("value_iteration");
-    group
-        .sample_size(10)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(3));
+    configure(&mut group);
     for s in sizes() {
         let mdp = world(s);
         group.bench_with_input(BenchmarkId::from_parameter(s), &s, |b, _| {
@@ -83,10 +79,7 @@ fn dynamic_programming(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("dense_lu_500");
-    group
-        .sample_size(10)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(3));
+    configure(&mut group);
     let mdp = world(500);
     let policy = uniform_policy(&mdp);
     let matrix = bellman_matrix(&mdp, policy.view());

@@ -12,6 +12,9 @@ use policylab::exact::{
     value_iteration,
 };
 use policylab::world::generate::GarnetParams;
+
+mod common;
+use common::shipped_worlds;
 use policylab::world::sample::sample_return;
 use policylab::world::{Horizon, TabularMdp, format};
 use rand::{RngExt, SeedableRng};
@@ -42,25 +45,6 @@ fn random_policy(mdp: &TabularMdp, rng: &mut ChaCha8Rng) -> Array2<f64> {
         policy.row_mut(s).mapv_inplace(|p| p / total);
     }
     policy
-}
-
-fn shipped_worlds() -> Vec<(String, TabularMdp)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("mdps");
-    let mut worlds: Vec<(String, TabularMdp)> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| {
-            matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("json" | "toml")
-            )
-        })
-        .map(|p| (p.display().to_string(), format::load(&p).unwrap()))
-        .collect();
-    worlds.sort_by(|a, b| a.0.cmp(&b.0));
-    assert!(worlds.len() >= 7, "the shipped worlds are missing");
-    worlds
 }
 
 #[test]

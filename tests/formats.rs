@@ -10,6 +10,8 @@ use policylab::world::generate::{
 };
 use policylab::world::{Horizon, TabularMdp};
 
+mod common;
+
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -65,18 +67,7 @@ fn generated() -> Vec<TabularMdp> {
 }
 
 fn all_worlds() -> Vec<(String, TabularMdp)> {
-    let mut worlds: Vec<(String, TabularMdp)> = std::fs::read_dir(root().join("mdps"))
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| {
-            matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("json" | "toml")
-            )
-        })
-        .map(|p| (p.display().to_string(), format::load(&p).unwrap()))
-        .collect();
+    let mut worlds = common::shipped_worlds();
     worlds.push((
         "taxi".into(),
         format::load(&root().join("tests/data/taxi.json")).unwrap(),

@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use super::Algorithm;
 use super::problem::Problem;
 use super::record::Record;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::exact::{occupancy, soft_evaluate, soft_value_iteration};
 use crate::metrics::PolicySnapshot;
 use crate::policy::TabularSoftmax;
@@ -39,13 +39,7 @@ impl Algorithm for EntropyPg {
     }
 
     fn initial_state(&self, problem: &Problem) -> Result<EntropyPgState> {
-        if !(self.step_size.is_finite() && self.step_size > 0.0) {
-            return Err(Error::invalid(
-                "step_size",
-                format!("found {}", self.step_size),
-                "expected a positive step size",
-            ));
-        }
+        super::require_positive("step_size", self.step_size)?;
         let soft = soft_value_iteration(&problem.mdp, self.temperature, 1e-13, 10_000_000)?;
         Ok(EntropyPgState {
             policy: TabularSoftmax::uniform(&problem.mdp),

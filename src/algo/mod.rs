@@ -21,7 +21,20 @@ pub use record::Record;
 pub use runner::run;
 pub use softmax_pg::SoftmaxPg;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+
+/// Checks that a parameter is finite and positive, naming it otherwise.
+pub(crate) fn require_positive(parameter: &str, value: f64) -> Result<()> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            parameter,
+            format!("found {value}"),
+            "expected a finite positive number",
+        ))
+    }
+}
 
 /// One policy-optimization method.
 pub trait Algorithm {

@@ -49,13 +49,7 @@ impl Algorithm for NaturalPg {
     }
 
     fn initial_state(&self, problem: &Problem) -> Result<NpgState> {
-        if !(self.step_size.is_finite() && self.step_size > 0.0) {
-            return Err(Error::invalid(
-                "step_size",
-                format!("found {}", self.step_size),
-                "expected a positive step size",
-            ));
-        }
+        super::require_positive("step_size", self.step_size)?;
         if !(self.step_growth.is_finite() && self.step_growth >= 1.0) {
             return Err(Error::invalid(
                 "step_growth",

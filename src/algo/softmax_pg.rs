@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use super::Algorithm;
 use super::problem::Problem;
 use super::record::Record;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::metrics::PolicySnapshot;
 use crate::policy::{TabularSoftmax, softmax_gradient};
 
@@ -31,13 +31,7 @@ impl Algorithm for SoftmaxPg {
     }
 
     fn initial_state(&self, problem: &Problem) -> Result<TabularSoftmax> {
-        if !(self.step_size.is_finite() && self.step_size > 0.0) {
-            return Err(Error::invalid(
-                "step_size",
-                format!("found {}", self.step_size),
-                "expected a positive step size",
-            ));
-        }
+        super::require_positive("step_size", self.step_size)?;
         Ok(TabularSoftmax::uniform(&problem.mdp))
     }
 
