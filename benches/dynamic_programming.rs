@@ -38,7 +38,10 @@ pub fn world(states: usize) -> policylab::world::TabularMdp {
 
 /// Short, fixed measurement settings: the machines are shared, ratios come from one run.
 fn configure(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
-    configure(&mut group);
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
 }
 
 fn dynamic_programming(c: &mut Criterion) {
