@@ -10,14 +10,14 @@
 //!
 //! In logits (θ = log π up to a per-state constant): θ_{t+1} = (1 − ητ/(1−γ))·θ_t + η·Q_τ^{(t)}/(1−γ).
 
-use ndarray::Array2;
 use rand_chacha::ChaCha8Rng;
 
 use super::Algorithm;
 use super::problem::Problem;
 use super::record::Record;
+use super::soft_reference::SoftReference;
 use crate::error::{Error, Result};
-use crate::exact::{soft_evaluate, soft_value_iteration};
+use crate::exact::soft_evaluate;
 use crate::metrics::PolicySnapshot;
 use crate::policy::TabularSoftmax;
 
@@ -29,12 +29,11 @@ pub struct EntropyNpg {
     pub step_size: f64,
 }
 
-/// The iterate: the policy and the soft-optimal Q*_τ it is measured against.
+/// The iterate: the policy and the soft optimum it is measured against.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntropyNpgState {
     pub policy: TabularSoftmax,
-    pub soft_optimal_q: Array2<f64>,
-    pub soft_optimal_objective: f64,
+    pub reference: SoftReference,
 }
 
 impl Algorithm for EntropyNpg {
@@ -54,11 +53,9 @@ impl Algorithm for EntropyNpg {
                 format!("expected 0 < eta <= (1 - gamma)/tau = {largest}"),
             ));
         }
-        let soft = soft_value_iteration(&problem.mdp, self.temperature, 1e-13, 10_000_000)?;
         Ok(EntropyNpgState {
             policy: TabularSoftmax::uniform(&problem.mdp),
-            soft_optimal_objective: problem.mdp.initial().dot(&soft.v),
-            soft_optimal_q: soft.q,
+            reference: SoftReference::new(problem, self.temperature)?,
         })
     }
 
@@ -74,18 +71,7 @@ impl Algorithm for EntropyNpg {
         let snapshot = PolicySnapshot::new(problem, probabilities)?;
         let mut record = Record::new();
         snapshot.record_into(problem, &mut record);
-        record.set(
-            "soft_gap",
-            state.soft_optimal_objective - soft.objective(&problem.mdp),
-        );
-        let soft_q_error = problem
-            .mdp
-            .allowed_mask()
-            .iter()
-            .zip(state.soft_optimal_q.iter().zip(soft.q.iter()))
-            .filter(|(ok, _)| **ok)
-            .fold(0.0f64, |m, (_, (a, b))| m.max((a - b).abs()));
-        record.set("soft_q_error", soft_q_error);
+        state.reference.record_into(problem, &soft, &mut record);
         let keep = 1.0 - self.step_size * self.temperature / (1.0 - gamma);
         let logits = state.policy.logits() * keep + &soft.q * (self.step_size / (1.0 - gamma));
         state.policy = TabularSoftmax::from_logits(&problem.mdp, logits)?;

@@ -11,8 +11,9 @@ use rand_chacha::ChaCha8Rng;
 use super::Algorithm;
 use super::problem::Problem;
 use super::record::Record;
+use super::soft_reference::SoftReference;
 use crate::error::Result;
-use crate::exact::{occupancy, soft_evaluate, soft_value_iteration};
+use crate::exact::soft_evaluate;
 use crate::metrics::PolicySnapshot;
 use crate::policy::TabularSoftmax;
 
@@ -24,11 +25,11 @@ pub struct EntropyPg {
     pub step_size: f64,
 }
 
-/// The iterate and the soft-optimal objective it is measured against.
+/// The iterate and the soft optimum it is measured against.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntropyPgState {
     pub policy: TabularSoftmax,
-    pub soft_optimal_objective: f64,
+    pub reference: SoftReference,
 }
 
 impl Algorithm for EntropyPg {
@@ -40,10 +41,9 @@ impl Algorithm for EntropyPg {
 
     fn initial_state(&self, problem: &Problem) -> Result<EntropyPgState> {
         super::require_positive("step_size", self.step_size)?;
-        let soft = soft_value_iteration(&problem.mdp, self.temperature, 1e-13, 10_000_000)?;
         Ok(EntropyPgState {
             policy: TabularSoftmax::uniform(&problem.mdp),
-            soft_optimal_objective: problem.mdp.initial().dot(&soft.v),
+            reference: SoftReference::new(problem, self.temperature)?,
         })
     }
 
@@ -57,7 +57,9 @@ impl Algorithm for EntropyPg {
         let probabilities = state.policy.probabilities();
         let log_probabilities = state.policy.log_probabilities();
         let soft = soft_evaluate(&problem.mdp, probabilities.view(), self.temperature)?;
-        let d = occupancy(&problem.mdp, probabilities.view())?;
+        // The snapshot's occupancy serves the gradient as well as the record (computed once).
+        let snapshot = PolicySnapshot::new(problem, probabilities)?;
+        let (probabilities, d) = (&snapshot.probabilities, &snapshot.occupancy);
         let mut gradient = ndarray::Array2::zeros(probabilities.dim());
         for ((s, a), g) in gradient.indexed_iter_mut() {
             let p = probabilities[[s, a]];
@@ -67,13 +69,9 @@ impl Algorithm for EntropyPg {
                 *g = d[s] * p * soft_advantage / (1.0 - gamma);
             }
         }
-        let snapshot = PolicySnapshot::new(problem, probabilities)?;
         let mut record = Record::new();
         snapshot.record_into(problem, &mut record);
-        record.set(
-            "soft_gap",
-            state.soft_optimal_objective - soft.objective(&problem.mdp),
-        );
+        state.reference.record_into(problem, &soft, &mut record);
         state.policy.ascend(&gradient, self.step_size);
         Ok((state, record))
     }

@@ -9,6 +9,7 @@ pub mod npg;
 pub mod problem;
 pub mod record;
 pub mod runner;
+pub mod soft_reference;
 pub mod softmax_pg;
 
 use rand_chacha::ChaCha8Rng;

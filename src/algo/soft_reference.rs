@@ -1,0 +1,42 @@
+//! The soft optimum an entropy-regularized method is measured against: Q*_τ and
+//! J*_τ = ρᵀV*_τ, computed once by soft value iteration, and the per-step instruments
+//! `soft_gap` = J*_τ − ρᵀV_τ^{π_t} and `soft_q_error` = ‖Q*_τ − Q_τ^{π_t}‖∞ (available actions).
+
+use ndarray::Array2;
+
+use super::problem::Problem;
+use super::record::Record;
+use crate::error::Result;
+use crate::exact::{PolicyValues, soft_value_iteration};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SoftReference {
+    /// Q*_τ.
+    pub q: Array2<f64>,
+    /// J*_τ = ρᵀV*_τ.
+    pub objective: f64,
+}
+
+impl SoftReference {
+    /// Solves the soft optimum at temperature τ to 1e-13.
+    pub fn new(problem: &Problem, temperature: f64) -> Result<Self> {
+        let soft = soft_value_iteration(&problem.mdp, temperature, 1e-13, 10_000_000)?;
+        Ok(SoftReference {
+            objective: problem.mdp.initial().dot(&soft.v),
+            q: soft.q,
+        })
+    }
+
+    /// Records `soft_gap` and `soft_q_error` of a policy with soft values `soft`.
+    pub fn record_into(&self, problem: &Problem, soft: &PolicyValues, record: &mut Record) {
+        record.set("soft_gap", self.objective - soft.objective(&problem.mdp));
+        let q_error = problem
+            .mdp
+            .allowed_mask()
+            .iter()
+            .zip(self.q.iter().zip(soft.q.iter()))
+            .filter(|(ok, _)| **ok)
+            .fold(0.0f64, |m, (_, (a, b))| m.max((a - b).abs()));
+        record.set("soft_q_error", q_error);
+    }
+}
