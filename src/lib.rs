@@ -17,6 +17,7 @@ pub mod error;
 pub mod exact;
 pub mod io;
 pub mod metrics;
+pub mod objective;
 pub mod policy;
 pub mod world;
 
