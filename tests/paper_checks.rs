@@ -235,3 +235,69 @@ fn mei2020_entropy_regularized_pg_converges_linearly() {
         );
     }
 }
+
+/// Cui et al. (2025), "The Entropy Mechanism of Reinforcement Learning for Reasoning Language
+/// Models", §3: one softmax step changes each state's entropy by −Cov_{a~π}(log π, Δz) to first
+/// order in the logit change Δz — for PG Δz ∝ η·π·A, for NPG Δz ∝ η·A. The neglected term is
+/// O(η²), so the relative error of the prediction shrinks linearly as η → 0: dividing η by 10
+/// divides it by about 10.
+#[test]
+fn cui2025_entropy_change_prediction_is_first_order() {
+    use policylab::algo::npg::NpgState;
+    use policylab::algo::{Algorithm, NaturalPg};
+    use policylab::policy::TabularSoftmax;
+    use policylab::world::generate::GarnetParams;
+    use rand::SeedableRng;
+
+    let mdp = GarnetParams {
+        states: 6,
+        actions: 4,
+        branching: 2,
+        seed: 3,
+        ..GarnetParams::default()
+    }
+    .build()
+    .unwrap();
+    let problem = Problem::new(mdp).unwrap();
+    // A non-uniform start: at the uniform policy log π is constant and the covariance vanishes.
+    let logits = ndarray::Array2::from_shape_fn((6, 4), |(s, a)| ((3 * s + 5 * a) as f64).sin());
+    let start = TabularSoftmax::from_logits(&problem.mdp, logits).unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+    let relative_error = |record: &policylab::algo::Record| {
+        let (actual, predicted) = (record.get("dH").unwrap(), record.get("cov_pred").unwrap());
+        (actual - predicted).abs() / predicted.abs()
+    };
+    for method in ["softmax-pg", "npg"] {
+        let errors: Vec<f64> = [1e-1, 1e-2, 1e-3, 1e-4]
+            .iter()
+            .map(|&eta| {
+                let record = if method == "npg" {
+                    let state = NpgState {
+                        policy: start.clone(),
+                        step_size: eta,
+                    };
+                    let npg = NaturalPg {
+                        step_size: eta,
+                        step_growth: 1.0,
+                    };
+                    npg.step(&problem, state, &mut rng).unwrap().1
+                } else {
+                    let pg = SoftmaxPg { step_size: eta };
+                    pg.step(&problem, start.clone(), &mut rng).unwrap().1
+                };
+                relative_error(&record)
+            })
+            .collect();
+        eprintln!(
+            "{method}: relative error of the entropy-change prediction at η = 1e-1..1e-4: {errors:?}"
+        );
+        for pair in errors.windows(2) {
+            let ratio = pair[0] / pair[1];
+            assert!(
+                (7.0..=13.0).contains(&ratio),
+                "{method}: error ratio {ratio} per decade of η (expected about 10)"
+            );
+        }
+        assert!(errors[3] < 2e-3, "{method}: relative error {}", errors[3]);
+    }
+}

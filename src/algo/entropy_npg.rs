@@ -18,7 +18,7 @@ use super::record::Record;
 use super::soft_reference::SoftReference;
 use crate::error::{Error, Result};
 use crate::exact::soft_evaluate;
-use crate::metrics::PolicySnapshot;
+use crate::metrics::{PolicySnapshot, ascend_and_record};
 use crate::policy::TabularSoftmax;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -73,8 +73,17 @@ impl Algorithm for EntropyNpg {
         snapshot.record_into(problem, &mut record);
         state.reference.record_into(problem, &soft, &mut record);
         let keep = 1.0 - self.step_size * self.temperature / (1.0 - gamma);
-        let logits = state.policy.logits() * keep + &soft.q * (self.step_size / (1.0 - gamma));
-        state.policy = TabularSoftmax::from_logits(&problem.mdp, logits)?;
+        // θ_{t+1} = keep·θ_t + η·Q_τ/(1−γ), applied as the logit change θ_{t+1} − θ_t.
+        let logits = state.policy.logits();
+        let change = logits * (keep - 1.0) + &soft.q * (self.step_size / (1.0 - gamma));
+        ascend_and_record(
+            &mut state.policy,
+            &snapshot.probabilities,
+            &change,
+            1.0,
+            snapshot.occupancy.view(),
+            &mut record,
+        );
         Ok((state, record))
     }
 }

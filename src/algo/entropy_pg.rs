@@ -14,7 +14,7 @@ use super::record::Record;
 use super::soft_reference::SoftReference;
 use crate::error::Result;
 use crate::exact::soft_evaluate;
-use crate::metrics::PolicySnapshot;
+use crate::metrics::{PolicySnapshot, ascend_and_record};
 use crate::policy::TabularSoftmax;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -72,7 +72,14 @@ impl Algorithm for EntropyPg {
         let mut record = Record::new();
         snapshot.record_into(problem, &mut record);
         state.reference.record_into(problem, &soft, &mut record);
-        state.policy.ascend(&gradient, self.step_size);
+        ascend_and_record(
+            &mut state.policy,
+            probabilities,
+            &gradient,
+            self.step_size,
+            d.view(),
+            &mut record,
+        );
         Ok((state, record))
     }
 }

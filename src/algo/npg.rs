@@ -14,7 +14,7 @@ use super::Algorithm;
 use super::problem::Problem;
 use super::record::Record;
 use crate::error::{Error, Result};
-use crate::metrics::PolicySnapshot;
+use crate::metrics::{PolicySnapshot, ascend_and_record};
 use crate::policy::TabularSoftmax;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -74,7 +74,14 @@ impl Algorithm for NaturalPg {
         snapshot.record_into(problem, &mut record);
         record.set("step_size", state.step_size);
         let direction = snapshot.values.advantage() / (1.0 - problem.mdp.gamma());
-        state.policy.ascend(&direction, state.step_size);
+        ascend_and_record(
+            &mut state.policy,
+            &snapshot.probabilities,
+            &direction,
+            state.step_size,
+            snapshot.occupancy.view(),
+            &mut record,
+        );
         state.step_size *= self.step_growth;
         Ok((state, record))
     }

@@ -13,7 +13,7 @@ use super::Algorithm;
 use super::problem::Problem;
 use super::record::Record;
 use crate::error::Result;
-use crate::metrics::PolicySnapshot;
+use crate::metrics::{PolicySnapshot, ascend_and_record};
 use crate::policy::{TabularSoftmax, softmax_gradient};
 
 /// Exact softmax PG with a constant step size η.
@@ -50,7 +50,14 @@ impl Algorithm for SoftmaxPg {
         };
         let mut record = Record::new();
         snapshot.record_into(problem, &mut record);
-        state.ascend(&exact.gradient, self.step_size);
+        ascend_and_record(
+            &mut state,
+            &snapshot.probabilities,
+            &exact.gradient,
+            self.step_size,
+            snapshot.occupancy.view(),
+            &mut record,
+        );
         Ok((state, record))
     }
 }
