@@ -11,6 +11,8 @@ pub mod record;
 pub mod runner;
 pub mod soft_reference;
 pub mod softmax_pg;
+pub mod surrogate_ascent;
+pub mod trpo;
 
 use rand_chacha::ChaCha8Rng;
 
@@ -21,6 +23,8 @@ pub use problem::Problem;
 pub use record::Record;
 pub use runner::run;
 pub use softmax_pg::SoftmaxPg;
+pub use surrogate_ascent::SurrogateAscent;
+pub use trpo::Trpo;
 
 use crate::error::{Error, Result};
 

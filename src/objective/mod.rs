@@ -63,3 +63,18 @@ pub(crate) fn require_clip_range(parameter: &str, epsilon: f64) -> Result<()> {
         ))
     }
 }
+
+/// A boxed objective (as built from a name on the command line) is an objective.
+impl Objective for Box<dyn Objective> {
+    fn name(&self) -> &'static str {
+        self.as_ref().name()
+    }
+
+    fn validate(&self) -> Result<()> {
+        self.as_ref().validate()
+    }
+
+    fn surrogate(&self, ratio: f64, advantage: f64) -> Surrogate {
+        self.as_ref().surrogate(ratio, advantage)
+    }
+}

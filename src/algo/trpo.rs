@@ -1,0 +1,192 @@
+//! Trust Region Policy Optimization on exact tabular quantities (Schulman, Levine, Moritz, Jordan
+//! & Abbeel 2015, "Trust Region Policy Optimization", §6 and Appendix C):
+//!
+//! maximize L_t(θ) = 1/(1−γ)·Σ_s d^{π_t}(s)·Σ_a π_θ(a|s)·A^{π_t}(s, a)
+//! subject to  KL̄(θ_t, θ) = Σ_s d^{π_t}(s)·KL(π_t(·|s)‖π_θ(·|s)) ≤ δ.
+//!
+//! The step direction x solves F·x = g by conjugate gradient, with g = ∇L_t(θ_t) (the exact
+//! policy gradient) and F the Fisher matrix of the mean KL, which for the tabular softmax is
+//! block-diagonal: (F·v)(s, b) = d(s)·π(b|s)·(v(s, b) − Σ_a π(a|s)·v(s, a)). The full step
+//! √(2δ/xᵀFx)·x is then halved until the *exact* mean KL is within δ and the surrogate improves
+//! (the backtracking line search of their Appendix C). If no halving is accepted the policy is
+//! kept and `accepted` is 0.
+
+use ndarray::Array2;
+use rand_chacha::ChaCha8Rng;
+
+use super::Algorithm;
+use super::problem::Problem;
+use super::record::Record;
+use crate::error::{Error, Result};
+use crate::metrics::{PolicyChange, PolicySnapshot};
+use crate::policy::TabularSoftmax;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trpo {
+    /// δ, the bound on the mean KL(π_t‖π_{t+1}) (0.01).
+    pub max_kl: f64,
+    /// Conjugate-gradient iterations (10, as in the paper's experiments).
+    pub cg_iterations: usize,
+    /// Line-search halvings before giving up on the step (10).
+    pub backtracks: usize,
+    /// Added to F's diagonal so CG stays well defined where F is singular (1e-8).
+    pub damping: f64,
+}
+
+impl Default for Trpo {
+    fn default() -> Self {
+        Trpo {
+            max_kl: 0.01,
+            cg_iterations: 10,
+            backtracks: 10,
+            damping: 1e-8,
+        }
+    }
+}
+
+/// (F + λI)·v for the tabular softmax Fisher matrix of the d-weighted mean KL.
+pub fn fisher_vector_product(
+    policy: &Array2<f64>,
+    state_weights: &[f64],
+    damping: f64,
+    v: &Array2<f64>,
+) -> Array2<f64> {
+    let mut out = v * damping;
+    for (s, &d) in state_weights.iter().enumerate() {
+        let mean: f64 = policy.row(s).dot(&v.row(s));
+        for a in 0..policy.ncols() {
+            out[[s, a]] += d * policy[[s, a]] * (v[[s, a]] - mean);
+        }
+    }
+    out
+}
+
+/// Conjugate gradient for A·x = b with A symmetric positive semi-definite, from x = 0. Returns x
+/// and the final residual norm ‖b − A·x‖.
+pub fn conjugate_gradient(
+    apply: impl Fn(&Array2<f64>) -> Array2<f64>,
+    b: &Array2<f64>,
+    iterations: usize,
+) -> (Array2<f64>, f64) {
+    let mut x = Array2::zeros(b.dim());
+    let mut residual = b.clone();
+    let mut direction = b.clone();
+    let mut residual_norm2: f64 = residual.iter().map(|r| r * r).sum();
+    for _ in 0..iterations {
+        if residual_norm2 <= 1e-30 {
+            break;
+        }
+        let applied = apply(&direction);
+        let curvature: f64 = (&direction * &applied).sum();
+        if curvature <= 0.0 {
+            break;
+        }
+        let alpha = residual_norm2 / curvature;
+        x.scaled_add(alpha, &direction);
+        residual.scaled_add(-alpha, &applied);
+        let next_norm2: f64 = residual.iter().map(|r| r * r).sum();
+        direction = &residual + &(direction * (next_norm2 / residual_norm2));
+        residual_norm2 = next_norm2;
+    }
+    (x, residual_norm2.sqrt())
+}
+
+impl Algorithm for Trpo {
+    type State = TabularSoftmax;
+
+    fn name(&self) -> &'static str {
+        "trpo"
+    }
+
+    fn initial_state(&self, problem: &Problem) -> Result<TabularSoftmax> {
+        super::require_positive("max_kl", self.max_kl)?;
+        if self.cg_iterations == 0 {
+            return Err(Error::invalid(
+                "cg_iterations",
+                "found 0",
+                "expected at least one conjugate-gradient iteration",
+            ));
+        }
+        if !(self.damping.is_finite() && self.damping >= 0.0) {
+            return Err(Error::invalid(
+                "damping",
+                format!("found {}", self.damping),
+                "expected a finite damping >= 0",
+            ));
+        }
+        Ok(TabularSoftmax::uniform(&problem.mdp))
+    }
+
+    fn step(
+        &self,
+        problem: &Problem,
+        mut state: TabularSoftmax,
+        _rng: &mut ChaCha8Rng,
+    ) -> Result<(TabularSoftmax, Record)> {
+        let snapshot = PolicySnapshot::new(problem, state.probabilities())?;
+        let mut record = Record::new();
+        snapshot.record_into(problem, &mut record);
+        let old = &snapshot.probabilities;
+        let d = snapshot.occupancy.to_vec();
+        let weights: Vec<f64> = d.iter().map(|x| x / (1.0 - problem.mdp.gamma())).collect();
+        let advantage = snapshot.values.advantage();
+        let gradient = Array2::from_shape_fn(old.dim(), |(s, a)| {
+            weights[s] * old[[s, a]] * advantage[[s, a]]
+        });
+        let (direction, cg_residual) = conjugate_gradient(
+            |v| fisher_vector_product(old, &d, self.damping, v),
+            &gradient,
+            self.cg_iterations,
+        );
+        let curvature: f64 = (&direction * &fisher_vector_product(old, &d, 0.0, &direction)).sum();
+        let surrogate = |policy: &Array2<f64>| -> f64 {
+            (0..old.nrows())
+                .map(|s| weights[s] * policy.row(s).dot(&advantage.row(s)))
+                .sum()
+        };
+        record.set("cg_residual", cg_residual);
+        let mut accepted = None;
+        if curvature > 0.0 {
+            let full_step = direction * (2.0 * self.max_kl / curvature).sqrt();
+            for halvings in 0..=self.backtracks {
+                let step = &full_step * 0.5f64.powi(halvings as i32);
+                let mut candidate = state.clone();
+                candidate.ascend(&step, 1.0);
+                let probabilities = candidate.probabilities();
+                let change = PolicyChange::new(
+                    old.view(),
+                    probabilities.view(),
+                    step.view(),
+                    d.as_slice().into(),
+                );
+                let gain = surrogate(&probabilities);
+                if change.kl <= self.max_kl && gain > 0.0 {
+                    accepted = Some((candidate, change, gain, halvings));
+                    break;
+                }
+            }
+        }
+        match accepted {
+            Some((candidate, change, gain, halvings)) => {
+                state = candidate;
+                change.record_into(&mut record);
+                record.set("surrogate_gain", gain);
+                record.set("backtracks", halvings as f64);
+                record.set("accepted", 1.0);
+            }
+            None => {
+                PolicyChange::new(
+                    old.view(),
+                    old.view(),
+                    Array2::zeros(old.dim()).view(),
+                    d.as_slice().into(),
+                )
+                .record_into(&mut record);
+                record.set("surrogate_gain", 0.0);
+                record.set("backtracks", self.backtracks as f64);
+                record.set("accepted", 0.0);
+            }
+        }
+        Ok((state, record))
+    }
+}
