@@ -156,8 +156,8 @@ fn spo_takes_a_smaller_step_than_ppo_clip_at_any_number_of_epochs() {
             )
         };
         for epochs in [10, 2560] {
-            let ppo = one_update(Box::new(PpoClip::default()), epochs);
-            let spo = one_update(Box::new(Spo::default()), epochs);
+            let ppo = one_update(Box::<PpoClip>::default(), epochs);
+            let spo = one_update(Box::<Spo>::default(), epochs);
             eprintln!("Garnet {seed}, K = {epochs}: (KL, max |r-1|) PPO-clip {ppo:?}, SPO {spo:?}");
             assert!(spo.0 < ppo.0, "KL: SPO {spo:?}, PPO-clip {ppo:?}");
             assert!(
