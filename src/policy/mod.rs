@@ -1,6 +1,7 @@
-//! Policies: the tabular softmax parameterization, entropy, the exact softmax policy gradient,
+//! Policies: the tabular softmax and direct (simplex) parameterizations, entropy, the exact softmax policy gradient,
 //! and tabular policies read from files.
 
+pub mod direct;
 pub mod entropy;
 pub mod file;
 pub mod gradient;
