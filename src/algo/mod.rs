@@ -3,6 +3,7 @@
 //! with the problem and an explicitly seeded RNG, and comes back with a [`Record`] of what was
 //! measured *at the policy the step started from* (so record t describes π_t).
 
+pub mod catalogue;
 pub mod entropy_npg;
 pub mod entropy_pg;
 pub mod npg;
@@ -22,7 +23,7 @@ pub use entropy_pg::EntropyPg;
 pub use npg::NaturalPg;
 pub use problem::Problem;
 pub use projected_pg::ProjectedPg;
-pub use record::Record;
+pub use record::{Record, records_to_csv};
 pub use runner::run;
 pub use softmax_pg::SoftmaxPg;
 pub use surrogate_ascent::SurrogateAscent;

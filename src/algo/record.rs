@@ -27,3 +27,34 @@ impl Record {
         self.0.iter().copied().find(|(_, v)| !v.is_finite())
     }
 }
+
+/// Long-format CSV of a run's records: a `step` column, then every measurement name in the order
+/// first seen (a record without one leaves its cell empty). Numbers are written in the shortest
+/// form that reads back as the same f64 (with an exponent when very large or small).
+pub fn records_to_csv(records: &[Record]) -> String {
+    let mut names: Vec<&'static str> = Vec::new();
+    for record in records {
+        for (name, _) in &record.0 {
+            if !names.contains(name) {
+                names.push(name);
+            }
+        }
+    }
+    let mut out = String::from("step");
+    for name in &names {
+        out.push(',');
+        out.push_str(name);
+    }
+    out.push('\n');
+    for (step, record) in records.iter().enumerate() {
+        out.push_str(&step.to_string());
+        for name in &names {
+            out.push(',');
+            if let Some(value) = record.get(name) {
+                out.push_str(&format!("{value:?}"));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}

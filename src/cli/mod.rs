@@ -1,14 +1,17 @@
-//! The `policylab` command: `check`, `solve`, `evaluate` and `generate` on tabular worlds.
+//! The `policylab` command: `check`, `solve`, `evaluate` and `generate` on tabular worlds;
+//! `algos` and `train` for policy optimization.
 //!
 //! Every subcommand reports bad input as one line on stderr naming the file, the field and what is
 //! allowed, and exits with status 2 (bad input) or 1 (a failure while computing); it never panics
 //! on input.
 
+mod algos;
 mod check;
 mod evaluate;
 mod generate;
 mod output;
 mod solve;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,7 +33,9 @@ Start here:
   policylab check mdps/frozenlake4x4.json           what is in a world (or what is wrong with it)
   policylab solve mdps/forest.toml                  optimal values and policy
   policylab evaluate mdps/sutton-barto-3.5.toml --policy uniform
-  policylab generate garnet --states 50 --actions 5 --branching 3 --seed 7 --out garnet.toml";
+  policylab generate garnet --states 50 --actions 5 --branching 3 --seed 7 --out garnet.toml
+  policylab algos                                   every algorithm, its parameters and paper
+  policylab train mdps/bandit3.toml --algo softmax-pg --param step_size=0.4 --steps 10000 --out runs/mei";
 
 #[derive(Debug, Parser)]
 #[command(name = "policylab", version, about = "A research testbed for policy optimization", long_about = LONG_ABOUT)]
@@ -45,6 +50,8 @@ enum Command {
     Solve(solve::SolveArgs),
     Evaluate(evaluate::EvaluateArgs),
     Generate(generate::GenerateArgs),
+    Algos(algos::AlgosArgs),
+    Train(train::TrainArgs),
 }
 
 /// Options shared by the commands that read a world.
@@ -97,6 +104,8 @@ pub fn main() -> ExitCode {
         Command::Solve(args) => solve::run(&args),
         Command::Evaluate(args) => evaluate::run(&args),
         Command::Generate(args) => generate::run(&args),
+        Command::Algos(args) => algos::run(&args),
+        Command::Train(args) => train::run(&args),
     };
     match result {
         Ok(code) => code,

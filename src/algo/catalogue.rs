@@ -1,0 +1,392 @@
+//! Every algorithm by name, with its parameters, defaults and documentation: what
+//! `policylab algos` lists and what `policylab train --algo NAME --param k=v` builds.
+
+use super::{
+    Algorithm, EntropyNpg, EntropyPg, NaturalPg, Problem, ProjectedPg, Record, SoftmaxPg,
+    SurrogateAscent, Trpo, run,
+};
+use crate::error::{Error, Result};
+use crate::objective::{PpoClip, Spo};
+
+/// One parameter of an algorithm.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameter {
+    pub name: &'static str,
+    /// The default, or `None` where the default is derived from the world (see `doc`).
+    pub default: Option<f64>,
+    pub doc: &'static str,
+}
+
+const fn parameter(name: &'static str, default: f64, doc: &'static str) -> Parameter {
+    Parameter {
+        name,
+        default: Some(default),
+        doc,
+    }
+}
+
+/// One algorithm: its name, a one-line summary with the paper, and its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub parameters: Vec<Parameter>,
+}
+
+const EPOCHS: Parameter = parameter(
+    "epochs",
+    10.0,
+    "gradient-ascent epochs on the surrogate per update, K",
+);
+const LEARNING_RATE: Parameter = parameter("learning_rate", 1.0, "step size of each epoch");
+
+/// All algorithms, in the order `policylab algos` prints them.
+pub fn catalogue() -> Vec<Entry> {
+    vec![
+        Entry {
+            name: "softmax-pg",
+            summary: "exact softmax policy gradient (Mei et al. 2020)",
+            parameters: vec![parameter(
+                "step_size",
+                0.1,
+                "step size η (Mei et al.'s bandit: 0.4)",
+            )],
+        },
+        Entry {
+            name: "projected-pg",
+            summary: "projected PG, direct parameterization (Agarwal et al. 2021, §4.1)",
+            parameters: vec![Parameter {
+                name: "step_size",
+                default: None,
+                doc: "step size η (default (1−γ)³/(2γ|A|), Agarwal et al. Theorem 4.2)",
+            }],
+        },
+        Entry {
+            name: "npg",
+            summary: "natural PG = policy mirror descent with KL (Agarwal et al. 2021; Xiao 2022)",
+            parameters: vec![
+                parameter("step_size", 1.0, "initial step size η_0"),
+                parameter(
+                    "step_growth",
+                    1.0,
+                    "η_{t+1}/η_t (1: constant; 1/γ: Xiao's linear rate)",
+                ),
+            ],
+        },
+        Entry {
+            name: "entropy-pg",
+            summary: "entropy-regularized softmax PG (Mei et al. 2020, §5)",
+            parameters: vec![
+                parameter("temperature", 0.1, "entropy weight τ"),
+                parameter("step_size", 0.1, "step size η"),
+            ],
+        },
+        Entry {
+            name: "entropy-npg",
+            summary: "entropy-regularized NPG on soft values (Cen et al. 2022)",
+            parameters: vec![
+                parameter("temperature", 0.1, "entropy weight τ"),
+                Parameter {
+                    name: "step_size",
+                    default: None,
+                    doc: "step size η ≤ (1−γ)/τ (default (1−γ)/τ: soft policy iteration)",
+                },
+            ],
+        },
+        Entry {
+            name: "trpo",
+            summary: "TRPO: CG on the Fisher matrix + exact-KL line search (Schulman et al. 2015)",
+            parameters: vec![
+                parameter("max_kl", 0.01, "trust-region radius δ on the mean KL"),
+                parameter("cg_iterations", 10.0, "conjugate-gradient iterations"),
+                parameter("backtracks", 10.0, "line-search halvings"),
+                parameter("damping", 1e-8, "added to the Fisher diagonal"),
+            ],
+        },
+        Entry {
+            name: "ppo-clip",
+            summary: "K epochs on PPO's clipped surrogate (Schulman et al. 2017)",
+            parameters: vec![
+                parameter("clip_low", 0.2, "ε_low: ratios clipped below at 1 − ε_low"),
+                parameter(
+                    "clip_high",
+                    0.2,
+                    "ε_high: ratios clipped above at 1 + ε_high (DAPO: 0.28)",
+                ),
+                EPOCHS,
+                LEARNING_RATE,
+            ],
+        },
+        Entry {
+            name: "spo",
+            summary: "K epochs on SPO's quadratic-penalty surrogate (Xie et al. 2025)",
+            parameters: vec![
+                parameter("epsilon", 0.2, "ε: the surrogate peaks at r = 1 ± ε"),
+                EPOCHS,
+                LEARNING_RATE,
+            ],
+        },
+    ]
+}
+
+/// The parameter values given for one algorithm, checked against its entry.
+struct Values<'a> {
+    entry: &'a Entry,
+    given: &'a [(String, f64)],
+}
+
+impl Values<'_> {
+    fn get(&self, name: &str) -> Option<f64> {
+        self.given
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .map(|&(_, value)| value)
+            .or_else(|| {
+                self.entry
+                    .parameters
+                    .iter()
+                    .find(|p| p.name == name)
+                    .and_then(|p| p.default)
+            })
+    }
+
+    fn real(&self, name: &str) -> f64 {
+        self.get(name).unwrap_or(f64::NAN)
+    }
+
+    fn count(&self, name: &str) -> Result<usize> {
+        let value = self.real(name);
+        if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= 1e9 {
+            Ok(value as usize)
+        } else {
+            Err(Error::invalid(
+                name,
+                format!("found {value}"),
+                "expected a whole number",
+            ))
+        }
+    }
+}
+
+/// Looks an algorithm up by name; an unknown name gets the list of valid ones.
+pub fn entry(name: &str) -> Result<Entry> {
+    let all = catalogue();
+    let names: Vec<&str> = all.iter().map(|e| e.name).collect();
+    all.into_iter().find(|e| e.name == name).ok_or_else(|| {
+        Error::Usage(format!(
+            "unknown algorithm `{name}`; the algorithms are: {}",
+            names.join(", ")
+        ))
+    })
+}
+
+/// Checks that every given parameter belongs to the algorithm and is finite.
+pub fn check_parameters(entry: &Entry, given: &[(String, f64)]) -> Result<()> {
+    for (key, value) in given {
+        if !entry.parameters.iter().any(|p| p.name == key) {
+            let valid: Vec<&str> = entry.parameters.iter().map(|p| p.name).collect();
+            return Err(Error::Usage(format!(
+                "`{}` has no parameter `{key}`; its parameters are: {}",
+                entry.name,
+                valid.join(", ")
+            )));
+        }
+        if !value.is_finite() {
+            return Err(Error::Usage(format!(
+                "parameter `{key}` = {value} is not finite"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The full parameter list of a run: every parameter with the value it will use (`None` where
+/// the default is derived from the world).
+pub fn resolved_parameters(
+    entry: &Entry,
+    given: &[(String, f64)],
+) -> Vec<(&'static str, Option<f64>)> {
+    let values = Values { entry, given };
+    entry
+        .parameters
+        .iter()
+        .map(|p| (p.name, values.get(p.name)))
+        .collect()
+}
+
+/// Builds the named algorithm with `given` parameters (defaults elsewhere) and runs it for
+/// `steps` steps from `seed`, handing each record to `observe`.
+pub fn run_named(
+    name: &str,
+    given: &[(String, f64)],
+    problem: &Problem,
+    steps: usize,
+    seed: u64,
+    observe: impl FnMut(usize, &Record),
+) -> Result<()> {
+    let entry = entry(name)?;
+    check_parameters(&entry, given)?;
+    let values = Values {
+        entry: &entry,
+        given,
+    };
+    fn go<A: Algorithm>(
+        algorithm: A,
+        problem: &Problem,
+        steps: usize,
+        seed: u64,
+        observe: impl FnMut(usize, &Record),
+    ) -> Result<()> {
+        run(&algorithm, problem, steps, seed, observe).map(|_| ())
+    }
+    let v = &values;
+    let result = match name {
+        "softmax-pg" => go(
+            SoftmaxPg {
+                step_size: v.real("step_size"),
+            },
+            problem,
+            steps,
+            seed,
+            observe,
+        ),
+        "projected-pg" => go(
+            ProjectedPg {
+                step_size: v.get("step_size"),
+            },
+            problem,
+            steps,
+            seed,
+            observe,
+        ),
+        "npg" => go(
+            NaturalPg {
+                step_size: v.real("step_size"),
+                step_growth: v.real("step_growth"),
+            },
+            problem,
+            steps,
+            seed,
+            observe,
+        ),
+        "entropy-pg" => go(
+            EntropyPg {
+                temperature: v.real("temperature"),
+                step_size: v.real("step_size"),
+            },
+            problem,
+            steps,
+            seed,
+            observe,
+        ),
+        "entropy-npg" => {
+            let temperature = v.real("temperature");
+            let step_size = v
+                .get("step_size")
+                .unwrap_or((1.0 - problem.mdp.gamma()) / temperature);
+            go(
+                EntropyNpg {
+                    temperature,
+                    step_size,
+                },
+                problem,
+                steps,
+                seed,
+                observe,
+            )
+        }
+        "trpo" => go(
+            Trpo {
+                max_kl: v.real("max_kl"),
+                cg_iterations: v.count("cg_iterations")?,
+                backtracks: v.count("backtracks")?,
+                damping: v.real("damping"),
+            },
+            problem,
+            steps,
+            seed,
+            observe,
+        ),
+        "ppo-clip" => go(
+            SurrogateAscent {
+                objective: PpoClip {
+                    clip_low: v.real("clip_low"),
+                    clip_high: v.real("clip_high"),
+                },
+                epochs: v.count("epochs")?,
+                learning_rate: v.real("learning_rate"),
+            },
+            problem,
+            steps,
+            seed,
+            observe,
+        ),
+        "spo" => go(
+            SurrogateAscent {
+                objective: Spo {
+                    epsilon: v.real("epsilon"),
+                },
+                epochs: v.count("epochs")?,
+                learning_rate: v.real("learning_rate"),
+            },
+            problem,
+            steps,
+            seed,
+            observe,
+        ),
+        other => Err(Error::Usage(format!(
+            "algorithm `{other}` is listed but has no builder (a bug in policylab)"
+        ))),
+    };
+    result.map_err(|e| e.in_origin(&format!("algorithm `{name}`")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::generate::GarnetParams;
+
+    #[test]
+    fn every_listed_algorithm_runs_with_its_defaults() {
+        let mdp = GarnetParams::default().build().unwrap();
+        let problem = Problem::new(mdp).unwrap();
+        for entry in catalogue() {
+            let mut steps = 0;
+            run_named(entry.name, &[], &problem, 3, 0, |_, record| {
+                assert!(record.get("J").is_some());
+                steps += 1;
+            })
+            .unwrap_or_else(|e| panic!("{}: {e}", entry.name));
+            assert_eq!(steps, 3, "{}", entry.name);
+        }
+    }
+
+    #[test]
+    fn unknown_names_list_the_valid_ones() {
+        let problem = Problem::new(GarnetParams::default().build().unwrap()).unwrap();
+        let error = run_named("ppo", &[], &problem, 1, 0, |_, _| {})
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("unknown algorithm `ppo`") && error.contains("ppo-clip"),
+            "{error}"
+        );
+        let given = [("stepsize".to_string(), 0.1)];
+        let error = run_named("npg", &given, &problem, 1, 0, |_, _| {})
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("`stepsize`") && error.contains("step_size, step_growth"),
+            "{error}"
+        );
+        let given = [("epochs".to_string(), 2.5)];
+        let error = run_named("spo", &given, &problem, 1, 0, |_, _| {})
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("epochs") && error.contains("whole number"),
+            "{error}"
+        );
+    }
+}
