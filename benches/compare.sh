@@ -17,7 +17,13 @@ for s in ${sizes//,/ }; do
     --gamma 0.9 --seed 1 --out "target/bench-worlds/garnet-$s.json" >/dev/null
 done
 POLICYLAB_BENCH_SIZES="$sizes" cargo bench --bench dynamic_programming -- --noplot
+# Policy-gradient steps only at S <= 500 (the sizes; a dense solve per step at 2000 is slow).
+pg_sizes=$(echo "${sizes//,/ }" | tr ' ' '\n' | awk '$1 <= 500' | paste -sd, -)
+POLICYLAB_BENCH_SIZES="$pg_sizes" cargo bench --bench policy_gradient -- --noplot
 worlds=()
 for s in ${sizes//,/ }; do worlds+=("target/bench-worlds/garnet-$s.json"); done
+pg_worlds=()
+for s in ${pg_sizes//,/ }; do pg_worlds+=("target/bench-worlds/garnet-$s.json"); done
 "$venv/bin/python" benches/reference/numpy_dp.py "${worlds[@]}" > target/bench-worlds/numpy.jsonl
+(cd benches/reference && "../../$venv/bin/python" numpy_pg.py "${pg_worlds[@]/#/../../}") >> target/bench-worlds/numpy.jsonl
 "$venv/bin/python" benches/reference/ratios.py target/bench-worlds/numpy.jsonl target/criterion

@@ -6,48 +6,19 @@
 //! measurement behind the choice of faer.
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use policylab::exact::evaluation::bellman_matrix;
 use policylab::exact::linear_solve::solve_dense;
 use policylab::exact::{evaluate, evaluate_iterative, uniform_policy, value_iteration};
-use policylab::world::generate::GarnetParams;
 
-/// Sizes benchmarked; `POLICYLAB_BENCH_SIZES=50,500` restricts them.
-fn sizes() -> Vec<usize> {
-    std::env::var("POLICYLAB_BENCH_SIZES")
-        .ok()
-        .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![50, 500, 2000])
-}
-
-/// The benchmark world: Garnet(S, A = 10, b = 10), γ = 0.9, seed 1 (also written to
-/// target/bench-worlds/ by compare.sh for the NumPy script).
-pub fn world(states: usize) -> policylab::world::TabularMdp {
-    GarnetParams {
-        states,
-        actions: 10,
-        branching: 10,
-        gamma: 0.9,
-        seed: 1,
-    }
-    .build()
-    .expect("valid Garnet parameters")
-}
-
-/// Short, fixed measurement settings: the machines are shared, ratios come from one run.
-fn configure(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
-    group
-        .sample_size(10)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(3));
-}
+mod common;
+use common::{configure, sizes, world};
 
 fn dynamic_programming(c: &mut Criterion) {
     let mut group = c.benchmark_group("policy_evaluation_direct");
     configure(&mut group);
-    for s in sizes() {
+    for s in sizes(&[50, 500, 2000]) {
         let mdp = world(s);
         let policy = uniform_policy(&mdp);
         group.bench_with_input(BenchmarkId::from_parameter(s), &s, |b, _| {
@@ -58,7 +29,7 @@ fn dynamic_programming(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("policy_evaluation_iterative");
     configure(&mut group);
-    for s in sizes() {
+    for s in sizes(&[50, 500, 2000]) {
         let mdp = world(s);
         let policy = uniform_policy(&mdp);
         group.bench_with_input(BenchmarkId::from_parameter(s), &s, |b, _| {
@@ -73,7 +44,7 @@ fn dynamic_programming(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("value_iteration");
     configure(&mut group);
-    for s in sizes() {
+    for s in sizes(&[50, 500, 2000]) {
         let mdp = world(s);
         group.bench_with_input(BenchmarkId::from_parameter(s), &s, |b, _| {
             b.iter(|| black_box(value_iteration(&mdp, 1e-8, 100_000).expect("converges")))

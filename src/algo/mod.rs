@@ -6,6 +6,7 @@
 pub mod catalogue;
 pub mod entropy_npg;
 pub mod entropy_pg;
+pub mod finite_horizon_pg;
 pub mod npg;
 pub mod problem;
 pub mod projected_pg;

@@ -1,0 +1,40 @@
+//! Steps per second of exact softmax policy gradient on Garnet(S, 10, 10), S ∈ {50, 500}, γ = 0.9:
+//! one step = evaluate V and Q, the occupancy, the gradient d·π·A/(1−γ), the logit update, and the
+//! per-step instruments (J, gap, entropy, ΔH, its prediction, KL). `benches/reference/numpy_pg.py`
+//! runs the same loop (without the instruments) on the same worlds; `benches/compare.sh` prints
+//! the ratio.
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use policylab::algo::{Algorithm, Problem, SoftmaxPg};
+use policylab::policy::TabularSoftmax;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+mod common;
+use common::{configure, sizes, world};
+
+fn softmax_pg_step(c: &mut Criterion) {
+    let mut group = c.benchmark_group("softmax_pg_step");
+    configure(&mut group);
+    for s in sizes(&[50, 500]) {
+        let problem = Problem::new(world(s)).expect("a solvable Garnet");
+        let algorithm = SoftmaxPg { step_size: 1.0 };
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        group.bench_with_input(BenchmarkId::from_parameter(s), &s, |b, _| {
+            let mut state = TabularSoftmax::uniform(&problem.mdp);
+            b.iter(|| {
+                let (next, record) = algorithm
+                    .step(&problem, state.clone(), &mut rng)
+                    .expect("a step on a valid world");
+                state = next;
+                black_box(record)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, softmax_pg_step);
+criterion_main!(benches);
