@@ -1,0 +1,164 @@
+//! Oblivious adversarial bandits: the rewards x_t(a) ∈ [0, 1] of every round and arm are a table
+//! fixed before the game (Auer, Cesa-Bianchi, Freund & Schapire 2002, "The nonstochastic
+//! multiarmed bandit problem"). Pulling arm a in round t returns x_t(a) exactly.
+//!
+//! The regret compares with the best *fixed* arm in hindsight over the horizon T actually played,
+//! a* = argmax_a Σ_{t<T} x_t(a), so the runner's cumulative regret after T rounds is
+//! Σ_t x_t(a*) − Σ_t x_t(A_t), computed on the table. (At an intermediate t < T the running sum
+//! still uses the a* of the full horizon.)
+//!
+//! [`AdversarialTable::switching`] draws a table that punishes chasing the recent leader: arm 0 is
+//! steadily good (mean 0.6), while in each block of rounds one "decoy" arm (cycling through
+//! 1, …, K−1) has mean 0.85 and is the best arm of the block, and otherwise has mean 0.2. Over a
+//! long horizon arm 0 is the best fixed arm, but a follow-the-leader learner keeps switching to
+//! the decoy of the last block just as it turns bad. Entries are Bernoulli draws from these means
+//! with a seeded ChaCha8 generator, so the table is a function of its seed.
+
+use ndarray::Array2;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::{BanditEnvironment, argmax, require_arms};
+use crate::error::{Error, Result};
+
+/// A fixed T×K table of rewards in [0, 1].
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdversarialTable {
+    table: Array2<f64>,
+    /// The current round (its row is what `means` shows).
+    round: usize,
+    /// The best fixed arm over the horizon of the current game.
+    best_arm: usize,
+}
+
+impl AdversarialTable {
+    /// A given table (T ≥ 1 rows, K ≥ 2 columns, entries in [0, 1]).
+    pub fn from_table(table: Array2<f64>) -> Result<Self> {
+        require_arms(table.ncols())?;
+        if table.nrows() == 0 {
+            return Err(Error::invalid(
+                "table",
+                "found 0 rounds",
+                "expected at least one round",
+            ));
+        }
+        for ((t, a), &x) in table.indexed_iter() {
+            if !(0.0..=1.0).contains(&x) {
+                return Err(Error::invalid(
+                    format!("table[{t}][{a}]"),
+                    format!("found {x}"),
+                    "rewards of an adversarial table must lie in [0, 1]",
+                ));
+            }
+        }
+        Ok(AdversarialTable {
+            // Row-major storage, so every row is a contiguous slice (see `means`).
+            table: table.as_standard_layout().into_owned(),
+            round: 0,
+            best_arm: 0,
+        })
+    }
+
+    /// The switching-decoy table described in the module docs: `horizon` rounds, `k` arms, blocks
+    /// of `block` rounds, entries drawn with `seed`.
+    pub fn switching(k: usize, horizon: usize, block: usize, seed: u64) -> Result<Self> {
+        require_arms(k)?;
+        for (field, value) in [("horizon", horizon), ("block", block)] {
+            if value == 0 {
+                return Err(Error::invalid(field, "found 0", "expected at least 1"));
+            }
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let table = Array2::from_shape_fn((horizon, k), |(t, a)| {
+            let decoy = 1 + (t / block) % (k - 1);
+            let mean = if a == 0 {
+                0.6
+            } else if a == decoy {
+                0.85
+            } else {
+                0.2
+            };
+            if rng.random::<f64>() < mean { 1.0 } else { 0.0 }
+        });
+        Self::from_table(table)
+    }
+
+    pub fn table(&self) -> &Array2<f64> {
+        &self.table
+    }
+
+    /// The best fixed arm over the first `horizon` rounds and its total reward.
+    pub fn best_fixed_arm(&self, horizon: usize) -> (usize, f64) {
+        let rows = self
+            .table
+            .slice(ndarray::s![..horizon.min(self.table.nrows()), ..]);
+        let totals = rows.sum_axis(ndarray::Axis(0));
+        let arm = argmax(totals.iter().copied()).unwrap_or(0);
+        (arm, totals[arm])
+    }
+}
+
+impl BanditEnvironment for AdversarialTable {
+    fn n_arms(&self) -> usize {
+        self.table.ncols()
+    }
+
+    fn start(&mut self, horizon: usize) -> Result<()> {
+        if horizon > self.table.nrows() {
+            return Err(Error::invalid(
+                "horizon",
+                format!("found {horizon}"),
+                format!("the table has only {} rounds", self.table.nrows()),
+            ));
+        }
+        self.best_arm = self.best_fixed_arm(horizon).0;
+        self.round = 0;
+        Ok(())
+    }
+
+    fn begin_round(&mut self, t: usize, _rng: &mut ChaCha8Rng) {
+        self.round = t.min(self.table.nrows() - 1);
+    }
+
+    fn means(&self) -> &[f64] {
+        // `from_table` stores the table in row-major layout, so the row is contiguous and the
+        // empty-slice fallback is never taken.
+        self.table.row(self.round).to_slice().unwrap_or(&[])
+    }
+
+    fn benchmark(&self) -> f64 {
+        self.table[[self.round, self.best_arm]]
+    }
+
+    fn pull(&mut self, arm: usize, _rng: &mut ChaCha8Rng) -> f64 {
+        self.table[[self.round, arm]]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn switching_table_is_seeded_and_arm_zero_wins_in_hindsight() {
+        let a = AdversarialTable::switching(3, 4000, 100, 5).unwrap();
+        let b = AdversarialTable::switching(3, 4000, 100, 5).unwrap();
+        let c = AdversarialTable::switching(3, 4000, 100, 6).unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(a.best_fixed_arm(4000).0, 0);
+        // Within the first block the decoy (arm 1) is ahead.
+        assert_eq!(a.best_fixed_arm(100).0, 1);
+    }
+
+    #[test]
+    fn bad_tables_are_rejected() {
+        let message = AdversarialTable::from_table(ndarray::arr2(&[[0.5, 1.5]]))
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("table[0][1]"), "{message}");
+        let mut env = AdversarialTable::from_table(ndarray::arr2(&[[0.5, 1.0]])).unwrap();
+        assert!(env.start(2).is_err());
+        assert!(AdversarialTable::switching(3, 0, 10, 1).is_err());
+    }
+}
