@@ -24,7 +24,9 @@ use crate::error::{Error, Result};
 /// A fixed T×K table of rewards in [0, 1].
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdversarialTable {
-    table: Array2<f64>,
+    /// The table in row-major order: round t's rewards are `rewards[t*K .. (t+1)*K]`.
+    rewards: Vec<f64>,
+    k: usize,
     /// The current round (its row is what `means` shows).
     round: usize,
     /// The best fixed arm over the horizon of the current game.
@@ -34,26 +36,35 @@ pub struct AdversarialTable {
 impl AdversarialTable {
     /// A given table (T ≥ 1 rows, K ≥ 2 columns, entries in [0, 1]).
     pub fn from_table(table: Array2<f64>) -> Result<Self> {
-        require_arms(table.ncols())?;
-        if table.nrows() == 0 {
+        let k = table.ncols();
+        // Row-major iteration order, whatever the layout of `table`.
+        Self::from_rows(table.iter().copied().collect(), k)
+    }
+
+    /// A table given row by row as a flat vector of length T·K.
+    fn from_rows(rewards: Vec<f64>, k: usize) -> Result<Self> {
+        require_arms(k)?;
+        if rewards.is_empty() {
             return Err(Error::invalid(
                 "table",
                 "found 0 rounds",
                 "expected at least one round",
             ));
         }
-        for ((t, a), &x) in table.indexed_iter() {
-            if !(0.0..=1.0).contains(&x) {
-                return Err(Error::invalid(
-                    format!("table[{t}][{a}]"),
-                    format!("found {x}"),
-                    "rewards of an adversarial table must lie in [0, 1]",
-                ));
-            }
+        if let Some((i, x)) = rewards
+            .iter()
+            .enumerate()
+            .find(|(_, x)| !(0.0..=1.0).contains(*x))
+        {
+            return Err(Error::invalid(
+                format!("table[{}][{}]", i / k, i % k),
+                format!("found {x}"),
+                "rewards of an adversarial table must lie in [0, 1]",
+            ));
         }
         Ok(AdversarialTable {
-            // Row-major storage, so every row is a contiguous slice (see `means`).
-            table: table.as_standard_layout().into_owned(),
+            rewards,
+            k,
             round: 0,
             best_arm: 0,
         })
@@ -69,46 +80,63 @@ impl AdversarialTable {
             }
         }
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let table = Array2::from_shape_fn((horizon, k), |(t, a)| {
+        let mut rewards = Vec::with_capacity(horizon * k);
+        for t in 0..horizon {
             let decoy = 1 + (t / block) % (k - 1);
-            let mean = if a == 0 {
-                0.6
-            } else if a == decoy {
-                0.85
-            } else {
-                0.2
-            };
-            if rng.random::<f64>() < mean { 1.0 } else { 0.0 }
-        });
-        Self::from_table(table)
+            for a in 0..k {
+                let mean = if a == 0 {
+                    0.6
+                } else if a == decoy {
+                    0.85
+                } else {
+                    0.2
+                };
+                rewards.push(if rng.random::<f64>() < mean { 1.0 } else { 0.0 });
+            }
+        }
+        Self::from_rows(rewards, k)
     }
 
-    pub fn table(&self) -> &Array2<f64> {
-        &self.table
+    /// Number of rounds T in the table.
+    pub fn rounds(&self) -> usize {
+        self.rewards.len() / self.k
+    }
+
+    /// The table as a T×K array.
+    pub fn table(&self) -> Array2<f64> {
+        Array2::from_shape_fn((self.rounds(), self.k), |(t, a)| {
+            self.rewards[t * self.k + a]
+        })
     }
 
     /// The best fixed arm over the first `horizon` rounds and its total reward.
     pub fn best_fixed_arm(&self, horizon: usize) -> (usize, f64) {
-        let rows = self
-            .table
-            .slice(ndarray::s![..horizon.min(self.table.nrows()), ..]);
-        let totals = rows.sum_axis(ndarray::Axis(0));
+        let mut totals = vec![0.0; self.k];
+        for row in self.rewards.chunks_exact(self.k).take(horizon) {
+            for (total, x) in totals.iter_mut().zip(row) {
+                *total += x;
+            }
+        }
         let arm = argmax(totals.iter().copied()).unwrap_or(0);
         (arm, totals[arm])
+    }
+
+    fn row(&self) -> &[f64] {
+        &self.rewards[self.round * self.k..(self.round + 1) * self.k]
     }
 }
 
 impl BanditEnvironment for AdversarialTable {
     fn n_arms(&self) -> usize {
-        self.table.ncols()
+        self.k
     }
 
     fn start(&mut self, horizon: usize) -> Result<()> {
-        if horizon > self.table.nrows() {
+        if horizon > self.rounds() {
             return Err(Error::invalid(
                 "horizon",
                 format!("found {horizon}"),
-                format!("the table has only {} rounds", self.table.nrows()),
+                format!("the table has only {} rounds", self.rounds()),
             ));
         }
         self.best_arm = self.best_fixed_arm(horizon).0;
@@ -117,21 +145,19 @@ impl BanditEnvironment for AdversarialTable {
     }
 
     fn begin_round(&mut self, t: usize, _rng: &mut ChaCha8Rng) {
-        self.round = t.min(self.table.nrows() - 1);
+        self.round = t.min(self.rounds() - 1);
     }
 
     fn means(&self) -> &[f64] {
-        // `from_table` stores the table in row-major layout, so the row is contiguous and the
-        // empty-slice fallback is never taken.
-        self.table.row(self.round).to_slice().unwrap_or(&[])
+        self.row()
     }
 
     fn benchmark(&self) -> f64 {
-        self.table[[self.round, self.best_arm]]
+        self.row()[self.best_arm]
     }
 
     fn pull(&mut self, arm: usize, _rng: &mut ChaCha8Rng) -> f64 {
-        self.table[[self.round, arm]]
+        self.row()[arm]
     }
 }
 

@@ -23,7 +23,7 @@
 //! against any oblivious table in [0, 1]^{T×K} the expected regret against the best fixed arm is
 //! at most √(2 T K ln K) — see [`Exp3::regret_bound`].
 
-use ndarray::{Array1, ArrayView2};
+use ndarray::{ArrayView1, ArrayView2, ArrayViewMut1};
 use rand_chacha::ChaCha8Rng;
 
 use super::{BanditLearner, require_arm, require_arms, require_unit_reward};
@@ -36,8 +36,10 @@ use crate::world::sample::sample_index;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exp3 {
     eta: f64,
-    estimates: Array1<f64>,
-    probabilities: Array1<f64>,
+    estimates: Vec<f64>,
+    /// η Ŝ, rebuilt every round (kept to avoid an allocation per round).
+    logits: Vec<f64>,
+    probabilities: Vec<f64>,
     allowed: Vec<bool>,
 }
 
@@ -48,8 +50,9 @@ impl Exp3 {
         require_positive("eta", eta)?;
         Ok(Exp3 {
             eta,
-            estimates: Array1::zeros(k),
-            probabilities: Array1::from_elem(k, 1.0 / k as f64),
+            estimates: vec![0.0; k],
+            logits: vec![0.0; k],
+            probabilities: vec![1.0 / k as f64; k],
             allowed: vec![true; k],
         })
     }
@@ -75,7 +78,7 @@ impl Exp3 {
     }
 
     /// The distribution the last `select` sampled from.
-    pub fn probabilities(&self) -> &Array1<f64> {
+    pub fn probabilities(&self) -> &[f64] {
         &self.probabilities
     }
 }
@@ -94,8 +97,14 @@ impl BanditLearner for Exp3 {
         _context: Option<ArrayView2<'_, f64>>,
         rng: &mut ChaCha8Rng,
     ) -> Result<usize> {
-        let logits = self.estimates.mapv(|s| self.eta * s);
-        softmax_row(logits.view(), &self.allowed, self.probabilities.view_mut());
+        for (logit, s) in self.logits.iter_mut().zip(&self.estimates) {
+            *logit = self.eta * s;
+        }
+        softmax_row(
+            ArrayView1::from(&self.logits[..]),
+            &self.allowed,
+            ArrayViewMut1::from(&mut self.probabilities[..]),
+        );
         Ok(sample_index(self.probabilities.iter().copied(), rng))
     }
 
@@ -103,7 +112,9 @@ impl BanditLearner for Exp3 {
         require_arm(arm, self.estimates.len())?;
         require_unit_reward(reward)?;
         // Every estimate gains 1; the played arm loses its importance-weighted loss.
-        self.estimates += 1.0;
+        for s in &mut self.estimates {
+            *s += 1.0;
+        }
         self.estimates[arm] -= (1.0 - reward) / self.probabilities[arm];
         Ok(())
     }
@@ -118,10 +129,10 @@ mod tests {
     fn estimator_is_unbiased_given_the_distribution() {
         // E[X̂(a)] = Σ_b P(b) X̂(a | A = b) = x(a), computed exactly for a fixed reward vector.
         let mut learner = Exp3::new(3, 0.3).unwrap();
-        learner.estimates = ndarray::arr1(&[1.0, -2.0, 0.5]);
+        learner.estimates = vec![1.0, -2.0, 0.5];
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         learner.select(None, &mut rng).unwrap();
-        let p = learner.probabilities().clone();
+        let p = learner.probabilities().to_vec();
         let x = [0.2, 0.9, 0.6];
         for a in 0..3 {
             let expected: f64 = (0..3)

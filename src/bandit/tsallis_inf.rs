@@ -78,7 +78,9 @@ pub fn tsallis_weights(losses: &[f64], eta: f64, out: &mut [f64]) -> Result<()> 
             slope += eta * *w * w.sqrt();
         }
         let step = (total - 1.0) / slope;
-        if (total - 1.0).abs() <= 1e-14 || step <= 0.0 {
+        // From the right of the root the steps are positive and shrink quadratically; a step that
+        // no longer moves x (or turns negative from rounding) means x is as exact as it gets.
+        if (total - 1.0).abs() <= 1e-15 || step <= 0.0 || x - step == x {
             break;
         }
         x -= step;
@@ -220,23 +222,28 @@ mod tests {
         let losses = [0.3, 0.9, 0.1];
         for estimator in [Estimator::ImportanceWeighted, Estimator::ReducedVariance] {
             let mut base = TsallisInf::new(3, estimator).unwrap();
-            base.cumulative_losses = vec![2.0, 5.0, 2.5];
-            base.round = 4;
-            let eta = estimator.learning_rate(4);
+            base.cumulative_losses = vec![2.0, 40.0, 6.0];
+            base.round = 400;
+            let eta = estimator.learning_rate(400);
             tsallis_weights(&base.cumulative_losses.clone(), eta, &mut base.weights).unwrap();
+            if estimator == Estimator::ReducedVariance {
+                // Both branches of the baseline B(i) = ½·1[w(i) ≥ η²] are exercised.
+                let on = base.weights.iter().filter(|&&w| w >= eta * eta).count();
+                assert!(on > 0 && on < 3, "{:?} vs η² = {}", base.weights, eta * eta);
+            }
             let mut mean = [0.0; 3];
             for (arm, &p) in base.weights.clone().iter().enumerate() {
                 let mut next = base.clone();
                 next.update(arm, 1.0 - losses[arm]).unwrap();
-                for i in 0..3 {
-                    mean[i] += p * (next.cumulative_losses[i] - base.cumulative_losses[i]);
+                for (m, (after, before)) in mean
+                    .iter_mut()
+                    .zip(next.cumulative_losses.iter().zip(&base.cumulative_losses))
+                {
+                    *m += p * (after - before);
                 }
             }
-            for i in 0..3 {
-                assert!(
-                    (mean[i] - losses[i]).abs() < 1e-12,
-                    "{estimator:?}: {mean:?}"
-                );
+            for (m, l) in mean.iter().zip(losses) {
+                assert!((m - l).abs() < 1e-12, "{estimator:?}: {mean:?}");
             }
         }
     }
