@@ -4,6 +4,8 @@
 //! stochastic instance, and the gradient bandit's update as an unbiased estimate of the exact
 //! policy gradient.
 
+use std::sync::OnceLock;
+
 use ndarray::Array1;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -15,7 +17,7 @@ use policylab::bandit::{
 };
 
 const MEANS: [f64; 3] = [0.9, 0.8, 0.5];
-const SEEDS: [u64; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
+const SEEDS: [u64; 4] = [1, 2, 3, 4];
 const CHECKPOINTS: [usize; 3] = [1_000, 10_000, 100_000];
 
 /// Mean cumulative regret over `SEEDS` at each checkpoint, from one run of 1e5 rounds per seed
@@ -42,9 +44,15 @@ fn kl(p: f64, q: f64) -> f64 {
     p * (p / q).ln() + (1.0 - p) * ((1.0 - p) / (1.0 - q)).ln()
 }
 
+/// UCB1's mean regret at the checkpoints, computed once for the two tests that use it.
+fn ucb1_regret() -> [f64; 3] {
+    static REGRET: OnceLock<[f64; 3]> = OnceLock::new();
+    *REGRET.get_or_init(|| mean_regret_at_checkpoints(&|| Box::new(Ucb1::new(3).unwrap())))
+}
+
 #[test]
 fn ucb1_regret_is_logarithmic_and_below_theorem_one() {
-    let regret = mean_regret_at_checkpoints(&|| Box::new(Ucb1::new(3).unwrap()));
+    let regret = ucb1_regret();
     let ratios: Vec<f64> = regret
         .iter()
         .zip(CHECKPOINTS)
@@ -80,7 +88,7 @@ fn thompson_regret_is_logarithmic_near_the_lai_robbins_rate() {
     // C = Σ_{Δ>0} Δ(a) / kl(μ(a), μ*), and Agrawal & Goyal (2013) show Thompson sampling attains
     // it (regret ≤ (1 + ε) C ln T + O(K/ε²)). The constant is asymptotic, so the finite-time regret
     // may sit below it; we assert it stays under 1.5·C·ln T at every checkpoint (measured: about
-    // 0.4–0.65 of C·ln T) and under UCB1's Theorem 1 bound.
+    // 0.55–0.76 of C·ln T) and under UCB1's Theorem 1 bound.
     let best = MEANS[0];
     let c: f64 = MEANS
         .iter()
@@ -118,7 +126,7 @@ fn tsallis_inf_is_logarithmic_on_the_stochastic_instance() {
     }
     assert_logarithmic(&regret);
     // Best of both worlds, measured: on this instance Tsallis-INF also beats UCB1's actual regret.
-    let ucb = mean_regret_at_checkpoints(&|| Box::new(Ucb1::new(3).unwrap()));
+    let ucb = ucb1_regret();
     eprintln!("  ucb1 on the same seeds: {ucb:?}");
     assert!(regret[2] < ucb[2]);
 }
@@ -180,6 +188,26 @@ fn tsallis_inf_regret_is_sublinear_and_below_its_bound_against_an_adversary() {
         assert!(*r <= bound);
     }
     assert_sublinear(&regret);
+}
+
+#[test]
+fn exp3_and_tsallis_inf_escape_the_follow_the_leader_trap() {
+    // On the trap table following the cumulative leader earns ≈ 0 (regret ≈ T/2); the randomized
+    // learners stay under their adversarial bounds.
+    let n = 10_000;
+    let mut env = AdversarialTable::follow_the_leader_trap(3, n).unwrap();
+    for seed in [1, 2] {
+        let exp3 = run_bandit(&mut env, &mut Exp3::for_horizon(3, n).unwrap(), n, seed).unwrap();
+        let mut tsallis = TsallisInf::new(3, Estimator::ReducedVariance).unwrap();
+        let tsallis = run_bandit(&mut env, &mut tsallis, n, seed).unwrap();
+        let (e, t) = (exp3.regret_after(n), tsallis.regret_after(n));
+        eprintln!(
+            "trap, seed {seed}: exp3 regret {e:.1}, tsallis-inf {t:.1} (T/2 = {})",
+            n / 2
+        );
+        assert!(e <= Exp3::regret_bound(3, n));
+        assert!(t <= TsallisInf::adversarial_bound(3, n));
+    }
 }
 
 #[test]

@@ -7,12 +7,19 @@
 //! Σ_t x_t(a*) − Σ_t x_t(A_t), computed on the table. (At an intermediate t < T the running sum
 //! still uses the a* of the full horizon.)
 //!
-//! [`AdversarialTable::switching`] draws a table that punishes chasing the recent leader: arm 0 is
-//! steadily good (mean 0.6), while in each block of rounds one "decoy" arm (cycling through
-//! 1, …, K−1) has mean 0.85 and is the best arm of the block, and otherwise has mean 0.2. Over a
-//! long horizon arm 0 is the best fixed arm, but a follow-the-leader learner keeps switching to
-//! the decoy of the last block just as it turns bad. Entries are Bernoulli draws from these means
-//! with a seeded ChaCha8 generator, so the table is a function of its seed.
+//! Two generators:
+//!
+//! - [`AdversarialTable::switching`] draws a table whose best arm of each block of rounds is a
+//!   "decoy": arm 0 is steadily good (mean 0.6), while in each block one decoy arm (cycling through
+//!   1, …, K−1) has mean 0.85, and otherwise 0.2. For K ≥ 3 arm 0 is the best fixed arm over a
+//!   long horizon (a decoy averages (0.85 + 0.2(K−2))/(K−1), 0.525 for K = 3), but the leader of
+//!   the recent past changes every block, so a learner that tracks recent rewards pays. (With
+//!   K = 2 the only decoy is arm 1, which then is simply the best arm.) Entries are Bernoulli draws from these means with a seeded ChaCha8 generator, so the
+//!   table is a function of its seed.
+//! - [`AdversarialTable::follow_the_leader_trap`] is the classic deterministic table that defeats
+//!   follow-the-leader: round 0 pays (½, 0, …), then arms 0 and 1 alternate paying 1 — (0, 1),
+//!   (1, 0), … — and any further arms pay 0. The cumulative leader is always the arm about to pay
+//!   0, so following it earns almost nothing while either arm earns about T/2.
 
 use ndarray::Array2;
 use rand::{RngExt, SeedableRng};
@@ -97,6 +104,20 @@ impl AdversarialTable {
         Self::from_rows(rewards, k)
     }
 
+    /// The follow-the-leader trap of the module docs: `k` ≥ 2 arms, `horizon` ≥ 1 rounds.
+    pub fn follow_the_leader_trap(k: usize, horizon: usize) -> Result<Self> {
+        require_arms(k)?;
+        let mut rewards = vec![0.0; horizon * k];
+        for (t, row) in rewards.chunks_exact_mut(k).enumerate() {
+            match t {
+                0 => row[0] = 0.5,
+                t if t % 2 == 1 => row[1] = 1.0,
+                _ => row[0] = 1.0,
+            }
+        }
+        Self::from_rows(rewards, k)
+    }
+
     /// Number of rounds T in the table.
     pub fn rounds(&self) -> usize {
         self.rewards.len() / self.k
@@ -175,6 +196,26 @@ mod tests {
         assert_eq!(a.best_fixed_arm(4000).0, 0);
         // Within the first block the decoy (arm 1) is ahead.
         assert_eq!(a.best_fixed_arm(100).0, 1);
+    }
+
+    #[test]
+    fn follow_the_leader_earns_nothing_on_the_trap() {
+        // Full-information follow-the-leader (ties to the lowest index) on the trap table.
+        let horizon = 1001;
+        let env = AdversarialTable::follow_the_leader_trap(3, horizon).unwrap();
+        let table = env.table();
+        let mut totals = [0.0; 3];
+        let mut earned = 0.0;
+        for row in table.rows() {
+            let leader = argmax(totals.iter().copied()).unwrap();
+            earned += row[leader];
+            for (total, x) in totals.iter_mut().zip(row) {
+                *total += x;
+            }
+        }
+        let (_, best) = env.best_fixed_arm(horizon);
+        assert_eq!(earned, 0.5, "follow-the-leader collects only round 0");
+        assert_eq!(best, 500.5);
     }
 
     #[test]

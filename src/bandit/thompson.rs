@@ -65,16 +65,19 @@ impl BanditLearner for BetaThompson {
         _context: Option<ArrayView2<'_, f64>>,
         rng: &mut ChaCha8Rng,
     ) -> Result<usize> {
-        let mut samples = Vec::with_capacity(self.successes.len());
-        for (a, b) in self.posteriors() {
+        let mut best = (0, f64::NEG_INFINITY);
+        for (arm, (s, f)) in self.successes.iter().zip(&self.failures).enumerate() {
+            let (a, b) = (1.0 + s, 1.0 + f);
             let beta = Beta::new(a, b).map_err(|e| Error::Numerical {
                 origin: "thompson_beta".into(),
                 detail: format!("posterior Beta({a}, {b}): {e}"),
             })?;
-            samples.push(beta.sample(rng));
+            let sample = beta.sample(rng);
+            if sample > best.1 {
+                best = (arm, sample);
+            }
         }
-        // K ≥ 2 samples, so argmax exists.
-        Ok(argmax(samples).unwrap_or(0))
+        Ok(best.0)
     }
 
     fn update(&mut self, arm: usize, reward: f64) -> Result<()> {
