@@ -12,6 +12,7 @@
 //! - [`cli`]: the `policylab` command.
 
 pub mod algo;
+pub mod bandit;
 pub mod cli;
 pub mod error;
 pub mod exact;
