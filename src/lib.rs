@@ -14,6 +14,7 @@
 pub mod algo;
 pub mod cli;
 pub mod error;
+pub mod estimator;
 pub mod exact;
 pub mod io;
 pub mod metrics;
