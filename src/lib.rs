@@ -15,6 +15,7 @@ pub mod algo;
 pub mod bandit;
 pub mod cli;
 pub mod error;
+pub mod estimator;
 pub mod exact;
 pub mod io;
 pub mod metrics;
