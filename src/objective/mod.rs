@@ -9,26 +9,32 @@
 //! Formulas and sources for every objective are in its file; research notes with the defaults and
 //! where each was confirmed are in `paper-notes/objectives-sources.md`.
 
+pub mod aggregation;
 pub mod bapo;
 pub mod bapo_clip;
 pub mod clip_cov;
 pub mod covariance;
 pub mod dual_clip;
+pub mod entropy_bonus;
 pub mod gspo;
 pub mod kl_cov;
+pub mod kl_penalty;
 pub mod pg;
 pub mod ppo_clip;
 pub mod sapo;
 pub mod spo;
 pub mod trpo;
 
+pub use aggregation::Aggregation;
 pub use bapo::BapoSchedule;
 pub use bapo_clip::BapoClip;
 pub use clip_cov::ClipCov;
 pub use covariance::{CovSelection, TokenSample};
 pub use dual_clip::DualClip;
+pub use entropy_bonus::EntropyBonus;
 pub use gspo::{Gspo, sequence_ratio};
 pub use kl_cov::KlCov;
+pub use kl_penalty::{KlEstimator, KlPenalty};
 pub use pg::PolicyGradient;
 pub use ppo_clip::PpoClip;
 pub use sapo::Sapo;
