@@ -6,7 +6,7 @@ use super::{
     SurrogateAscent, Trpo, run,
 };
 use crate::error::{Error, Result};
-use crate::objective::{PpoClip, Spo};
+use crate::objective::{objective_from_name, objective_parameters};
 
 /// One parameter of an algorithm.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,9 +40,30 @@ const EPOCHS: Parameter = parameter(
 );
 const LEARNING_RATE: Parameter = parameter("learning_rate", 1.0, "step size of each epoch");
 
+/// The K-epoch surrogate-ascent algorithms, one per objective of [`crate::objective`].
+const SURROGATE_ALGORITHMS: &[(&str, &str)] = &[
+    (
+        "ppo-clip",
+        "K epochs on PPO's clipped surrogate (Schulman et al. 2017)",
+    ),
+    (
+        "clip-higher",
+        "K epochs on DAPO's clip-higher surrogate (Yu et al. 2025)",
+    ),
+    ("dual-clip", "K epochs on dual-clip PPO (Ye et al. 2020)"),
+    (
+        "spo",
+        "K epochs on SPO's quadratic-penalty surrogate (Xie et al. 2025)",
+    ),
+    (
+        "sapo",
+        "K epochs on SAPO's soft-gated surrogate (Gao et al. 2025)",
+    ),
+];
+
 /// All algorithms, in the order `policylab algos` prints them.
 pub fn catalogue() -> Vec<Entry> {
-    vec![
+    let mut entries = vec![
         Entry {
             name: "softmax-pg",
             summary: "exact softmax policy gradient (Mei et al. 2020)",
@@ -103,30 +124,20 @@ pub fn catalogue() -> Vec<Entry> {
                 parameter("damping", 1e-8, "added to the Fisher diagonal"),
             ],
         },
-        Entry {
-            name: "ppo-clip",
-            summary: "K epochs on PPO's clipped surrogate (Schulman et al. 2017)",
-            parameters: vec![
-                parameter("clip_low", 0.2, "ε_low: ratios clipped below at 1 − ε_low"),
-                parameter(
-                    "clip_high",
-                    0.2,
-                    "ε_high: ratios clipped above at 1 + ε_high (DAPO: 0.28)",
-                ),
-                EPOCHS,
-                LEARNING_RATE,
-            ],
-        },
-        Entry {
-            name: "spo",
-            summary: "K epochs on SPO's quadratic-penalty surrogate (Xie et al. 2025)",
-            parameters: vec![
-                parameter("epsilon", 0.2, "ε: the surrogate peaks at r = 1 ± ε"),
-                EPOCHS,
-                LEARNING_RATE,
-            ],
-        },
-    ]
+    ];
+    for &(name, summary) in SURROGATE_ALGORITHMS {
+        let mut parameters: Vec<Parameter> = objective_parameters(name)
+            .into_iter()
+            .map(|(name, default, doc)| parameter(name, default, doc))
+            .collect();
+        parameters.extend([EPOCHS, LEARNING_RATE]);
+        entries.push(Entry {
+            name,
+            summary,
+            parameters,
+        });
+    }
+    entries
 }
 
 /// The parameter values given for one algorithm, checked against its entry.
@@ -308,33 +319,24 @@ pub fn run_named(
             seed,
             observe,
         ),
-        "ppo-clip" => go(
-            SurrogateAscent {
-                objective: PpoClip {
-                    clip_low: v.real("clip_low"),
-                    clip_high: v.real("clip_high"),
+        surrogate if SURROGATE_ALGORITHMS.iter().any(|(n, _)| *n == surrogate) => {
+            let objective_given: Vec<(String, f64)> = given
+                .iter()
+                .filter(|(key, _)| key != "epochs" && key != "learning_rate")
+                .cloned()
+                .collect();
+            go(
+                SurrogateAscent {
+                    objective: objective_from_name(surrogate, &objective_given)?,
+                    epochs: v.count("epochs")?,
+                    learning_rate: v.real("learning_rate"),
                 },
-                epochs: v.count("epochs")?,
-                learning_rate: v.real("learning_rate"),
-            },
-            problem,
-            steps,
-            seed,
-            observe,
-        ),
-        "spo" => go(
-            SurrogateAscent {
-                objective: Spo {
-                    epsilon: v.real("epsilon"),
-                },
-                epochs: v.count("epochs")?,
-                learning_rate: v.real("learning_rate"),
-            },
-            problem,
-            steps,
-            seed,
-            observe,
-        ),
+                problem,
+                steps,
+                seed,
+                observe,
+            )
+        }
         other => Err(Error::Usage(format!(
             "algorithm `{other}` is listed but has no builder (a bug in policylab)"
         ))),

@@ -5,8 +5,10 @@ use std::process::ExitCode;
 
 use crate::algo::catalogue::catalogue;
 use crate::error::Result;
+use crate::objective::{objective_names, objective_parameters};
 
-/// List every algorithm `train` accepts, with its parameters and their defaults.
+/// List every algorithm `train` accepts and every surrogate objective, with their parameters and
+/// defaults.
 #[derive(Debug, clap::Args)]
 pub struct AlgosArgs {}
 
@@ -26,5 +28,17 @@ pub fn run(_args: &AlgosArgs) -> Result<ExitCode> {
         }
     }
     say!("\nSet a parameter with `policylab train ... --param name=value` (repeatable).");
+    say!("\nPer-sample surrogate objectives f(r, A) (src/objective/; formulas in each file):");
+    for name in objective_names() {
+        say!("{name}");
+        for (parameter, default, doc) in objective_parameters(name) {
+            say!(
+                "    {:<14} {:>8}  {}",
+                parameter,
+                super::output::number(default),
+                doc
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -90,6 +90,9 @@ pub fn kl_divergence(p: ArrayView1<'_, f64>, q: ArrayView1<'_, f64>) -> f64 {
 
 /// Applies θ ← θ + η·direction to a softmax policy and records how the policy changed
 /// (`dH`, `cov_pred`, `kl`), averaging over states with `weights`.
+///
+/// The KL is computed from log-probabilities (log-sum-exp of the logits), so it stays finite when
+/// a probability underflows to 0 in f64, as happens after many large NPG steps.
 pub fn ascend_and_record(
     policy: &mut TabularSoftmax,
     before: &Array2<f64>,
@@ -98,11 +101,28 @@ pub fn ascend_and_record(
     weights: ArrayView1<'_, f64>,
     record: &mut Record,
 ) {
+    let log_before = policy.log_probabilities();
     policy.ascend(direction, step_size);
     let after = policy.probabilities();
+    let log_after = policy.log_probabilities();
     let logit_change = direction * step_size;
-    PolicyChange::new(before.view(), after.view(), logit_change.view(), weights)
-        .record_into(record);
+    let mut change = PolicyChange::new(before.view(), after.view(), logit_change.view(), weights);
+    change.kl = weights
+        .iter()
+        .enumerate()
+        .map(|(s, &w)| {
+            let kl: f64 = before
+                .row(s)
+                .iter()
+                .zip(log_before.row(s))
+                .zip(log_after.row(s))
+                .filter(|((p, _), _)| **p > 0.0)
+                .map(|((p, lp), lq)| p * (lp - lq))
+                .sum();
+            w * kl
+        })
+        .sum();
+    change.record_into(record);
 }
 
 #[cfg(test)]
