@@ -307,7 +307,7 @@ fn train_rejects_unknown_algorithms_and_parameters_with_the_valid_ones() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let cases: [(&[&str], &str); 3] = [
-        (&["--algo", "ppo"], "trpo, ppo-clip, clip-higher"),
+        (&["--algo", "ppo"], "ppo-clip, clip-higher, dual-clip"),
         (
             &["--algo", "npg", "--param", "eta=1"],
             "step_size, step_growth",

@@ -2,8 +2,8 @@
 //! `policylab algos` lists and what `policylab train --algo NAME --param k=v` builds.
 
 use super::{
-    Algorithm, EntropyNpg, EntropyPg, NaturalPg, Problem, ProjectedPg, Record, SoftmaxPg,
-    SurrogateAscent, Trpo, run,
+    Algorithm, EntropyNpg, EntropyPg, NaturalPg, Problem, ProjectedPg, Record,
+    SampledSurrogateAscent, SoftmaxPg, SurrogateAscent, Trpo, run,
 };
 use crate::error::{Error, Result};
 use crate::objective::{objective_from_name, objective_parameters};
@@ -40,8 +40,19 @@ const EPOCHS: Parameter = parameter(
 );
 const LEARNING_RATE: Parameter = parameter("learning_rate", 1.0, "step size of each epoch");
 
+const EPISODES: Parameter = parameter(
+    "episodes",
+    0.0,
+    "0: exact surrogate; N > 0: N sampled rollouts per update (GAE with the exact critic)",
+);
+const LAMBDA: Parameter = parameter("lambda", 0.95, "GAE's λ in sampled mode");
+
 /// The K-epoch surrogate-ascent algorithms, one per objective of [`crate::objective`].
 const SURROGATE_ALGORITHMS: &[(&str, &str)] = &[
+    (
+        "pg",
+        "K epochs on the PG surrogate r·A; episodes > 0, epochs = 1: sampled PG (GAE; λ = 1 is REINFORCE with baseline V)",
+    ),
     (
         "ppo-clip",
         "K epochs on PPO's clipped surrogate (Schulman et al. 2017)",
@@ -130,7 +141,7 @@ pub fn catalogue() -> Vec<Entry> {
             .into_iter()
             .map(|(name, default, doc)| parameter(name, default, doc))
             .collect();
-        parameters.extend([EPOCHS, LEARNING_RATE]);
+        parameters.extend([EPOCHS, LEARNING_RATE, EPISODES, LAMBDA]);
         entries.push(Entry {
             name,
             summary,
@@ -322,20 +333,39 @@ pub fn run_named(
         surrogate if SURROGATE_ALGORITHMS.iter().any(|(n, _)| *n == surrogate) => {
             let objective_given: Vec<(String, f64)> = given
                 .iter()
-                .filter(|(key, _)| key != "epochs" && key != "learning_rate")
+                .filter(|(key, _)| {
+                    !["epochs", "learning_rate", "episodes", "lambda"].contains(&key.as_str())
+                })
                 .cloned()
                 .collect();
-            go(
-                SurrogateAscent {
-                    objective: objective_from_name(surrogate, &objective_given)?,
-                    epochs: v.count("epochs")?,
-                    learning_rate: v.real("learning_rate"),
-                },
-                problem,
-                steps,
-                seed,
-                observe,
-            )
+            let objective = objective_from_name(surrogate, &objective_given)?;
+            let (epochs, learning_rate) = (v.count("epochs")?, v.real("learning_rate"));
+            match v.count("episodes")? {
+                0 => go(
+                    SurrogateAscent {
+                        objective,
+                        epochs,
+                        learning_rate,
+                    },
+                    problem,
+                    steps,
+                    seed,
+                    observe,
+                ),
+                episodes => go(
+                    SampledSurrogateAscent {
+                        objective,
+                        epochs,
+                        learning_rate,
+                        episodes,
+                        lambda: v.real("lambda"),
+                    },
+                    problem,
+                    steps,
+                    seed,
+                    observe,
+                ),
+            }
         }
         other => Err(Error::Usage(format!(
             "algorithm `{other}` is listed but has no builder (a bug in policylab)"

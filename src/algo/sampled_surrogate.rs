@@ -1,0 +1,142 @@
+//! The sampled counterpart of [`super::surrogate_ascent`]: each update draws `episodes` rollouts of
+//! π_t (geometric termination, so nothing is truncated), estimates advantages by GAE(λ) with the
+//! exact critic V^{π_t}, and runs K epochs of gradient ascent on the sample surrogate
+//!
+//! L̂_t(θ) = (1/N)·Σ_i f(r_θ(s_i, a_i), Â_i),  r_θ = π_θ(a_i|s_i)/π_t(a_i|s_i),
+//!
+//! with N the number of episodes and f any per-sample objective (PPO-clip, SPO, …; Schulman et al.
+//! 2017, Algorithm 1, with the critic replaced by the exact values so that only the actor's
+//! sampling noise remains). Its θ-gradient is (1/N)·Σ_i f′(r_i, Â_i)·r_i·∇_θ log π_θ(a_i|s_i), so
+//! the first epoch (r = 1, f′ = Â for every objective in the catalogue) is the GAE policy-gradient
+//! estimate, unbiased for ∇J (see [`crate::estimator::gae`]).
+
+use ndarray::Array2;
+use rand_chacha::ChaCha8Rng;
+
+use super::Algorithm;
+use super::problem::Problem;
+use super::record::Record;
+use crate::error::{Error, Result};
+use crate::estimator::{Batch, gae_batch};
+use crate::metrics::{PolicySnapshot, ascend_and_record};
+use crate::objective::Objective;
+use crate::policy::TabularSoftmax;
+
+#[derive(Debug)]
+pub struct SampledSurrogateAscent<O> {
+    pub objective: O,
+    /// Gradient-ascent epochs per update, K (10).
+    pub epochs: usize,
+    /// Step size of each epoch (1).
+    pub learning_rate: f64,
+    /// Rollouts per update, N (16).
+    pub episodes: usize,
+    /// GAE's λ (0.95).
+    pub lambda: f64,
+}
+
+/// The sample surrogate's gradient at the policy `current` around the batch's old policy, and
+/// the ratios of the samples.
+pub fn sample_surrogate_gradient(
+    objective: &dyn Objective,
+    batch: &Batch,
+    current: &Array2<f64>,
+) -> (Array2<f64>, Vec<f64>) {
+    let scale = 1.0 / batch.episodes.max(1) as f64;
+    let mut gradient = Array2::zeros(current.dim());
+    let mut ratios = Vec::with_capacity(batch.len());
+    for sample in &batch.samples {
+        let ratio = (current[[sample.state, sample.action]].ln() - sample.old_log_prob).exp();
+        ratios.push(ratio);
+        let weight = scale * objective.surrogate(ratio, sample.advantage).slope * ratio;
+        if weight == 0.0 {
+            continue;
+        }
+        for b in 0..current.ncols() {
+            let indicator = if b == sample.action { 1.0 } else { 0.0 };
+            gradient[[sample.state, b]] += weight * (indicator - current[[sample.state, b]]);
+        }
+    }
+    (gradient, ratios)
+}
+
+impl<O: Objective> Algorithm for SampledSurrogateAscent<O> {
+    type State = TabularSoftmax;
+
+    fn name(&self) -> &'static str {
+        self.objective.name()
+    }
+
+    fn initial_state(&self, problem: &Problem) -> Result<TabularSoftmax> {
+        self.objective.validate()?;
+        super::require_positive("learning_rate", self.learning_rate)?;
+        for (name, value) in [("epochs", self.epochs), ("episodes", self.episodes)] {
+            if value == 0 {
+                return Err(Error::invalid(name, "found 0", "expected at least 1"));
+            }
+        }
+        if !(0.0..=1.0).contains(&self.lambda) {
+            return Err(Error::invalid(
+                "lambda",
+                format!("found {}", self.lambda),
+                "expected GAE's λ in [0, 1]",
+            ));
+        }
+        Ok(TabularSoftmax::uniform(&problem.mdp))
+    }
+
+    fn step(
+        &self,
+        problem: &Problem,
+        mut state: TabularSoftmax,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<(TabularSoftmax, Record)> {
+        let snapshot = PolicySnapshot::new(problem, state.probabilities())?;
+        let mut record = Record::new();
+        snapshot.record_into(problem, &mut record);
+        let old = &snapshot.probabilities;
+        let batch = gae_batch(
+            &problem.mdp,
+            old.view(),
+            snapshot.values.v.view(),
+            self.lambda,
+            self.episodes,
+            rng,
+        )?;
+        let mut inner = state.clone();
+        let mut current = old.clone();
+        for _ in 0..self.epochs {
+            let (gradient, _) = sample_surrogate_gradient(&self.objective, &batch, &current);
+            inner.ascend(&gradient, self.learning_rate);
+            current = inner.probabilities();
+        }
+        let (_, ratios) = sample_surrogate_gradient(&self.objective, &batch, &current);
+        let n = ratios.len().max(1) as f64;
+        let clipped = batch
+            .samples
+            .iter()
+            .zip(&ratios)
+            .filter(|(sample, ratio)| self.objective.surrogate(**ratio, sample.advantage).clipped)
+            .count();
+        record.set("samples", batch.len() as f64);
+        record.set(
+            "ratio_dev_mean",
+            ratios.iter().map(|r| (r - 1.0).abs()).sum::<f64>() / n,
+        );
+        record.set(
+            "ratio_dev_max",
+            ratios.iter().fold(0.0f64, |m, r| m.max((r - 1.0).abs())),
+        );
+        record.set("clipfrac", clipped as f64 / n);
+        let change = inner.logits() - state.logits();
+        ascend_and_record(
+            &mut state,
+            old,
+            &change,
+            1.0,
+            snapshot.occupancy.view(),
+            &mut record,
+        );
+        Ok((state, record))
+    }
+}
