@@ -174,7 +174,7 @@ fn spo_takes_a_smaller_step_than_ppo_clip_at_any_number_of_epochs() {
 /// of it in every coordinate.
 #[test]
 fn sampled_surrogate_first_epoch_is_an_unbiased_pg_step() {
-    use policylab::algo::SampledSurrogateAscent;
+    use policylab::algo::sampled_surrogate::{AdvantageEstimator, SampledSurrogateAscent};
     use policylab::estimator::gae_batch;
     use policylab::policy::softmax_gradient;
     let mdp = GarnetParams {
@@ -193,7 +193,7 @@ fn sampled_surrogate_first_epoch_is_an_unbiased_pg_step() {
         epochs: 1,
         learning_rate: eta,
         episodes: 4,
-        lambda: 0.9,
+        advantages: AdvantageEstimator::Gae { lambda: 0.9 },
     };
     let start = start(&problem);
     let old = start.probabilities();

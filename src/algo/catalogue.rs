@@ -1,11 +1,13 @@
 //! Every algorithm by name, with its parameters, defaults and documentation: what
 //! `policylab algos` lists and what `policylab train --algo NAME --param k=v` builds.
 
+use super::sampled_surrogate::AdvantageEstimator;
 use super::{
     Algorithm, EntropyNpg, EntropyPg, NaturalPg, Problem, ProjectedPg, Record,
     SampledSurrogateAscent, SoftmaxPg, SurrogateAscent, Trpo, run,
 };
 use crate::error::{Error, Result};
+use crate::estimator::GroupAdvantage;
 use crate::objective::{objective_from_name, objective_parameters};
 
 /// One parameter of an algorithm.
@@ -142,6 +144,32 @@ pub fn catalogue() -> Vec<Entry> {
             .map(|(name, default, doc)| parameter(name, default, doc))
             .collect();
         parameters.extend([EPOCHS, LEARNING_RATE, EPISODES, LAMBDA]);
+        entries.push(Entry {
+            name,
+            summary,
+            parameters,
+        });
+    }
+    for (name, summary) in [
+        (
+            "grpo",
+            "PPO-clip on group-normalized returns, no critic (Shao et al. 2024, DeepSeekMath)",
+        ),
+        (
+            "dr-grpo",
+            "PPO-clip on group-centred returns, no std (Liu et al. 2025, Dr.GRPO)",
+        ),
+    ] {
+        let mut parameters: Vec<Parameter> = objective_parameters("ppo-clip")
+            .into_iter()
+            .map(|(name, default, doc)| parameter(name, default, doc))
+            .collect();
+        parameters.extend([
+            EPOCHS,
+            LEARNING_RATE,
+            parameter("groups", 8.0, "groups per update, each from one s₀ ~ ρ"),
+            parameter("group_size", 8.0, "G: episodes per group"),
+        ]);
         entries.push(Entry {
             name,
             summary,
@@ -358,7 +386,9 @@ pub fn run_named(
                         epochs,
                         learning_rate,
                         episodes,
-                        lambda: v.real("lambda"),
+                        advantages: AdvantageEstimator::Gae {
+                            lambda: v.real("lambda"),
+                        },
                     },
                     problem,
                     steps,
@@ -366,6 +396,34 @@ pub fn run_named(
                     observe,
                 ),
             }
+        }
+        "grpo" | "dr-grpo" => {
+            let objective_given: Vec<(String, f64)> = given
+                .iter()
+                .filter(|(key, _)| key == "clip_low" || key == "clip_high")
+                .cloned()
+                .collect();
+            let kind = if name == "grpo" {
+                GroupAdvantage::Grpo
+            } else {
+                GroupAdvantage::DrGrpo
+            };
+            go(
+                SampledSurrogateAscent {
+                    objective: objective_from_name("ppo-clip", &objective_given)?,
+                    epochs: v.count("epochs")?,
+                    learning_rate: v.real("learning_rate"),
+                    episodes: v.count("groups")?,
+                    advantages: AdvantageEstimator::Group {
+                        kind,
+                        group_size: v.count("group_size")?,
+                    },
+                },
+                problem,
+                steps,
+                seed,
+                observe,
+            )
         }
         other => Err(Error::Usage(format!(
             "algorithm `{other}` is listed but has no builder (a bug in policylab)"

@@ -1,14 +1,17 @@
 //! The sampled counterpart of [`super::surrogate_ascent`]: each update draws `episodes` rollouts of
-//! π_t (geometric termination, so nothing is truncated), estimates advantages by GAE(λ) with the
-//! exact critic V^{π_t}, and runs K epochs of gradient ascent on the sample surrogate
+//! π_t (geometric termination, so nothing is truncated), estimates advantages — by GAE(λ) with the
+//! exact critic V^{π_t}, or critic-free by group-relative returns (GRPO: Shao et al. 2024,
+//! "DeepSeekMath", §4.1.2; Dr.GRPO: Liu et al. 2025, without the std normalization) — and runs K
+//! epochs of gradient ascent on the sample surrogate
 //!
 //! L̂_t(θ) = (1/N)·Σ_i f(r_θ(s_i, a_i), Â_i),  r_θ = π_θ(a_i|s_i)/π_t(a_i|s_i),
 //!
 //! with N the number of episodes and f any per-sample objective (PPO-clip, SPO, …; Schulman et al.
 //! 2017, Algorithm 1, with the critic replaced by the exact values so that only the actor's
 //! sampling noise remains). Its θ-gradient is (1/N)·Σ_i f′(r_i, Â_i)·r_i·∇_θ log π_θ(a_i|s_i), so
-//! the first epoch (r = 1, f′ = Â for every objective in the catalogue) is the GAE policy-gradient
-//! estimate, unbiased for ∇J (see [`crate::estimator::gae`]).
+//! the first epoch (r = 1, f′ = Â for every objective in the catalogue) is the advantage
+//! estimator's policy-gradient estimate: unbiased for ∇J with GAE (see [`crate::estimator::gae`]),
+//! (1 − 1/G)·∇J with Dr.GRPO, and a reweighted direction with GRPO ([`crate::estimator::group`]).
 
 use ndarray::Array2;
 use rand_chacha::ChaCha8Rng;
@@ -17,7 +20,7 @@ use super::Algorithm;
 use super::problem::Problem;
 use super::record::Record;
 use crate::error::{Error, Result};
-use crate::estimator::{Batch, gae_batch};
+use crate::estimator::{Batch, GroupAdvantage, gae_batch, group_batch};
 use crate::metrics::{PolicySnapshot, ascend_and_record};
 use crate::objective::Objective;
 use crate::policy::TabularSoftmax;
@@ -29,10 +32,22 @@ pub struct SampledSurrogateAscent<O> {
     pub epochs: usize,
     /// Step size of each epoch (1).
     pub learning_rate: f64,
-    /// Rollouts per update, N (16).
+    /// Rollouts per update, N (16); with group advantages, N groups of `group_size`.
     pub episodes: usize,
-    /// GAE's λ (0.95).
-    pub lambda: f64,
+    /// How the samples' advantages are estimated.
+    pub advantages: AdvantageEstimator,
+}
+
+/// The advantage estimate attached to each sampled (state, action).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AdvantageEstimator {
+    /// GAE(λ) with the exact critic V^{π_t}.
+    Gae { lambda: f64 },
+    /// Group-relative returns from `group_size` episodes per start state.
+    Group {
+        kind: GroupAdvantage,
+        group_size: usize,
+    },
 }
 
 /// The sample surrogate's gradient at the policy `current` around the batch's old policy, and
@@ -75,10 +90,12 @@ impl<O: Objective> Algorithm for SampledSurrogateAscent<O> {
                 return Err(Error::invalid(name, "found 0", "expected at least 1"));
             }
         }
-        if !(0.0..=1.0).contains(&self.lambda) {
+        if let AdvantageEstimator::Gae { lambda } = self.advantages
+            && !(0.0..=1.0).contains(&lambda)
+        {
             return Err(Error::invalid(
                 "lambda",
-                format!("found {}", self.lambda),
+                format!("found {lambda}"),
                 "expected GAE's λ in [0, 1]",
             ));
         }
@@ -95,14 +112,24 @@ impl<O: Objective> Algorithm for SampledSurrogateAscent<O> {
         let mut record = Record::new();
         snapshot.record_into(problem, &mut record);
         let old = &snapshot.probabilities;
-        let batch = gae_batch(
-            &problem.mdp,
-            old.view(),
-            snapshot.values.v.view(),
-            self.lambda,
-            self.episodes,
-            rng,
-        )?;
+        let batch = match self.advantages {
+            AdvantageEstimator::Gae { lambda } => gae_batch(
+                &problem.mdp,
+                old.view(),
+                snapshot.values.v.view(),
+                lambda,
+                self.episodes,
+                rng,
+            )?,
+            AdvantageEstimator::Group { kind, group_size } => group_batch(
+                &problem.mdp,
+                old.view(),
+                kind,
+                group_size,
+                self.episodes,
+                rng,
+            )?,
+        };
         let mut inner = state.clone();
         let mut current = old.clone();
         for _ in 0..self.epochs {
