@@ -305,3 +305,32 @@ fn q_values_use_only_transitions_that_are_not_done() {
     let expected = 1.0 / 3.0 + 0.99 * (2.0 / 3.0);
     assert!((q[[14, 2]] - expected).abs() < 1e-12);
 }
+
+/// One factorization for values and occupancy gives the same numbers as the two separate solves.
+#[test]
+fn shared_factorization_matches_separate_solves() {
+    use policylab::exact::{evaluate, evaluate_with_occupancy, occupancy};
+    use policylab::policy::TabularSoftmax;
+    let mdp = policylab::world::generate::GarnetParams {
+        states: 30,
+        actions: 4,
+        branching: 3,
+        gamma: 0.95,
+        seed: 9,
+    }
+    .build()
+    .unwrap();
+    let logits = ndarray::Array2::from_shape_fn((30, 4), |(s, a)| ((s * 4 + a) as f64).sin());
+    let policy = TabularSoftmax::from_logits(&mdp, logits)
+        .unwrap()
+        .probabilities();
+    let (values, d) = evaluate_with_occupancy(&mdp, policy.view()).unwrap();
+    let separate = evaluate(&mdp, policy.view()).unwrap();
+    let d_separate = occupancy(&mdp, policy.view()).unwrap();
+    let difference = |a: &ndarray::Array1<f64>, b: &ndarray::Array1<f64>| {
+        (a - b).iter().fold(0.0f64, |m, x| m.max(x.abs()))
+    };
+    assert!(difference(&values.v, &separate.v) < 1e-12);
+    assert!(difference(&d, &d_separate) < 1e-14);
+    assert!((d.sum() - 1.0).abs() < 1e-12);
+}

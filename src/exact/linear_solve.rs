@@ -33,6 +33,64 @@ pub fn solve_dense(
     Ok(solution)
 }
 
+/// Solves `matrix · x = rhs` and `matrixᵀ · y = rhs_transposed` with one factorization (policy
+/// evaluation and the occupancy share I − γP̃_π). Returns (x, y).
+pub fn solve_dense_and_transposed(
+    matrix: &Array2<f64>,
+    rhs: &Array1<f64>,
+    rhs_transposed: &Array1<f64>,
+) -> Result<(Array1<f64>, Array1<f64>)> {
+    let (x, y) = backend_solve_both(matrix, rhs, rhs_transposed)?;
+    for solution in [&x, &y] {
+        if let Some(i) = solution.iter().position(|v| !v.is_finite()) {
+            return Err(Error::Numerical {
+                origin: String::new(),
+                detail: format!(
+                    "the linear system (I - gamma P_pi) x = b is singular or ill-conditioned \
+                     (component {i} of the solution is {})",
+                    solution[i]
+                ),
+            });
+        }
+    }
+    Ok((x, y))
+}
+
+#[cfg(feature = "lapack")]
+fn backend_solve_both(
+    matrix: &Array2<f64>,
+    rhs: &Array1<f64>,
+    rhs_transposed: &Array1<f64>,
+) -> Result<(Array1<f64>, Array1<f64>)> {
+    Ok((
+        backend_solve(matrix, rhs, false)?,
+        backend_solve(matrix, rhs_transposed, true)?,
+    ))
+}
+
+#[cfg(not(feature = "lapack"))]
+fn backend_solve_both(
+    matrix: &Array2<f64>,
+    rhs: &Array1<f64>,
+    rhs_transposed: &Array1<f64>,
+) -> Result<(Array1<f64>, Array1<f64>)> {
+    use faer::linalg::solvers::Solve;
+    let n = matrix.nrows();
+    let standard = matrix.as_standard_layout();
+    let lu = match standard.as_slice() {
+        Some(entries) => faer::MatRef::from_row_major_slice(entries, n, n).partial_piv_lu(),
+        None => faer::Mat::<f64>::from_fn(n, n, |i, j| matrix[[i, j]]).partial_piv_lu(),
+    };
+    let mut b = faer::Mat::<f64>::from_fn(n, 1, |i, _| rhs[i]);
+    let mut c = faer::Mat::<f64>::from_fn(n, 1, |i, _| rhs_transposed[i]);
+    lu.solve_in_place(&mut b);
+    lu.solve_transpose_in_place(&mut c);
+    Ok((
+        Array1::from(b.col_as_slice(0).to_vec()),
+        Array1::from(c.col_as_slice(0).to_vec()),
+    ))
+}
+
 #[cfg(not(feature = "lapack"))]
 fn backend_solve(matrix: &Array2<f64>, rhs: &Array1<f64>, transpose: bool) -> Result<Array1<f64>> {
     use faer::linalg::solvers::Solve;

@@ -16,7 +16,7 @@ pub use bellman::{
 };
 pub use evaluation::{IterativeEvaluation, PolicyValues, evaluate, evaluate_iterative};
 pub use finite_horizon::{StepValues, backward_induction, evaluate_finite};
-pub use occupancy::{discounted_visitation, occupancy};
+pub use occupancy::{discounted_visitation, evaluate_with_occupancy, occupancy};
 pub use policy_iteration::policy_iteration;
 pub use soft::{SoftSolution, soft_evaluate, soft_value_iteration};
 pub use value_iteration::{Solution, value_iteration};

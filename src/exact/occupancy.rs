@@ -21,6 +21,26 @@ pub fn discounted_visitation(mdp: &TabularMdp, policy: ArrayView2<'_, f64>) -> R
     solve_dense(&bellman_matrix(mdp, policy), mdp.initial(), true)
 }
 
+/// V^π, Q^π and d^π_ρ from one factorization of I − γP̃_π (what every exact policy-gradient
+/// step needs); the same numbers as [`crate::exact::evaluate`] and [`occupancy`].
+pub fn evaluate_with_occupancy(
+    mdp: &TabularMdp,
+    policy: ArrayView2<'_, f64>,
+) -> Result<(crate::exact::PolicyValues, Array1<f64>)> {
+    require_discounted(mdp, "policy evaluation")?;
+    check_policy(mdp, policy)?;
+    let (v, visitation) = crate::exact::linear_solve::solve_dense_and_transposed(
+        &bellman_matrix(mdp, policy),
+        &crate::exact::bellman::policy_reward(mdp, policy),
+        mdp.initial(),
+    )?;
+    let q = crate::exact::bellman::q_values(mdp, v.view());
+    Ok((
+        crate::exact::PolicyValues { v, q },
+        visitation * (1.0 - mdp.gamma()),
+    ))
+}
+
 /// d^π_ρ = (1−γ)·ν^π_ρ: a probability distribution when no transition is `done`.
 pub fn occupancy(mdp: &TabularMdp, policy: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
     Ok(discounted_visitation(mdp, policy)? * (1.0 - mdp.gamma()))

@@ -11,7 +11,7 @@ use ndarray::{Array1, Array2, ArrayView2};
 use crate::algo::problem::Problem;
 use crate::algo::record::Record;
 use crate::error::Result;
-use crate::exact::{PolicyValues, evaluate, occupancy};
+use crate::exact::{PolicyValues, evaluate_with_occupancy};
 use crate::policy::weighted_entropy;
 
 /// Exact quantities of one policy, computed once per step and shared by the instruments.
@@ -24,8 +24,7 @@ pub struct PolicySnapshot {
 
 impl PolicySnapshot {
     pub fn new(problem: &Problem, probabilities: Array2<f64>) -> Result<Self> {
-        let values = evaluate(&problem.mdp, probabilities.view())?;
-        let occupancy = occupancy(&problem.mdp, probabilities.view())?;
+        let (values, occupancy) = evaluate_with_occupancy(&problem.mdp, probabilities.view())?;
         Ok(PolicySnapshot {
             probabilities,
             values,

@@ -9,7 +9,7 @@ use ndarray::{Array1, Array2, ArrayView2};
 
 use crate::error::Result;
 use crate::exact::evaluation::require_discounted;
-use crate::exact::{PolicyValues, evaluate, occupancy};
+use crate::exact::{PolicyValues, evaluate_with_occupancy};
 use crate::world::TabularMdp;
 
 /// Everything exact about one softmax policy: its values, occupancy and gradient.
@@ -27,8 +27,7 @@ pub struct ExactGradient {
 /// The exact softmax policy gradient at the policy with probabilities `policy`.
 pub fn softmax_gradient(mdp: &TabularMdp, policy: ArrayView2<'_, f64>) -> Result<ExactGradient> {
     let gamma = require_discounted(mdp, "the softmax policy gradient")?;
-    let values = evaluate(mdp, policy)?;
-    let occupancy = occupancy(mdp, policy)?;
+    let (values, occupancy) = evaluate_with_occupancy(mdp, policy)?;
     let advantage = values.advantage();
     let mut gradient = Array2::zeros(policy.dim());
     for ((s, a), g) in gradient.indexed_iter_mut() {
