@@ -68,9 +68,7 @@ impl Algorithm for EntropyNpg {
         let gamma = problem.mdp.gamma();
         let probabilities = state.policy.probabilities();
         let soft = soft_evaluate(&problem.mdp, probabilities.view(), self.temperature)?;
-        let snapshot = PolicySnapshot::new(problem, probabilities)?;
-        let mut record = Record::new();
-        snapshot.record_into(problem, &mut record);
+        let (snapshot, mut record) = PolicySnapshot::measure(problem, probabilities)?;
         state.reference.record_into(problem, &soft, &mut record);
         let keep = 1.0 - self.step_size * self.temperature / (1.0 - gamma);
         // θ_{t+1} = keep·θ_t + η·Q_τ/(1−γ), applied as the logit change θ_{t+1} − θ_t.

@@ -47,6 +47,15 @@ pub(crate) fn require_positive(parameter: &str, value: f64) -> Result<()> {
     }
 }
 
+/// Checks that a count parameter (epochs, episodes, iterations) is at least 1.
+pub(crate) fn require_at_least_one(parameter: &str, value: usize) -> Result<()> {
+    if value >= 1 {
+        Ok(())
+    } else {
+        Err(Error::invalid(parameter, "found 0", "expected at least 1"))
+    }
+}
+
 /// One policy-optimization method.
 pub trait Algorithm {
     /// The iterate: policy parameters and whatever the method carries between steps.

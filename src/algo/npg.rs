@@ -69,9 +69,8 @@ impl Algorithm for NaturalPg {
         mut state: NpgState,
         _rng: &mut ChaCha8Rng,
     ) -> Result<(NpgState, Record)> {
-        let snapshot = PolicySnapshot::new(problem, state.policy.probabilities())?;
-        let mut record = Record::new();
-        snapshot.record_into(problem, &mut record);
+        let (snapshot, mut record) =
+            PolicySnapshot::measure(problem, state.policy.probabilities())?;
         record.set("step_size", state.step_size);
         let direction = snapshot.values.advantage() / (1.0 - problem.mdp.gamma());
         ascend_and_record(

@@ -54,9 +54,7 @@ impl Algorithm for ProjectedPg {
         _rng: &mut ChaCha8Rng,
     ) -> Result<(Array2<f64>, Record)> {
         let gradient = direct_gradient(&problem.mdp, &policy)?;
-        let snapshot = PolicySnapshot::new(problem, policy)?;
-        let mut record = Record::new();
-        snapshot.record_into(problem, &mut record);
+        let (snapshot, mut record) = PolicySnapshot::measure(problem, policy)?;
         let eta = self.step_size_on(problem);
         let n_actions = problem.mdp.n_actions();
         let allowed = problem.mdp.allowed_mask();

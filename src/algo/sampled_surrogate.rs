@@ -85,11 +85,8 @@ impl<O: Objective> Algorithm for SampledSurrogateAscent<O> {
     fn initial_state(&self, problem: &Problem) -> Result<TabularSoftmax> {
         self.objective.validate()?;
         super::require_positive("learning_rate", self.learning_rate)?;
-        for (name, value) in [("epochs", self.epochs), ("episodes", self.episodes)] {
-            if value == 0 {
-                return Err(Error::invalid(name, "found 0", "expected at least 1"));
-            }
-        }
+        super::require_at_least_one("epochs", self.epochs)?;
+        super::require_at_least_one("episodes", self.episodes)?;
         if let AdvantageEstimator::Gae { lambda } = self.advantages
             && !(0.0..=1.0).contains(&lambda)
         {
@@ -108,9 +105,7 @@ impl<O: Objective> Algorithm for SampledSurrogateAscent<O> {
         mut state: TabularSoftmax,
         rng: &mut ChaCha8Rng,
     ) -> Result<(TabularSoftmax, Record)> {
-        let snapshot = PolicySnapshot::new(problem, state.probabilities())?;
-        let mut record = Record::new();
-        snapshot.record_into(problem, &mut record);
+        let (snapshot, mut record) = PolicySnapshot::measure(problem, state.probabilities())?;
         let old = &snapshot.probabilities;
         let batch = match self.advantages {
             AdvantageEstimator::Gae { lambda } => gae_batch(

@@ -22,7 +22,7 @@ use rand_chacha::ChaCha8Rng;
 use super::Algorithm;
 use super::problem::Problem;
 use super::record::Record;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::metrics::{PolicySnapshot, ascend_and_record};
 use crate::objective::Objective;
 use crate::policy::TabularSoftmax;
@@ -146,13 +146,7 @@ impl<O: Objective> Algorithm for SurrogateAscent<O> {
     fn initial_state(&self, problem: &Problem) -> Result<TabularSoftmax> {
         self.objective.validate()?;
         super::require_positive("learning_rate", self.learning_rate)?;
-        if self.epochs == 0 {
-            return Err(Error::invalid(
-                "epochs",
-                "found 0",
-                "expected at least one epoch per update",
-            ));
-        }
+        super::require_at_least_one("epochs", self.epochs)?;
         Ok(TabularSoftmax::uniform(&problem.mdp))
     }
 
@@ -162,9 +156,7 @@ impl<O: Objective> Algorithm for SurrogateAscent<O> {
         mut state: TabularSoftmax,
         _rng: &mut ChaCha8Rng,
     ) -> Result<(TabularSoftmax, Record)> {
-        let snapshot = PolicySnapshot::new(problem, state.probabilities())?;
-        let mut record = Record::new();
-        snapshot.record_into(problem, &mut record);
+        let (snapshot, mut record) = PolicySnapshot::measure(problem, state.probabilities())?;
         let advantage = snapshot.values.advantage();
         let gamma = problem.mdp.gamma();
         let weights: Vec<f64> = snapshot

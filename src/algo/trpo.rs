@@ -100,13 +100,7 @@ impl Algorithm for Trpo {
 
     fn initial_state(&self, problem: &Problem) -> Result<TabularSoftmax> {
         super::require_positive("max_kl", self.max_kl)?;
-        if self.cg_iterations == 0 {
-            return Err(Error::invalid(
-                "cg_iterations",
-                "found 0",
-                "expected at least one conjugate-gradient iteration",
-            ));
-        }
+        super::require_at_least_one("cg_iterations", self.cg_iterations)?;
         if !(self.damping.is_finite() && self.damping >= 0.0) {
             return Err(Error::invalid(
                 "damping",
@@ -123,9 +117,7 @@ impl Algorithm for Trpo {
         mut state: TabularSoftmax,
         _rng: &mut ChaCha8Rng,
     ) -> Result<(TabularSoftmax, Record)> {
-        let snapshot = PolicySnapshot::new(problem, state.probabilities())?;
-        let mut record = Record::new();
-        snapshot.record_into(problem, &mut record);
+        let (snapshot, mut record) = PolicySnapshot::measure(problem, state.probabilities())?;
         let old = &snapshot.probabilities;
         let d = snapshot.occupancy.to_vec();
         let weights: Vec<f64> = d.iter().map(|x| x / (1.0 - problem.mdp.gamma())).collect();

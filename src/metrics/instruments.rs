@@ -32,6 +32,15 @@ impl PolicySnapshot {
         })
     }
 
+    /// The snapshot of a policy and a fresh record holding its instruments (the opening of every
+    /// exact algorithm's step).
+    pub fn measure(problem: &Problem, probabilities: Array2<f64>) -> Result<(Self, Record)> {
+        let snapshot = PolicySnapshot::new(problem, probabilities)?;
+        let mut record = Record::new();
+        snapshot.record_into(problem, &mut record);
+        Ok((snapshot, record))
+    }
+
     /// J(π) = ρᵀV^π.
     pub fn objective(&self, problem: &Problem) -> f64 {
         self.values.objective(&problem.mdp)
