@@ -77,12 +77,6 @@ impl BanditEnvironment for BernoulliBandit {
         self.means.len()
     }
 
-    fn start(&mut self, _horizon: usize) -> Result<()> {
-        Ok(())
-    }
-
-    fn begin_round(&mut self, _t: usize, _rng: &mut ChaCha8Rng) {}
-
     fn means(&self) -> &[f64] {
         &self.means
     }
@@ -129,12 +123,6 @@ impl BanditEnvironment for GaussianBandit {
         self.means.len()
     }
 
-    fn start(&mut self, _horizon: usize) -> Result<()> {
-        Ok(())
-    }
-
-    fn begin_round(&mut self, _t: usize, _rng: &mut ChaCha8Rng) {}
-
     fn means(&self) -> &[f64] {
         &self.means
     }
@@ -144,9 +132,14 @@ impl BanditEnvironment for GaussianBandit {
     }
 
     fn pull(&mut self, arm: usize, rng: &mut ChaCha8Rng) -> f64 {
-        let z: f64 = StandardNormal.sample(rng);
-        self.means[arm] + self.sigma * z
+        gaussian_reward(self.means[arm], self.sigma, rng)
     }
+}
+
+/// mean + σ·z with z ~ N(0, 1): the reward of a Gaussian arm (also the linear bandit's noise).
+pub fn gaussian_reward(mean: f64, sigma: f64, rng: &mut ChaCha8Rng) -> f64 {
+    let z: f64 = StandardNormal.sample(rng);
+    mean + sigma * z
 }
 
 #[cfg(test)]

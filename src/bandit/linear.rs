@@ -105,8 +105,7 @@ impl BanditEnvironment for LinearContextualBandit {
     }
 
     fn pull(&mut self, arm: usize, rng: &mut ChaCha8Rng) -> f64 {
-        let z: f64 = StandardNormal.sample(rng);
-        self.means[arm] + self.sigma * z
+        super::environment::gaussian_reward(self.means[arm], self.sigma, rng)
     }
 }
 

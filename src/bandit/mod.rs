@@ -61,12 +61,17 @@ pub trait BanditEnvironment {
     fn n_arms(&self) -> usize;
 
     /// Prepares a game of `horizon` rounds (an adversarial table checks that it is long enough and
-    /// finds its best fixed arm over those rounds).
-    fn start(&mut self, horizon: usize) -> Result<()>;
+    /// finds its best fixed arm over those rounds). Stochastic bandits need nothing.
+    fn start(&mut self, horizon: usize) -> Result<()> {
+        let _ = horizon;
+        Ok(())
+    }
 
     /// Draws whatever round `t` needs before the learner acts (the contexts, for a contextual
-    /// bandit).
-    fn begin_round(&mut self, t: usize, rng: &mut ChaCha8Rng);
+    /// bandit). Stochastic bandits need nothing.
+    fn begin_round(&mut self, t: usize, rng: &mut ChaCha8Rng) {
+        let _ = (t, rng);
+    }
 
     /// The context of the current round: one feature row per arm (K×d), or `None`.
     fn context(&self) -> Option<ArrayView2<'_, f64>> {
