@@ -15,8 +15,9 @@ use super::problem::Problem;
 use super::record::Record;
 use crate::error::Result;
 use crate::exact::uniform_policy;
-use crate::metrics::{PolicyChange, PolicySnapshot};
-use crate::policy::direct::{direct_gradient, project_to_simplex};
+use crate::metrics::PolicySnapshot;
+use crate::policy::direct::{direct_gradient_from, project_to_simplex};
+use crate::policy::weighted_entropy;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProjectedPg {
@@ -53,8 +54,8 @@ impl Algorithm for ProjectedPg {
         policy: Array2<f64>,
         _rng: &mut ChaCha8Rng,
     ) -> Result<(Array2<f64>, Record)> {
-        let gradient = direct_gradient(&problem.mdp, &policy)?;
         let (snapshot, mut record) = PolicySnapshot::measure(problem, policy)?;
+        let gradient = direct_gradient_from(&problem.mdp, &snapshot.values.q, &snapshot.occupancy);
         let eta = self.step_size_on(problem);
         let n_actions = problem.mdp.n_actions();
         let allowed = problem.mdp.allowed_mask();
@@ -64,13 +65,12 @@ impl Algorithm for ProjectedPg {
         }
         // No logits here, so no entropy-change prediction; and no KL, which is infinite as soon as
         // the projection zeroes an action the old policy played.
-        let change = PolicyChange::new(
-            snapshot.probabilities.view(),
-            next.view(),
-            Array2::zeros(next.dim()).view(),
-            snapshot.occupancy.view(),
+        let weights = snapshot.occupancy.view();
+        record.set(
+            "dH",
+            weighted_entropy(next.view(), weights)
+                - weighted_entropy(snapshot.probabilities.view(), weights),
         );
-        record.set("dH", change.entropy_change);
         Ok((next, record))
     }
 }

@@ -18,7 +18,7 @@ use super::Algorithm;
 use super::problem::Problem;
 use super::record::Record;
 use crate::error::{Error, Result};
-use crate::metrics::{PolicyChange, PolicySnapshot};
+use crate::metrics::{PolicyChange, PolicySnapshot, kl_divergence};
 use crate::policy::TabularSoftmax;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -145,35 +145,34 @@ impl Algorithm for Trpo {
                 let mut candidate = state.clone();
                 candidate.ascend(&step, 1.0);
                 let probabilities = candidate.probabilities();
-                let change = PolicyChange::new(
-                    old.view(),
-                    probabilities.view(),
-                    step.view(),
-                    d.as_slice().into(),
-                );
                 let gain = surrogate(&probabilities);
-                if change.kl <= self.max_kl && gain > 0.0 {
-                    accepted = Some((candidate, change, gain, halvings));
+                // Acceptance uses KL from the probabilities themselves: a step that drives a
+                // probability the old policy uses to 0 in f64 counts as leaving the region.
+                let kl: f64 = (0..old.nrows())
+                    .map(|s| d[s] * kl_divergence(old.row(s), probabilities.row(s)))
+                    .sum();
+                if kl <= self.max_kl && gain > 0.0 {
+                    accepted = Some((candidate, probabilities, step, gain, halvings));
                     break;
                 }
             }
         }
         match accepted {
-            Some((candidate, change, gain, halvings)) => {
+            Some((candidate, probabilities, step, gain, halvings)) => {
                 state = candidate;
-                change.record_into(&mut record);
+                PolicyChange::new(
+                    old.view(),
+                    probabilities.view(),
+                    step.view(),
+                    d.as_slice().into(),
+                )
+                .record_into(&mut record);
                 record.set("surrogate_gain", gain);
                 record.set("backtracks", halvings as f64);
                 record.set("accepted", 1.0);
             }
             None => {
-                PolicyChange::new(
-                    old.view(),
-                    old.view(),
-                    Array2::zeros(old.dim()).view(),
-                    d.as_slice().into(),
-                )
-                .record_into(&mut record);
+                PolicyChange::default().record_into(&mut record);
                 record.set("surrogate_gain", 0.0);
                 record.set("backtracks", self.backtracks as f64);
                 record.set("accepted", 0.0);

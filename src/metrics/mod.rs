@@ -5,5 +5,5 @@ pub mod policy_change;
 
 pub use instruments::{PolicySnapshot, min_optimal_probability};
 pub use policy_change::{
-    PolicyChange, ascend_and_record, kl_divergence, log_probability_covariance,
+    PolicyChange, ascend_and_record, kl_divergence, kl_of_logit_change, log_probability_covariance,
 };

@@ -22,7 +22,7 @@ use crate::algo::record::Record;
 use crate::policy::{TabularSoftmax, entropy_of};
 
 /// The state-averaged change between two policies.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct PolicyChange {
     /// Σ_s w(s)·[H(π_{t+1}(·|s)) − H(π_t(·|s))].
     pub entropy_change: f64,
@@ -34,24 +34,21 @@ pub struct PolicyChange {
 
 impl PolicyChange {
     /// Compares `before` and `after` (S×A probability tables) given the logit change that led
-    /// from one to the other, averaging over states with `weights`.
+    /// from one to the other, averaging over states with `weights`. The KL comes from `before`
+    /// and the logit change alone ([`kl_of_logit_change`]), so it stays finite when a
+    /// probability of `after` underflows to 0 in f64, as happens after many large NPG steps.
     pub fn new(
         before: ArrayView2<'_, f64>,
         after: ArrayView2<'_, f64>,
         logit_change: ArrayView2<'_, f64>,
         weights: ArrayView1<'_, f64>,
     ) -> Self {
-        let mut change = PolicyChange {
-            entropy_change: 0.0,
-            entropy_change_prediction: 0.0,
-            kl: 0.0,
-        };
+        let mut change = PolicyChange::default();
         for (s, &w) in weights.iter().enumerate() {
-            let (p, q) = (before.row(s), after.row(s));
+            let (p, q, dz) = (before.row(s), after.row(s), logit_change.row(s));
             change.entropy_change += w * (entropy_of(q) - entropy_of(p));
-            change.entropy_change_prediction -=
-                w * log_probability_covariance(p, logit_change.row(s));
-            change.kl += w * kl_divergence(p, q);
+            change.entropy_change_prediction -= w * log_probability_covariance(p, dz);
+            change.kl += w * kl_of_logit_change(p, dz);
         }
         change
     }
@@ -79,6 +76,24 @@ pub fn log_probability_covariance(p: ArrayView1<'_, f64>, z: ArrayView1<'_, f64>
     cross - mean_log * mean_z
 }
 
+/// KL(p‖q) for q ∝ p·exp(Δz) on the support of p:
+/// KL = Σ_a p_a·(log p_a − log q_a) = log Σ_a p_a·e^{Δz_a} − Σ_a p_a·Δz_a,
+/// computed with the largest Δz factored out of the sum.
+pub fn kl_of_logit_change(p: ArrayView1<'_, f64>, dz: ArrayView1<'_, f64>) -> f64 {
+    let support = || p.iter().zip(dz).filter(|&(&pa, _)| pa > 0.0);
+    let shift = support().fold(f64::NEG_INFINITY, |m, (_, &z)| m.max(z));
+    if shift == f64::NEG_INFINITY {
+        return 0.0;
+    }
+    let log_mean_exp = shift
+        + support()
+            .map(|(&pa, &z)| pa * (z - shift).exp())
+            .sum::<f64>()
+            .ln();
+    let mean: f64 = support().map(|(&pa, &z)| pa * z).sum();
+    log_mean_exp - mean
+}
+
 /// KL(p‖q) = Σ_a p_a·log(p_a/q_a) over the support of p (+∞ if q misses some of it).
 pub fn kl_divergence(p: ArrayView1<'_, f64>, q: ArrayView1<'_, f64>) -> f64 {
     p.iter()
@@ -90,9 +105,6 @@ pub fn kl_divergence(p: ArrayView1<'_, f64>, q: ArrayView1<'_, f64>) -> f64 {
 
 /// Applies θ ← θ + η·direction to a softmax policy and records how the policy changed
 /// (`dH`, `cov_pred`, `kl`), averaging over states with `weights`.
-///
-/// The KL is computed from log-probabilities (log-sum-exp of the logits), so it stays finite when
-/// a probability underflows to 0 in f64, as happens after many large NPG steps.
 pub fn ascend_and_record(
     policy: &mut TabularSoftmax,
     before: &Array2<f64>,
@@ -101,28 +113,11 @@ pub fn ascend_and_record(
     weights: ArrayView1<'_, f64>,
     record: &mut Record,
 ) {
-    let log_before = policy.log_probabilities();
     policy.ascend(direction, step_size);
     let after = policy.probabilities();
-    let log_after = policy.log_probabilities();
     let logit_change = direction * step_size;
-    let mut change = PolicyChange::new(before.view(), after.view(), logit_change.view(), weights);
-    change.kl = weights
-        .iter()
-        .enumerate()
-        .map(|(s, &w)| {
-            let kl: f64 = before
-                .row(s)
-                .iter()
-                .zip(log_before.row(s))
-                .zip(log_after.row(s))
-                .filter(|((p, _), _)| **p > 0.0)
-                .map(|((p, lp), lq)| p * (lp - lq))
-                .sum();
-            w * kl
-        })
-        .sum();
-    change.record_into(record);
+    PolicyChange::new(before.view(), after.view(), logit_change.view(), weights)
+        .record_into(record);
 }
 
 #[cfg(test)]
@@ -135,6 +130,26 @@ mod tests {
         let p = arr1(&[0.2, 0.5, 0.3, 0.0]);
         let z = arr1(&[1.5, 1.5, 1.5, -7.0]);
         assert!(log_probability_covariance(p.view(), z.view()).abs() < 1e-15);
+    }
+
+    /// The logit-change form equals Σ p·log(p/q) with q formed explicitly, and stays finite
+    /// where q underflows.
+    #[test]
+    fn kl_from_the_logit_change() {
+        let p = arr1(&[0.2, 0.5, 0.3, 0.0]);
+        let dz = arr1(&[0.7, -1.1, 0.4, 9.0]);
+        let mut q = arr1(&[
+            0.2 * 0.7f64.exp(),
+            0.5 * (-1.1f64).exp(),
+            0.3 * 0.4f64.exp(),
+            0.0,
+        ]);
+        q /= q.sum();
+        let explicit = kl_divergence(p.view(), q.view());
+        assert!((kl_of_logit_change(p.view(), dz.view()) - explicit).abs() < 1e-15);
+        let far = arr1(&[-2000.0, 0.0, 0.0, 0.0]);
+        let kl = kl_of_logit_change(p.view(), far.view());
+        assert!(kl.is_finite() && (kl - (0.8f64.ln() - 0.2 * -2000.0 - 0.0)).abs() < 1e-9);
     }
 
     #[test]

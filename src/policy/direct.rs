@@ -3,11 +3,11 @@
 //! Euclidean projection. Its gradient is ∂J/∂π(a|s) = d^π_ρ(s)·Q^π(s, a)/(1−γ) (their Eq. 4.1,
 //! from the performance-difference lemma).
 
-use ndarray::{Array2, ArrayViewMut1};
+use ndarray::{Array1, Array2, ArrayViewMut1};
 
 use crate::error::Result;
+use crate::exact::evaluate_with_occupancy;
 use crate::exact::evaluation::require_discounted;
-use crate::exact::{evaluate, occupancy};
 use crate::world::TabularMdp;
 
 /// Projects `row` onto {p ≥ 0, Σ p = 1} restricted to the allowed entries (the others become 0),
@@ -37,16 +37,21 @@ pub fn project_to_simplex(mut row: ArrayViewMut1<'_, f64>, allowed: &[bool]) {
 
 /// ∂J/∂π(a|s) = d^π_ρ(s)·Q^π(s, a)/(1−γ) at the policy table `policy` (0 on unavailable actions).
 pub fn direct_gradient(mdp: &TabularMdp, policy: &Array2<f64>) -> Result<Array2<f64>> {
-    let gamma = require_discounted(mdp, "the direct policy gradient")?;
-    let values = evaluate(mdp, policy.view())?;
-    let d = occupancy(mdp, policy.view())?;
-    Ok(Array2::from_shape_fn(policy.dim(), |(s, a)| {
+    require_discounted(mdp, "the direct policy gradient")?;
+    let (values, d) = evaluate_with_occupancy(mdp, policy.view())?;
+    Ok(direct_gradient_from(mdp, &values.q, &d))
+}
+
+/// The same gradient from a policy's Q^π and occupancy d^π_ρ already at hand.
+pub fn direct_gradient_from(mdp: &TabularMdp, q: &Array2<f64>, d: &Array1<f64>) -> Array2<f64> {
+    let gamma = mdp.gamma();
+    Array2::from_shape_fn(q.dim(), |(s, a)| {
         if mdp.is_allowed(s, a) {
-            d[s] * values.q[[s, a]] / (1.0 - gamma)
+            d[s] * q[[s, a]] / (1.0 - gamma)
         } else {
             0.0
         }
-    }))
+    })
 }
 
 #[cfg(test)]
