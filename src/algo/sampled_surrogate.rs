@@ -19,8 +19,9 @@ use rand_chacha::ChaCha8Rng;
 use super::Algorithm;
 use super::problem::Problem;
 use super::record::Record;
+use super::surrogate_ascent::RatioStatistics;
 use crate::error::{Error, Result};
-use crate::estimator::{Batch, GroupAdvantage, gae_batch, group_batch};
+use crate::estimator::{Batch, GroupAdvantage, Sample, gae_batch, group_batch};
 use crate::metrics::{PolicySnapshot, ascend_and_record};
 use crate::objective::Objective;
 use crate::policy::TabularSoftmax;
@@ -50,19 +51,21 @@ pub enum AdvantageEstimator {
     },
 }
 
-/// The sample surrogate's gradient at the policy `current` around the batch's old policy, and
-/// the ratios of the samples.
+/// r = π_θ(a|s)/π_old(a|s) of one sample at the policy `current`.
+fn sample_ratio(sample: &Sample, current: &Array2<f64>) -> f64 {
+    (current[[sample.state, sample.action]].ln() - sample.old_log_prob).exp()
+}
+
+/// The sample surrogate's gradient at the policy `current` around the batch's old policy.
 pub fn sample_surrogate_gradient(
     objective: &dyn Objective,
     batch: &Batch,
     current: &Array2<f64>,
-) -> (Array2<f64>, Vec<f64>) {
+) -> Array2<f64> {
     let scale = 1.0 / batch.episodes.max(1) as f64;
     let mut gradient = Array2::zeros(current.dim());
-    let mut ratios = Vec::with_capacity(batch.len());
     for sample in &batch.samples {
-        let ratio = (current[[sample.state, sample.action]].ln() - sample.old_log_prob).exp();
-        ratios.push(ratio);
+        let ratio = sample_ratio(sample, current);
         let weight = scale * objective.surrogate(ratio, sample.advantage).slope * ratio;
         if weight == 0.0 {
             continue;
@@ -72,7 +75,7 @@ pub fn sample_surrogate_gradient(
             gradient[[sample.state, b]] += weight * (indicator - current[[sample.state, b]]);
         }
     }
-    (gradient, ratios)
+    gradient
 }
 
 impl<O: Objective> Algorithm for SampledSurrogateAscent<O> {
@@ -128,28 +131,17 @@ impl<O: Objective> Algorithm for SampledSurrogateAscent<O> {
         let mut inner = state.clone();
         let mut current = old.clone();
         for _ in 0..self.epochs {
-            let (gradient, _) = sample_surrogate_gradient(&self.objective, &batch, &current);
+            let gradient = sample_surrogate_gradient(&self.objective, &batch, &current);
             inner.ascend(&gradient, self.learning_rate);
             current = inner.probabilities();
         }
-        let (_, ratios) = sample_surrogate_gradient(&self.objective, &batch, &current);
-        let n = ratios.len().max(1) as f64;
-        let clipped = batch
+        let mass = 1.0 / batch.len().max(1) as f64;
+        let samples = batch
             .samples
             .iter()
-            .zip(&ratios)
-            .filter(|(sample, ratio)| self.objective.surrogate(**ratio, sample.advantage).clipped)
-            .count();
+            .map(|sample| (mass, sample_ratio(sample, &current), sample.advantage));
         record.set("samples", batch.len() as f64);
-        record.set(
-            "ratio_dev_mean",
-            ratios.iter().map(|r| (r - 1.0).abs()).sum::<f64>() / n,
-        );
-        record.set(
-            "ratio_dev_max",
-            ratios.iter().fold(0.0f64, |m, r| m.max((r - 1.0).abs())),
-        );
-        record.set("clipfrac", clipped as f64 / n);
+        RatioStatistics::from_samples(&self.objective, samples).record_into(&mut record);
         let change = inner.logits() - state.logits();
         ascend_and_record(
             &mut state,

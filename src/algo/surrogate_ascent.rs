@@ -56,16 +56,33 @@ pub struct RatioStatistics {
     pub max_deviation: f64,
     /// The probability mass of pairs where the objective is flat (clipped).
     pub clip_fraction: f64,
-    /// The surrogate's gain L_t(θ_{t+1}) − L_t(θ_t).
-    pub surrogate_gain: f64,
 }
 
 impl RatioStatistics {
+    /// Statistics of (mass, ratio, advantage) triples whose masses sum to 1.
+    pub fn from_samples(
+        objective: &dyn Objective,
+        samples: impl IntoIterator<Item = (f64, f64, f64)>,
+    ) -> Self {
+        let (mut mean, mut max, mut clipped) = (0.0, 0.0f64, 0.0);
+        for (mass, ratio, advantage) in samples {
+            mean += mass * (ratio - 1.0).abs();
+            max = max.max((ratio - 1.0).abs());
+            if objective.surrogate(ratio, advantage).clipped {
+                clipped += mass;
+            }
+        }
+        RatioStatistics {
+            mean_deviation: mean,
+            max_deviation: max,
+            clip_fraction: clipped,
+        }
+    }
+
     pub fn record_into(&self, record: &mut Record) {
         record.set("ratio_dev_mean", self.mean_deviation);
         record.set("ratio_dev_max", self.max_deviation);
         record.set("clipfrac", self.clip_fraction);
-        record.set("surrogate_gain", self.surrogate_gain);
     }
 }
 
@@ -103,8 +120,8 @@ pub fn surrogate_and_gradient(
     (value, gradient)
 }
 
-/// Ratio statistics of `new` against `old`; `weights` are proportional to d(s) (they are
-/// normalized here).
+/// Ratio statistics of `new` against `old` under d·π_old; `weights` are proportional to d(s)
+/// (they are normalized here).
 pub fn ratio_statistics(
     objective: &dyn Objective,
     old: &Array2<f64>,
@@ -113,27 +130,14 @@ pub fn ratio_statistics(
     weights: &[f64],
 ) -> RatioStatistics {
     let total: f64 = weights.iter().sum();
-    let (mut mean, mut max, mut clipped) = (0.0, 0.0f64, 0.0);
-    for (s, &w) in weights.iter().enumerate() {
-        for a in 0..old.ncols() {
-            let p_old = old[[s, a]];
-            if p_old > 0.0 && w > 0.0 {
-                let ratio = new[[s, a]] / p_old;
-                let mass = w / total * p_old;
-                mean += mass * (ratio - 1.0).abs();
-                max = max.max((ratio - 1.0).abs());
-                if objective.surrogate(ratio, advantage[[s, a]]).clipped {
-                    clipped += mass;
-                }
-            }
-        }
-    }
-    RatioStatistics {
-        mean_deviation: mean,
-        max_deviation: max,
-        clip_fraction: clipped,
-        surrogate_gain: 0.0,
-    }
+    let samples = old
+        .indexed_iter()
+        .filter(|&((s, _), &p_old)| p_old > 0.0 && weights[s] > 0.0)
+        .map(|((s, a), &p_old)| {
+            let mass = weights[s] / total * p_old;
+            (mass, new[[s, a]] / p_old, advantage[[s, a]])
+        });
+    RatioStatistics::from_samples(objective, samples)
 }
 
 impl<O: Objective> Algorithm for SurrogateAscent<O> {
@@ -165,21 +169,25 @@ impl<O: Objective> Algorithm for SurrogateAscent<O> {
             .map(|d| d / (1.0 - gamma))
             .collect();
         let old = &snapshot.probabilities;
-        let (start_value, _) =
-            surrogate_and_gradient(&self.objective, old, old, &advantage, &weights);
         let mut inner = state.clone();
         let mut current = old.clone();
+        // The first epoch starts at θ_t, so its value is L_t(θ_t).
+        let mut start_value = None;
         for _ in 0..self.epochs {
-            let (_, gradient) =
+            let (value, gradient) =
                 surrogate_and_gradient(&self.objective, old, &current, &advantage, &weights);
+            start_value.get_or_insert(value);
             inner.ascend(&gradient, self.learning_rate);
             current = inner.probabilities();
         }
         let (end_value, _) =
             surrogate_and_gradient(&self.objective, old, &current, &advantage, &weights);
-        let mut statistics = ratio_statistics(&self.objective, old, &current, &advantage, &weights);
-        statistics.surrogate_gain = end_value - start_value;
-        statistics.record_into(&mut record);
+        ratio_statistics(&self.objective, old, &current, &advantage, &weights)
+            .record_into(&mut record);
+        record.set(
+            "surrogate_gain",
+            end_value - start_value.unwrap_or(end_value),
+        );
         let change = inner.logits() - state.logits();
         ascend_and_record(
             &mut state,
