@@ -15,9 +15,12 @@
 //! sample, O(A) each.
 
 use ndarray::{Array2, ArrayView2};
+use rand::Rng;
 
-use super::rollout::{Episode, EpisodeEnd};
+use super::rollout::{Episode, EpisodeEnd, run_episode};
 use crate::error::{Error, Result};
+use crate::exact::check_policy;
+use crate::world::TabularMdp;
 
 /// One visited (state, action) with its advantage estimate.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -109,6 +112,39 @@ impl Batch {
         }
         let weights = vec![1.0 / self.episodes as f64; self.len()];
         softmax_score_gradient(self, policy, &weights)
+    }
+}
+
+/// `episodes` episodes from s₀ ~ ρ under `policy`, each with the advantages `advantages_of`
+/// computes for it: the sampling loop shared by every estimator that starts from ρ.
+pub fn sample_batch<R: Rng + ?Sized>(
+    mdp: &TabularMdp,
+    policy: ArrayView2<'_, f64>,
+    episodes: usize,
+    rng: &mut R,
+    mut advantages_of: impl FnMut(&Episode) -> Result<Vec<f64>>,
+) -> Result<Batch> {
+    check_policy(mdp, policy)?;
+    let mut batch = Batch::new();
+    for _ in 0..episodes {
+        let start = mdp.sample_initial(rng);
+        let episode = run_episode(mdp, policy, start, rng);
+        let advantages = advantages_of(&episode)?;
+        batch.push_episode(&episode, &advantages, policy)?;
+    }
+    Ok(batch)
+}
+
+/// Checks that a per-state table (values, a baseline) has one entry per state of `mdp`.
+pub(crate) fn require_per_state(field: &str, length: usize, mdp: &TabularMdp) -> Result<()> {
+    if length == mdp.n_states() {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("found {length} values"),
+            format!("expected one per state ({})", mdp.n_states()),
+        ))
     }
 }
 

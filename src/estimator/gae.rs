@@ -40,10 +40,9 @@
 use ndarray::{ArrayView1, ArrayView2};
 use rand::Rng;
 
-use super::batch::Batch;
-use super::rollout::{Episode, EpisodeEnd, run_episode};
+use super::batch::{Batch, require_per_state, sample_batch};
+use super::rollout::{Episode, EpisodeEnd};
 use crate::error::{Error, Result};
-use crate::exact::check_policy;
 use crate::world::{Horizon, TabularMdp};
 
 fn check_lambda(lambda: f64) -> Result<()> {
@@ -115,22 +114,10 @@ pub fn gae_batch<R: Rng + ?Sized>(
     if let Horizon::Finite { steps, .. } = mdp.horizon() {
         return Err(finite_horizon_error(steps));
     }
-    if values.len() != mdp.n_states() {
-        return Err(Error::invalid(
-            "values",
-            format!("found {} values", values.len()),
-            format!("expected one per state ({})", mdp.n_states()),
-        ));
-    }
-    check_policy(mdp, policy)?;
-    let mut batch = Batch::new();
-    for _ in 0..episodes {
-        let start = mdp.sample_initial(rng);
-        let episode = run_episode(mdp, policy, start, rng);
-        let advantages = gae_advantages(&episode, values, lambda)?;
-        batch.push_episode(&episode, &advantages, policy)?;
-    }
-    Ok(batch)
+    require_per_state("values", values.len(), mdp)?;
+    sample_batch(mdp, policy, episodes, rng, |episode| {
+        gae_advantages(episode, values, lambda)
+    })
 }
 
 #[cfg(test)]

@@ -36,10 +36,9 @@
 use ndarray::{Array1, ArrayView2};
 use rand::Rng;
 
-use super::batch::Batch;
-use super::rollout::{Episode, run_episode};
+use super::batch::{Batch, require_per_state, sample_batch};
+use super::rollout::Episode;
 use crate::error::{Error, Result};
-use crate::exact::check_policy;
 use crate::world::TabularMdp;
 
 /// What is subtracted from the return-to-go.
@@ -88,22 +87,10 @@ pub fn reinforce_batch<R: Rng + ?Sized>(
     episodes: usize,
     rng: &mut R,
 ) -> Result<Batch> {
-    if let Baseline::PerState(values) = baseline
-        && values.len() != mdp.n_states()
-    {
-        return Err(Error::invalid(
-            "baseline",
-            format!("found {} values", values.len()),
-            format!("expected one per state ({})", mdp.n_states()),
-        ));
+    if let Baseline::PerState(values) = baseline {
+        require_per_state("baseline", values.len(), mdp)?;
     }
-    check_policy(mdp, policy)?;
-    let mut batch = Batch::new();
-    for _ in 0..episodes {
-        let start = mdp.sample_initial(rng);
-        let episode = run_episode(mdp, policy, start, rng);
-        let advantages = reinforce_advantages(&episode, baseline)?;
-        batch.push_episode(&episode, &advantages, policy)?;
-    }
-    Ok(batch)
+    sample_batch(mdp, policy, episodes, rng, |episode| {
+        reinforce_advantages(episode, baseline)
+    })
 }
