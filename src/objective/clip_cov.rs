@@ -100,20 +100,10 @@ impl ClipCov {
 
 #[cfg(test)]
 mod tests {
+    use super::super::covariance::fixtures::{small_batch as batch, token_batch};
     use super::*;
-    use rand::{RngExt, SeedableRng};
+    use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
-
-    /// 20 tokens with advantage ±2 and log-probabilities spread so that several Cov lie in (1, 5).
-    fn batch() -> Vec<TokenSample> {
-        (0..20)
-            .map(|i| TokenSample {
-                ratio: 1.0 + 0.01 * i as f64,
-                advantage: if i % 2 == 0 { 2.0 } else { -2.0 },
-                log_prob: -0.2 * i as f64,
-            })
-            .collect()
-    }
 
     #[test]
     fn selects_the_count_from_candidates_only_and_zeroes_them() {
@@ -206,18 +196,6 @@ mod tests {
             log_prob: -1.0,
         }];
         assert!(ClipCov::default().apply(&bad, &mut rng).is_err());
-    }
-
-    /// 2000 tokens, A ~ ±2 and log π spread on [−6, 0], ratios near 1 (a few outside the PPO band).
-    fn token_batch(seed: u64) -> Vec<TokenSample> {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        (0..2000)
-            .map(|_| TokenSample {
-                ratio: rng.random_range(0.7..1.3),
-                advantage: if rng.random::<bool>() { 2.0 } else { -2.0 },
-                log_prob: rng.random_range(-6.0..0.0),
-            })
-            .collect()
     }
 
     #[test]

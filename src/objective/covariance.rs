@@ -89,11 +89,15 @@ pub(crate) fn require_fraction(field: &str, fraction: f64) -> Result<()> {
     }
 }
 
+/// Token batches shared by the tests of the covariance-based objectives.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod fixtures {
+    use super::TokenSample;
+    use rand::{RngExt, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
 
-    fn batch() -> Vec<TokenSample> {
+    /// 20 tokens with advantage ±2 and log-probabilities spread so that several Cov lie in (1, 5).
+    pub fn small_batch() -> Vec<TokenSample> {
         (0..20)
             .map(|i| TokenSample {
                 ratio: 1.0 + 0.01 * i as f64,
@@ -102,6 +106,24 @@ mod tests {
             })
             .collect()
     }
+
+    /// 2000 tokens, A ~ ±2 and log π spread on [−6, 0], ratios near 1 (a few outside the PPO band).
+    pub fn token_batch(seed: u64) -> Vec<TokenSample> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        (0..2000)
+            .map(|_| TokenSample {
+                ratio: rng.random_range(0.7..1.3),
+                advantage: if rng.random::<bool>() { 2.0 } else { -2.0 },
+                log_prob: rng.random_range(-6.0..0.0),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::small_batch as batch;
+    use super::*;
 
     #[test]
     fn covariance_is_centered() {

@@ -12,6 +12,7 @@
 //! state, not one sampled ratio. The bonus adds c·H to the objective (c = 0.01 is a common PPO
 //! value, unconfirmed against the paper's table).
 
+use super::require_coefficient;
 use crate::error::{Error, Result};
 
 /// How far Σ p may be from 1.
@@ -81,15 +82,7 @@ impl Default for EntropyBonus {
 
 impl EntropyBonus {
     pub fn validate(&self) -> Result<()> {
-        if self.coefficient.is_finite() && self.coefficient >= 0.0 {
-            Ok(())
-        } else {
-            Err(Error::invalid(
-                "coefficient",
-                format!("found {}", self.coefficient),
-                "expected a finite c ≥ 0",
-            ))
-        }
+        require_coefficient("coefficient", "c", self.coefficient)
     }
 
     /// c·H(p).

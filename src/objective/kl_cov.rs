@@ -17,8 +17,8 @@
 use super::covariance::{
     CovSelection, TokenSample, centered_covariance, require_fraction, selection_count,
 };
-use super::{Objective, PolicyGradient, Surrogate};
-use crate::error::{Error, Result};
+use super::{Objective, PolicyGradient, Surrogate, require_coefficient};
+use crate::error::Result;
 
 /// J = r·A − β·|log r| and ∂J/∂r = A − β·sign(log r)/r, never flat (`clipped` is false).
 pub fn penalized(ratio: f64, advantage: f64, coefficient: f64) -> Surrogate {
@@ -57,15 +57,7 @@ impl Default for KlCov {
 impl KlCov {
     pub fn validate(&self) -> Result<()> {
         require_fraction("fraction", self.fraction)?;
-        if self.coefficient.is_finite() && self.coefficient >= 0.0 {
-            Ok(())
-        } else {
-            Err(Error::invalid(
-                "coefficient",
-                format!("found {}", self.coefficient),
-                "expected a finite β ≥ 0",
-            ))
-        }
+        require_coefficient("coefficient", "β", self.coefficient)
     }
 
     /// Per-sample surrogates for the batch, the top-k covariance tokens penalized.
@@ -94,9 +86,8 @@ impl KlCov {
 
 #[cfg(test)]
 mod tests {
+    use super::super::covariance::fixtures::token_batch;
     use super::*;
-    use rand::{RngExt, SeedableRng};
-    use rand_chacha::ChaCha8Rng;
 
     #[test]
     fn penalized_slope_matches_the_formula_and_a_finite_difference() {
@@ -164,18 +155,6 @@ mod tests {
             .is_err()
         );
         assert!(KlCov::default().apply(&[]).is_err());
-    }
-
-    /// 2000 tokens, A ~ ±2 and log π spread on [−6, 0], ratios near 1 (a few outside the PPO band).
-    fn token_batch(seed: u64) -> Vec<TokenSample> {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        (0..2000)
-            .map(|_| TokenSample {
-                ratio: rng.random_range(0.7..1.3),
-                advantage: if rng.random::<bool>() { 2.0 } else { -2.0 },
-                log_prob: rng.random_range(-6.0..0.0),
-            })
-            .collect()
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! k3 is computed as expm1(w) − w, accurate for small |w|; for w > ~709 it is +∞ (the exact
 //! value exceeds f64::MAX), never NaN.
 
+use super::require_coefficient;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,15 +93,7 @@ impl Default for KlPenalty {
 
 impl KlPenalty {
     pub fn validate(&self) -> Result<()> {
-        if self.coefficient.is_finite() && self.coefficient >= 0.0 {
-            Ok(())
-        } else {
-            Err(Error::invalid(
-                "coefficient",
-                format!("found {}", self.coefficient),
-                "expected a finite β ≥ 0",
-            ))
-        }
+        require_coefficient("coefficient", "β", self.coefficient)
     }
 
     /// β·k and its derivative in log π_θ.
