@@ -17,6 +17,7 @@ pub mod cli;
 pub mod error;
 pub mod estimator;
 pub mod exact;
+pub mod experiment;
 pub mod io;
 pub mod metrics;
 pub mod objective;

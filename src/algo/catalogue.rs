@@ -4,7 +4,7 @@
 use super::sampled_surrogate::AdvantageEstimator;
 use super::{
     Algorithm, EntropyNpg, EntropyPg, NaturalPg, Problem, ProjectedPg, Record,
-    SampledSurrogateAscent, SoftmaxPg, SurrogateAscent, Trpo, run,
+    SampledSurrogateAscent, SoftmaxPg, SurrogateAscent, Trpo, runner::run_while,
 };
 use crate::error::{Error, Result};
 use crate::estimator::GroupAdvantage;
@@ -273,7 +273,22 @@ pub fn run_named(
     problem: &Problem,
     steps: usize,
     seed: u64,
-    observe: impl FnMut(usize, &Record),
+    mut observe: impl FnMut(usize, &Record),
+) -> Result<()> {
+    run_named_while(name, given, problem, steps, seed, |t, record| {
+        observe(t, record);
+        true
+    })
+}
+
+/// As [`run_named`], stopping after the first step for which `observe` returns `false`.
+pub fn run_named_while(
+    name: &str,
+    given: &[(String, f64)],
+    problem: &Problem,
+    steps: usize,
+    seed: u64,
+    observe: impl FnMut(usize, &Record) -> bool,
 ) -> Result<()> {
     let entry = entry(name)?;
     check_parameters(&entry, given)?;
@@ -286,9 +301,9 @@ pub fn run_named(
         problem: &Problem,
         steps: usize,
         seed: u64,
-        observe: impl FnMut(usize, &Record),
+        observe: impl FnMut(usize, &Record) -> bool,
     ) -> Result<()> {
-        run(&algorithm, problem, steps, seed, observe).map(|_| ())
+        run_while(&algorithm, problem, steps, seed, observe).map(|_| ())
     }
     let v = &values;
     let result = match name {

@@ -16,6 +16,21 @@ pub fn run<A: Algorithm>(
     seed: u64,
     mut observe: impl FnMut(usize, &Record),
 ) -> Result<A::State> {
+    run_while(algorithm, problem, steps, seed, |t, record| {
+        observe(t, record);
+        true
+    })
+}
+
+/// As [`run`], but stops after the first step for which `observe` returns `false` (a target
+/// reached).
+pub fn run_while<A: Algorithm>(
+    algorithm: &A,
+    problem: &Problem,
+    steps: usize,
+    seed: u64,
+    mut observe: impl FnMut(usize, &Record) -> bool,
+) -> Result<A::State> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut state = algorithm.initial_state(problem)?;
     for t in 0..steps {
@@ -26,8 +41,10 @@ pub fn run<A: Algorithm>(
                 detail: format!("step {t}: {name} is {value}; the run was stopped"),
             });
         }
-        observe(t, &record);
         state = next;
+        if !observe(t, &record) {
+            break;
+        }
     }
     Ok(state)
 }

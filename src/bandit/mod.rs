@@ -25,6 +25,7 @@
 //! with the same seed face the same reward noise wherever the environment draws it the same way.
 
 pub mod adversarial;
+pub mod catalogue;
 pub mod environment;
 pub mod exp3;
 pub mod gradient;

@@ -3,7 +3,8 @@
 use super::output::say;
 use std::process::ExitCode;
 
-use crate::algo::catalogue::catalogue;
+use crate::algo::catalogue::{Entry, catalogue};
+use crate::bandit::catalogue::learners;
 use crate::error::Result;
 use crate::objective::{objective_names, objective_parameters};
 
@@ -12,8 +13,8 @@ use crate::objective::{objective_names, objective_parameters};
 #[derive(Debug, clap::Args)]
 pub struct AlgosArgs {}
 
-pub fn run(_args: &AlgosArgs) -> Result<ExitCode> {
-    for entry in catalogue() {
+fn list(entries: &[Entry]) {
+    for entry in entries {
         say!("{}  {}", entry.name, entry.summary);
         for parameter in &entry.parameters {
             let default = parameter
@@ -27,7 +28,16 @@ pub fn run(_args: &AlgosArgs) -> Result<ExitCode> {
             );
         }
     }
+}
+
+pub fn run(_args: &AlgosArgs) -> Result<ExitCode> {
+    say!("Policy optimization on MDPs (train, and [[runs]] on MDP worlds in experiment files):");
+    list(&catalogue());
     say!("\nSet a parameter with `policylab train ... --param name=value` (repeatable).");
+    say!(
+        "\nBandit algorithms ([[runs]] on bandit worlds in experiment files; see src/bandit/catalogue.rs):"
+    );
+    list(&learners());
     say!("\nPer-sample surrogate objectives f(r, A) (src/objective/; formulas in each file):");
     for name in objective_names() {
         say!("{name}");

@@ -1,5 +1,5 @@
 //! The `policylab` command: `check`, `solve`, `evaluate` and `generate` on tabular worlds;
-//! `algos` and `train` for policy optimization.
+//! `algos` and `train` for policy optimization; `run` and `merge` for experiment files.
 //!
 //! Every subcommand reports bad input as one line on stderr naming the file, the field and what is
 //! allowed, and exits with status 2 (bad input) or 1 (a failure while computing); it never panics
@@ -9,7 +9,9 @@ mod algos;
 mod check;
 mod evaluate;
 mod generate;
+mod merge;
 mod output;
+mod run;
 mod solve;
 mod train;
 
@@ -35,7 +37,9 @@ Start here:
   policylab evaluate mdps/sutton-barto-3.5.toml --policy uniform
   policylab generate garnet --states 50 --actions 5 --branching 3 --seed 7 --out garnet.toml
   policylab algos                                   every algorithm, its parameters and paper
-  policylab train mdps/bandit3.toml --algo softmax-pg --param step_size=0.4 --steps 10000 --out runs/mei";
+  policylab train mdps/bandit3.toml --algo softmax-pg --param step_size=0.4 --steps 10000 --out runs/mei
+  policylab run experiments/mei2020-rates.toml --threads 2     an experiment file: grids, seeds, resume
+  policylab merge runs/x-1 runs/x-2 --out runs/x                join the shards of a job array";
 
 #[derive(Debug, Parser)]
 #[command(name = "policylab", version, about = "A research testbed for policy optimization", long_about = LONG_ABOUT)]
@@ -52,6 +56,8 @@ enum Command {
     Generate(generate::GenerateArgs),
     Algos(algos::AlgosArgs),
     Train(train::TrainArgs),
+    Run(run::RunArgs),
+    Merge(merge::MergeArgs),
 }
 
 /// Options shared by the commands that read a world.
@@ -106,6 +112,8 @@ pub fn main() -> ExitCode {
         Command::Generate(args) => generate::run(&args),
         Command::Algos(args) => algos::run(&args),
         Command::Train(args) => train::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Merge(args) => merge::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -7,7 +7,8 @@ use super::require;
 use crate::error::Result;
 use crate::world::{ActionNames, Horizon, MdpSpec, Outcome, TabularMdp};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct BanditParams {
     /// Mean reward of each arm (Mei et al. 2020's example: 1, 0.9, 0.1).
     pub means: Vec<f64>,

@@ -10,7 +10,8 @@ use crate::error::Result;
 use crate::world::{ActionNames, Horizon, MdpSpec, Outcome, TabularMdp};
 
 /// Parameters of the chain (defaults are Strens's).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ChainParams {
     /// Number of states (5).
     pub states: usize,

@@ -11,7 +11,8 @@ use super::{require, require_gamma, require_probability};
 use crate::error::Result;
 use crate::world::{ActionNames, Horizon, MdpSpec, Outcome, TabularMdp};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ForestParams {
     /// Number of ages (3).
     pub states: usize,

@@ -16,7 +16,8 @@ use super::{require, require_gamma};
 use crate::error::Result;
 use crate::world::{ActionNames, Horizon, MdpSpec, Outcome, TabularMdp};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct GarnetParams {
     /// Number of states S (10).
     pub states: usize,

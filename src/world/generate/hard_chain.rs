@@ -27,7 +27,8 @@ use super::{require, require_probability};
 use crate::error::{Error, Result};
 use crate::world::{ActionNames, Horizon, MdpSpec, Outcome, TabularMdp};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct HardChainParams {
     /// Discount γ (0.95).
     pub gamma: f64,

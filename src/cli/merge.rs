@@ -1,0 +1,42 @@
+//! `policylab merge DIR… --out OUT`: join the output folders of shards.
+
+use super::output::say;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::error::Result;
+use crate::experiment::merge;
+
+/// Join the output folders of `policylab run --shard K/N` (or of any partial runs of one
+/// experiment file) into one folder with a single results.csv and manifest.json.
+///
+/// The folders must come from the same experiment file (their manifests are compared). The merged
+/// results.csv is byte-for-byte the one an unsharded run writes.
+///
+/// Example: policylab merge runs/x-0 runs/x-1 runs/x-2 --out runs/x
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Output folders of the shards.
+    #[arg(required = true)]
+    folders: Vec<PathBuf>,
+    /// Where to write the merged folder (may be one of the inputs).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+pub fn run(args: &MergeArgs) -> Result<ExitCode> {
+    let report = merge(&args.folders, &args.out)?;
+    say!(
+        "{}: {} of {} runs in {}{}",
+        report.experiment,
+        report.finished,
+        report.total,
+        args.out.display(),
+        if report.finished < report.total {
+            " (incomplete: some shards are missing or unfinished)"
+        } else {
+            ""
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}

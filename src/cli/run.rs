@@ -1,0 +1,87 @@
+//! `policylab run FILE`: run an experiment file into an output folder.
+
+use super::output::say;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::error::Result;
+use crate::experiment::{Experiment, RunOptions, Shard, run_experiment};
+
+/// Run an experiment file: every (configuration × seed) in parallel, results in one folder.
+///
+/// The file names worlds, algorithms, parameter grids, seeds and the step budget (format in the
+/// README and src/experiment/mod.rs); it is checked completely before any work starts. Each
+/// finished run is written at once (OUT/runs/), so an interrupted `run` picks up where it stopped
+/// when started again with the same --out. OUT/results.csv (long format: one row per run and
+/// recorded step) and OUT/manifest.json are rewritten at the end. Results are bit-identical at
+/// any --threads.
+///
+/// Example: policylab run experiments/mei2020-rates.toml --out runs/mei --threads 2
+///
+/// On a cluster, run one shard per array task and merge:
+///   policylab run FILE --out runs/x-$SLURM_ARRAY_TASK_ID --shard $((SLURM_ARRAY_TASK_ID+1))/$N
+///   policylab merge runs/x-* --out runs/x
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The experiment file (TOML).
+    file: PathBuf,
+    /// Output folder (default: runs/NAME, NAME from the file).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Run only shard K of N (runs i with i mod N = K − 1), for job arrays.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    /// Use the file's [quick] budget.
+    #[arg(long)]
+    quick: bool,
+}
+
+pub fn run(args: &RunArgs) -> Result<ExitCode> {
+    let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
+    if args.threads == Some(0) {
+        return Err(crate::error::Error::Usage(
+            "--threads 0: expected at least 1 thread".to_string(),
+        ));
+    }
+    let experiment = Experiment::load(&args.file, args.quick)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("runs").join(experiment.name()));
+    say!(
+        "{}: {} configurations × {} seeds = {} runs",
+        experiment.name(),
+        experiment.configurations.len(),
+        experiment.file.seeds,
+        experiment.run_count()
+    );
+    let options = RunOptions {
+        out: out.clone(),
+        threads: args.threads,
+        shard,
+        progress: true,
+        quick: args.quick,
+    };
+    let report = run_experiment(&experiment, &options)?;
+    say!(
+        "ran {} runs ({} already finished) in {:.1} s; {} of {} runs finished in {}",
+        report.ran,
+        report.skipped,
+        report.wall_seconds,
+        report.finished,
+        report.total,
+        out.display()
+    );
+    for (id, message) in &report.stopped {
+        say!("run {id} stopped early: {message}");
+    }
+    say!(
+        "wrote {} and {}",
+        out.join("results.csv").display(),
+        out.join("manifest.json").display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

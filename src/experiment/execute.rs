@@ -1,0 +1,91 @@
+//! One run: a configuration with one seed, from its first step to its budget or its stop rule.
+
+use super::seeding::run_seed;
+use super::spec::{Configuration, Experiment};
+use super::world_spec::WorldKind;
+use crate::algo::Record;
+use crate::algo::catalogue::run_named_while;
+use crate::bandit::catalogue::run_named_bandit;
+use crate::error::Result;
+
+/// What one run wrote: the kept steps with their records, and why it ended early, if it did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunOutput {
+    /// (step, record) for the steps the record schedule keeps, plus the last step that ran.
+    pub rows: Vec<(usize, Record)>,
+    /// Steps that ran.
+    pub steps_run: usize,
+    /// The step at which the stop rule fired.
+    pub reached_target_at: Option<usize>,
+    /// A numerical failure that stopped the run (the steps before it are kept).
+    pub stopped_by: Option<String>,
+}
+
+/// Runs `configuration` with seed index `seed` (its RNG seeded from the experiment name, the
+/// configuration's key and the seed index).
+pub fn execute(
+    experiment: &Experiment,
+    configuration: &Configuration,
+    seed: usize,
+) -> Result<RunOutput> {
+    let file = &experiment.file;
+    let steps = file.steps;
+    let rng_seed = run_seed(experiment.name(), &configuration.key, seed as u64);
+    let mut output = RunOutput::default();
+    let mut last: Option<(usize, Record)> = None;
+    let mut observe = |t: usize, record: &Record| -> bool {
+        output.steps_run = t + 1;
+        let reached = file.stop.as_ref().is_some_and(|rule| {
+            record
+                .get(&rule.metric)
+                .is_some_and(|value| value < rule.below)
+        });
+        if file.record.keeps(t, steps) || reached {
+            output.rows.push((t, record.clone()));
+            last = None;
+        } else {
+            last = Some((t, record.clone()));
+        }
+        if reached {
+            output.reached_target_at = Some(t);
+        }
+        !reached
+    };
+    let result = match &experiment.worlds[configuration.world].kind {
+        WorldKind::Mdp(problem) => run_named_while(
+            &configuration.algorithm,
+            &configuration.params,
+            problem,
+            steps,
+            rng_seed,
+            &mut observe,
+        ),
+        WorldKind::Bandit(environment) => run_named_bandit(
+            &configuration.algorithm,
+            &configuration.params,
+            environment,
+            steps,
+            rng_seed,
+        )
+        .map(|game| {
+            // Round t (1-based) is step t − 1; the step column replaces the round counter.
+            for (t, mut record) in game.records().into_iter().enumerate() {
+                record.0.retain(|(name, _)| *name != "t");
+                if !observe(t, &record) {
+                    break;
+                }
+            }
+        }),
+    };
+    if let Some(row) = last {
+        output.rows.push(row);
+    }
+    match result {
+        Ok(()) => Ok(output),
+        Err(error @ crate::error::Error::Numerical { .. }) if output.steps_run > 0 => {
+            output.stopped_by = Some(error.to_string());
+            Ok(output)
+        }
+        Err(error) => Err(error),
+    }
+}

@@ -1,0 +1,282 @@
+//! Runs an experiment's (configuration × seed) runs in parallel with rayon, skipping the runs an
+//! earlier invocation finished, optionally only one shard of them, with a progress bar.
+//!
+//! Every run draws from its own RNG seeded from (experiment, configuration, seed) and writes its
+//! own files, and the results table is assembled in run order from those files, so the output is
+//! bit-identical at any thread count, after any interruption, and across shards.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use serde_json::json;
+
+use super::execute::execute;
+use super::grid::value_text;
+use super::seeding::run_seed;
+use super::spec::Experiment;
+use super::store::{
+    RunMeta, finished_runs, git_commit, read_meta, run_id, write_results, write_run,
+};
+use crate::error::{Error, Result};
+
+/// `--shard K/N`: the runs whose index i (configuration-major, then seed) has i mod N = K − 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// K, from 1.
+    pub index: usize,
+    /// N ≥ 1.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Parses `K/N` with 1 ≤ K ≤ N.
+    pub fn parse(text: &str) -> Result<Self> {
+        let bad = || {
+            Error::Usage(format!(
+                "--shard {text}: expected K/N with 1 <= K <= N, for example --shard 3/8 (Slurm: --shard $((SLURM_ARRAY_TASK_ID+1))/$SLURM_ARRAY_TASK_COUNT)"
+            ))
+        };
+        let (k, n) = text.split_once('/').ok_or_else(bad)?;
+        let index: usize = k.trim().parse().map_err(|_| bad())?;
+        let count: usize = n.trim().parse().map_err(|_| bad())?;
+        if index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether run number `i` belongs to this shard.
+    pub fn selects(&self, i: usize) -> bool {
+        i % self.count == self.index - 1
+    }
+}
+
+/// How to run an experiment.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub out: PathBuf,
+    /// Worker threads (default: the machine's parallelism).
+    pub threads: Option<usize>,
+    pub shard: Option<Shard>,
+    /// Draw a progress bar on a terminal.
+    pub progress: bool,
+    /// Whether the quick budget was chosen (recorded in the manifest).
+    pub quick: bool,
+}
+
+/// What an invocation did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunReport {
+    /// Runs of this invocation's share (all runs without a shard).
+    pub selected: usize,
+    /// Of those, already finished by an earlier invocation.
+    pub skipped: usize,
+    /// Runs this invocation ran.
+    pub ran: usize,
+    /// Finished runs in the folder (all shards that wrote there).
+    pub finished: usize,
+    /// Runs of the whole experiment.
+    pub total: usize,
+    /// Runs stopped by a non-finite value: (run id, message).
+    pub stopped: Vec<(String, String)>,
+    pub wall_seconds: f64,
+}
+
+fn describe(experiment: &Experiment, configuration: usize, seed: usize) -> RunMeta {
+    let config = &experiment.configurations[configuration];
+    let world = &experiment.worlds[config.world];
+    RunMeta {
+        id: run_id(configuration, seed),
+        experiment: experiment.name().to_string(),
+        configuration,
+        key: config.key.clone(),
+        world: world.name.clone(),
+        world_grid: world
+            .point
+            .0
+            .iter()
+            .map(|(k, v)| (k.clone(), value_text(v)))
+            .collect(),
+        algorithm: config.algorithm.clone(),
+        label: config.label.clone(),
+        params: config.params.iter().cloned().collect(),
+        seed,
+        rng_seed: run_seed(experiment.name(), &config.key, seed as u64),
+        steps_run: 0,
+        reached_target_at: None,
+        stopped_by: None,
+        wall_seconds: 0.0,
+    }
+}
+
+/// The manifest of an output folder: the experiment as read and every finished run.
+pub fn manifest(
+    experiment: &Experiment,
+    options: &RunOptions,
+    metas: &[RunMeta],
+    wall_seconds: f64,
+) -> serde_json::Value {
+    json!({
+        "experiment": experiment.name(),
+        "title": experiment.file.title,
+        "source": experiment.source.display().to_string(),
+        "quick": options.quick,
+        "spec": experiment.file,
+        "policylab_version": env!("CARGO_PKG_VERSION"),
+        "git_commit": git_commit(),
+        "threads": options.threads,
+        "shard": options.shard.map(|s| format!("{}/{}", s.index, s.count)),
+        "runs_total": experiment.run_count(),
+        "runs_finished": metas.len(),
+        "complete": metas.len() == experiment.run_count(),
+        "wall_seconds_this_invocation": wall_seconds,
+        "runs": metas,
+    })
+}
+
+/// Runs what is left of the experiment (or of its shard) into `options.out`, then writes
+/// `results.csv` and `manifest.json` over every finished run there.
+pub fn run_experiment(experiment: &Experiment, options: &RunOptions) -> Result<RunReport> {
+    let started = Instant::now();
+    let out = &options.out;
+    let seeds = experiment.file.seeds;
+    let mut selected = 0;
+    let mut pending: Vec<(usize, usize)> = Vec::new();
+    for configuration in 0..experiment.configurations.len() {
+        for seed in 0..seeds {
+            let i = configuration * seeds + seed;
+            if options.shard.is_some_and(|s| !s.selects(i)) {
+                continue;
+            }
+            selected += 1;
+            let expected = describe(experiment, configuration, seed);
+            match read_meta(out, &expected.id)? {
+                Some(meta)
+                    if meta.key == expected.key && meta.experiment == expected.experiment => {}
+                Some(meta) => {
+                    return Err(Error::Usage(format!(
+                        "{}: run {} there belongs to another experiment or configuration ({} `{}`, this one needs {} `{}`); use another --out folder or remove it",
+                        out.display(),
+                        meta.id,
+                        meta.experiment,
+                        meta.key,
+                        expected.experiment,
+                        expected.key
+                    )));
+                }
+                None => pending.push((configuration, seed)),
+            }
+        }
+    }
+    let skipped = selected - pending.len();
+    let threads = options
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| {
+            Error::Usage(format!(
+                "--threads {threads}: cannot start the workers: {e}"
+            ))
+        })?;
+
+    let progress = if options.progress {
+        ProgressBar::new(pending.len() as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    progress.set_style(
+        ProgressStyle::with_template(
+            "{prefix} [{bar:30}] {pos}/{len} runs, {elapsed} elapsed, ETA {eta}  {wide_msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    progress.set_prefix(experiment.name().to_string());
+    let running: Mutex<BTreeMap<String, (String, Instant)>> = Mutex::new(BTreeMap::new());
+    let done = AtomicBool::new(false);
+    let stopped: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+
+    let results: Vec<Result<()>> = std::thread::scope(|scope| {
+        // The slowest running configuration, refreshed a few times a second.
+        scope.spawn(|| {
+            while !done.load(Ordering::Relaxed) {
+                if let Ok(map) = running.lock()
+                    && let Some((label, since)) = map.values().min_by_key(|(_, since)| *since)
+                {
+                    progress.set_message(format!(
+                        "slowest running: {label} ({:.0} s)",
+                        since.elapsed().as_secs_f64()
+                    ));
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        });
+        let results = pool.install(|| {
+            pending
+                .par_iter()
+                .map(|&(configuration, seed)| {
+                    let mut meta = describe(experiment, configuration, seed);
+                    let config = &experiment.configurations[configuration];
+                    let label = format!(
+                        "{} on {} seed {seed}",
+                        config.label, experiment.worlds[config.world].name
+                    );
+                    if let Ok(mut map) = running.lock() {
+                        map.insert(meta.id.clone(), (label, Instant::now()));
+                    }
+                    let run_started = Instant::now();
+                    let output = execute(experiment, config, seed)
+                        .map_err(|e| e.in_origin(&format!("run {} ({})", meta.id, config.key)))?;
+                    meta.wall_seconds = run_started.elapsed().as_secs_f64();
+                    meta.steps_run = output.steps_run;
+                    meta.reached_target_at = output.reached_target_at;
+                    meta.stopped_by = output.stopped_by.clone();
+                    write_run(out, &meta, &output)?;
+                    if let Some(message) = &output.stopped_by
+                        && let Ok(mut list) = stopped.lock()
+                    {
+                        list.push((meta.id.clone(), message.clone()));
+                    }
+                    if let Ok(mut map) = running.lock() {
+                        map.remove(&meta.id);
+                    }
+                    progress.inc(1);
+                    Ok(())
+                })
+                .collect()
+        });
+        done.store(true, Ordering::Relaxed);
+        results
+    });
+    progress.finish_and_clear();
+    let wall_seconds = started.elapsed().as_secs_f64();
+    let metas: Vec<RunMeta> = finished_runs(out)?
+        .into_iter()
+        .filter(|m| m.experiment == experiment.name())
+        .collect();
+    write_results(
+        out,
+        &metas,
+        manifest(experiment, options, &metas, wall_seconds),
+    )?;
+    if let Some(error) = results.into_iter().find_map(|r| r.err()) {
+        return Err(error);
+    }
+    let mut stopped = stopped.into_inner().unwrap_or_default();
+    stopped.sort();
+    Ok(RunReport {
+        selected,
+        skipped,
+        ran: pending.len(),
+        finished: metas.len(),
+        total: experiment.run_count(),
+        stopped,
+        wall_seconds,
+    })
+}

@@ -1,0 +1,425 @@
+//! An experiment file (TOML), read and checked before any work starts, and expanded into its
+//! configurations. The format is documented in [the module docs](super).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::grid::{GridPoint, expand_grid, number, value_text};
+use super::schedule::RecordSchedule;
+use super::world_spec::{World, WorldEntry, WorldKind};
+use crate::algo::catalogue as algorithms;
+use crate::bandit::catalogue as bandits;
+use crate::error::{Error, Result};
+use crate::io::read_text;
+
+/// `stop = { metric = "gap", below = 0.07 }`: a run ends at the first step whose record has
+/// `metric < below` (that step is written). Steps to a target are then the last step of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopRule {
+    pub metric: String,
+    pub below: f64,
+}
+
+/// One `[[runs]]` table as written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunEntry {
+    pub algorithm: String,
+    /// Legend label; default: the algorithm's name (plus the grid point).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// World entries this run is applied to; default: every world of the matching kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worlds: Option<Vec<String>>,
+    #[serde(default)]
+    pub params: toml::Table,
+    #[serde(default)]
+    pub grid: toml::Table,
+}
+
+/// `[quick]`: the smaller budget of `reproduce --quick`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuickBudget {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seeds: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<RecordSchedule>,
+    /// Replacement grids for world entries, by entry name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub world_grid: BTreeMap<String, toml::Table>,
+}
+
+/// The experiment file as written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentFile {
+    pub name: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Updates per run (bandits: rounds).
+    pub steps: usize,
+    /// Seeds 0, 1, …, seeds − 1 of every configuration.
+    #[serde(default = "one")]
+    pub seeds: usize,
+    #[serde(default)]
+    pub record: RecordSchedule,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<StopRule>,
+    #[serde(rename = "world")]
+    pub worlds: Vec<WorldEntry>,
+    pub runs: Vec<RunEntry>,
+    /// Figures drawn from the results (see [`crate::experiment::figure_spec`]).
+    #[serde(default, rename = "figure", skip_serializing_if = "Vec::is_empty")]
+    pub figures: Vec<toml::Table>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quick: Option<QuickBudget>,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// One configuration: an algorithm with its parameters on one world.
+#[derive(Debug, Clone)]
+pub struct Configuration {
+    /// Index into [`Experiment::worlds`].
+    pub world: usize,
+    pub algorithm: String,
+    pub label: String,
+    /// Every parameter given (fixed and grid), as numbers, in sorted order.
+    pub params: Vec<(String, f64)>,
+    /// The canonical key: world, algorithm and parameters; it seeds the runs and identifies
+    /// finished runs on resume.
+    pub key: String,
+}
+
+/// A checked experiment: worlds built, configurations expanded.
+#[derive(Debug, Clone)]
+pub struct Experiment {
+    pub file: ExperimentFile,
+    /// Where it was read from.
+    pub source: PathBuf,
+    pub worlds: Vec<World>,
+    pub configurations: Vec<Configuration>,
+}
+
+impl Experiment {
+    /// Reads, checks and expands an experiment file; with `quick`, its `[quick]` budget replaces
+    /// the full one. Every error names the file and the key.
+    pub fn load(path: &Path, quick: bool) -> Result<Self> {
+        let text = read_text(path)?;
+        Self::from_text(&text, path, quick)
+    }
+
+    /// As [`Experiment::load`], from text already read (`path` names it in errors and anchors
+    /// relative world files).
+    pub fn from_text(text: &str, path: &Path, quick: bool) -> Result<Self> {
+        let origin = path.display().to_string();
+        let mut file: ExperimentFile = toml::from_str(text).map_err(|e| Error::Syntax {
+            origin: origin.clone(),
+            detail: e.to_string().trim().replace('\n', " "),
+        })?;
+        if quick {
+            let budget = file.quick.clone().unwrap_or_default();
+            file.steps = budget.steps.unwrap_or(file.steps);
+            file.seeds = budget.seeds.unwrap_or(file.seeds);
+            file.record = budget.record.unwrap_or(file.record);
+            for (name, grid) in &budget.world_grid {
+                let entry = file
+                    .worlds
+                    .iter_mut()
+                    .find(|w| &w.name == name)
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            format!("quick.world_grid.{name}"),
+                            "no world has this name",
+                            "the name of a [[world]] entry",
+                        )
+                        .in_origin(&origin)
+                    })?;
+                entry.grid = grid.clone();
+            }
+        }
+        let folder = path.parent().unwrap_or(Path::new("."));
+        Self::check(file, folder)
+            .map(|(file, worlds, configurations)| Experiment {
+                file,
+                source: path.to_path_buf(),
+                worlds,
+                configurations,
+            })
+            .map_err(|e| e.in_origin(&origin))
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn check(
+        file: ExperimentFile,
+        folder: &Path,
+    ) -> Result<(ExperimentFile, Vec<World>, Vec<Configuration>)> {
+        if file.name.is_empty()
+            || !file
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
+            return Err(Error::invalid(
+                "name",
+                format!("found `{}`", file.name),
+                "a non-empty name of letters, digits, `-`, `_` and `.`",
+            ));
+        }
+        if file.steps == 0 {
+            return Err(Error::invalid("steps", "found 0", "at least 1"));
+        }
+        if file.seeds == 0 {
+            return Err(Error::invalid("seeds", "found 0", "at least 1"));
+        }
+        file.record.validate()?;
+        if let Some(stop) = &file.stop
+            && !stop.below.is_finite()
+        {
+            return Err(Error::invalid(
+                "stop.below",
+                format!("found {}", stop.below),
+                "a finite number",
+            ));
+        }
+        if file.worlds.is_empty() {
+            return Err(Error::invalid(
+                "world",
+                "no [[world]] entry",
+                "at least one world",
+            ));
+        }
+        let mut worlds = Vec::new();
+        for (i, entry) in file.worlds.iter().enumerate() {
+            if file.worlds[..i].iter().any(|w| w.name == entry.name) {
+                return Err(Error::invalid(
+                    format!("world[{i}].name"),
+                    format!("`{}` is used twice", entry.name),
+                    "distinct world names",
+                ));
+            }
+            let built = entry
+                .build(folder)
+                .map_err(|e| prefix_field(e, &format!("world[{i}] (`{}`)", entry.name)))?;
+            worlds.extend(built);
+        }
+        let mut configurations: Vec<Configuration> = Vec::new();
+        for (i, run) in file.runs.iter().enumerate() {
+            let field = format!("runs[{i}] (`{}`)", run.algorithm);
+            let added = expand_run(run, &worlds).map_err(|e| prefix_field(e, &field))?;
+            for configuration in added {
+                if configurations.iter().any(|c| c.key == configuration.key) {
+                    return Err(Error::invalid(
+                        field,
+                        format!("repeats the configuration {}", configuration.key),
+                        "each configuration once",
+                    ));
+                }
+                configurations.push(configuration);
+            }
+        }
+        if configurations.is_empty() {
+            return Err(Error::invalid(
+                "runs",
+                "no configuration to run",
+                "at least one [[runs]] entry matching a world",
+            ));
+        }
+        Ok((file, worlds, configurations))
+    }
+
+    /// The experiment's name.
+    pub fn name(&self) -> &str {
+        &self.file.name
+    }
+
+    /// Number of runs: configurations × seeds.
+    pub fn run_count(&self) -> usize {
+        self.configurations.len() * self.file.seeds
+    }
+
+    /// The distinct parameter names over all configurations, sorted: the parameter columns of the
+    /// results table.
+    pub fn parameter_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .configurations
+            .iter()
+            .flat_map(|c| c.params.iter().map(|(k, _)| k.clone()))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The distinct world-grid keys, sorted: written as `world.KEY` columns.
+    pub fn world_grid_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .worlds
+            .iter()
+            .flat_map(|w| w.point.0.iter().map(|(k, _)| k.clone()))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
+/// Puts `field` in front of an error's field (or message) so it points into the file.
+fn prefix_field(error: Error, field: &str) -> Error {
+    match error {
+        Error::Invalid {
+            origin,
+            field: inner,
+            found,
+            expected,
+        } => Error::Invalid {
+            origin: String::new(),
+            // An origin set deeper down (the algorithm's name) becomes part of the field, so the
+            // file can be named first.
+            field: if origin.is_empty() {
+                format!("{field}: {inner}")
+            } else {
+                format!("{field}: {origin}: {inner}")
+            },
+            found,
+            expected,
+        },
+        Error::Usage(message) => Error::invalid(field, message, "see `policylab algos`"),
+        other => other,
+    }
+}
+
+/// The configurations of one `[[runs]]` entry: its grid points on each matching world.
+fn expand_run(run: &RunEntry, worlds: &[World]) -> Result<Vec<Configuration>> {
+    let is_bandit_algorithm = bandits::learner_entry(&run.algorithm).is_ok();
+    let is_mdp_algorithm = algorithms::entry(&run.algorithm).is_ok();
+    if !is_bandit_algorithm && !is_mdp_algorithm {
+        let mut names: Vec<&str> = algorithms::catalogue().iter().map(|e| e.name).collect();
+        names.extend(bandits::learners().iter().map(|e| e.name));
+        return Err(Error::invalid(
+            "algorithm",
+            format!("unknown algorithm `{}`", run.algorithm),
+            format!("one of {}", names.join(", ")),
+        ));
+    }
+    if let Some(names) = &run.worlds {
+        for name in names {
+            if !worlds.iter().any(|w| &w.entry == name) {
+                let known: Vec<&str> = worlds.iter().map(|w| w.entry.as_str()).collect();
+                return Err(Error::invalid(
+                    "worlds",
+                    format!("no world `{name}`"),
+                    format!("names of [[world]] entries: {}", known.join(", ")),
+                ));
+            }
+        }
+    }
+    let points = expand_grid(&run.params, &run.grid)?;
+    let mut out = Vec::new();
+    for (index, world) in worlds.iter().enumerate() {
+        let wanted = match &run.worlds {
+            Some(names) => names.contains(&world.entry),
+            None => match world.kind {
+                WorldKind::Mdp(_) => is_mdp_algorithm,
+                WorldKind::Bandit(_) => is_bandit_algorithm,
+            },
+        };
+        if !wanted {
+            continue;
+        }
+        for point in &points {
+            let params = numbers(&point.apply(&run.params))?;
+            check_against_world(&run.algorithm, &params, world)?;
+            let label = match &run.label {
+                Some(label) => label.clone(),
+                None => run.algorithm.clone(),
+            };
+            let label = point_label(&label, point);
+            let key = format!(
+                "world={};algorithm={};label={};{}",
+                world.name,
+                run.algorithm,
+                label,
+                params
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v:?}"))
+                    .collect::<Vec<_>>()
+                    .join(";")
+            );
+            out.push(Configuration {
+                world: index,
+                algorithm: run.algorithm.clone(),
+                label,
+                params,
+                key,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn point_label(base: &str, point: &GridPoint) -> String {
+    if point.0.is_empty() {
+        base.to_string()
+    } else {
+        let parts: Vec<String> = point
+            .0
+            .iter()
+            .map(|(k, v)| format!("{k}={}", value_text(v)))
+            .collect();
+        format!("{base} ({})", parts.join(", "))
+    }
+}
+
+fn numbers(table: &toml::Table) -> Result<Vec<(String, f64)>> {
+    let mut params: Vec<(String, f64)> = table
+        .iter()
+        .map(|(k, v)| Ok((k.clone(), number(&format!("params.{k}"), v)?)))
+        .collect::<Result<_>>()?;
+    params.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(params)
+}
+
+/// Checks the algorithm fits the world's kind and that its parameter names and values are
+/// accepted (building it once, without running a step).
+fn check_against_world(algorithm: &str, params: &[(String, f64)], world: &World) -> Result<()> {
+    match &world.kind {
+        WorldKind::Mdp(problem) => {
+            let entry = algorithms::entry(algorithm).map_err(|_| {
+                Error::invalid(
+                    "worlds",
+                    format!(
+                        "`{algorithm}` is a bandit algorithm; `{}` is an MDP",
+                        world.name
+                    ),
+                    "a bandit world (bandit = \"…\") for bandit algorithms",
+                )
+            })?;
+            algorithms::check_parameters(&entry, params)?;
+            algorithms::run_named(algorithm, params, problem, 0, 0, |_, _| {})
+        }
+        WorldKind::Bandit(environment) => {
+            bandits::learner_entry(algorithm).map_err(|_| {
+                Error::invalid(
+                    "worlds",
+                    format!(
+                        "`{algorithm}` is an MDP algorithm; `{}` is a bandit",
+                        world.name
+                    ),
+                    "an MDP world (file or generator) for MDP algorithms",
+                )
+            })?;
+            bandits::run_named_bandit(algorithm, params, environment, 1, 0).map(|_| ())
+        }
+    }
+}

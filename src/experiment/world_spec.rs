@@ -1,0 +1,187 @@
+//! The worlds of an experiment file: a world file, a seeded generator, or a bandit environment,
+//! each with parameters and an optional grid over them.
+//!
+//! ```toml
+//! [[world]]
+//! name = "bandit"
+//! file = "../mdps/bandit3.toml"        # relative to the experiment file
+//! params = { gamma = 0.9 }             # file worlds take `gamma` and `start`
+//!
+//! [[world]]
+//! name = "garnet"
+//! generator = "garnet"                 # garnet, chain, forest, bandit, li2021-chain
+//! params = { states = 50, actions = 10, branching = 10, seed = 1 }
+//! grid = { gamma = [0.9, 0.99] }       # one world per grid point
+//!
+//! [[world]]
+//! name = "stochastic"
+//! bandit = "bernoulli"                 # bernoulli, gaussian, switching, ftl-trap
+//! params = { means = [0.9, 0.8, 0.5] }
+//! ```
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use super::grid::{GridPoint, expand_grid};
+use crate::algo::Problem;
+use crate::bandit::catalogue::EnvironmentSpec;
+use crate::error::{Error, Result};
+use crate::world::TabularMdp;
+use crate::world::format;
+use crate::world::generate::{
+    BanditParams, ChainParams, ForestParams, GarnetParams, HardChainParams,
+};
+
+/// The generators an experiment file can name.
+pub const GENERATOR_NAMES: &[&str] = &["garnet", "chain", "forest", "bandit", "li2021-chain"];
+
+/// One `[[world]]` table as written.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldEntry {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandit: Option<String>,
+    #[serde(default)]
+    pub params: toml::Table,
+    #[serde(default)]
+    pub grid: toml::Table,
+}
+
+/// What runs in a world instance.
+#[derive(Debug, Clone)]
+pub enum WorldKind {
+    /// A discounted MDP, solved once (V*, optimal actions) and shared by its runs.
+    Mdp(Arc<Problem>),
+    /// A bandit environment, built afresh for every run.
+    Bandit(EnvironmentSpec),
+}
+
+/// One world of the experiment: an entry at one point of its grid.
+#[derive(Debug, Clone)]
+pub struct World {
+    /// `name`, or `name[k=v,…]` for a point of a grid.
+    pub name: String,
+    /// The entry's name.
+    pub entry: String,
+    /// The grid point (empty without a grid).
+    pub point: GridPoint,
+    pub kind: WorldKind,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileOverrides {
+    gamma: Option<f64>,
+    start: Option<usize>,
+}
+
+fn deserialize<T: serde::de::DeserializeOwned>(table: toml::Table, what: &str) -> Result<T> {
+    toml::Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| {
+            Error::invalid(
+                "params",
+                e.message().trim().to_string(),
+                format!("the parameters of {what}"),
+            )
+        })
+}
+
+fn file_world(path: &Path, params: toml::Table) -> Result<TabularMdp> {
+    let overrides: FileOverrides = deserialize(params, "a world file (gamma, start)")?;
+    let mut mdp = format::load(path)?;
+    if let Some(gamma) = overrides.gamma {
+        mdp = mdp.with_gamma(gamma)?;
+    }
+    if let Some(start) = overrides.start {
+        if start >= mdp.n_states() {
+            return Err(Error::invalid(
+                "params.start",
+                format!("found {start}"),
+                format!("a state index below {}", mdp.n_states()),
+            ));
+        }
+        let mut rho = vec![0.0; mdp.n_states()];
+        rho[start] = 1.0;
+        mdp = mdp.with_initial(rho)?;
+    }
+    Ok(mdp)
+}
+
+fn generated_world(generator: &str, params: toml::Table) -> Result<TabularMdp> {
+    let what = format!("generator `{generator}`");
+    match generator {
+        "garnet" => deserialize::<GarnetParams>(params, &what)?.build(),
+        "chain" => deserialize::<ChainParams>(params, &what)?.build(),
+        "forest" => deserialize::<ForestParams>(params, &what)?.build(),
+        "bandit" => deserialize::<BanditParams>(params, &what)?.build(),
+        "li2021-chain" => deserialize::<HardChainParams>(params, &what)?.build(),
+        other => Err(Error::invalid(
+            "generator",
+            format!("unknown generator `{other}`"),
+            format!("one of {}", GENERATOR_NAMES.join(", ")),
+        )),
+    }
+}
+
+impl WorldEntry {
+    /// Every world of this entry (one per grid point), built and, for MDPs, solved. `folder` is
+    /// the experiment file's folder (world files are relative to it).
+    pub fn build(&self, folder: &Path) -> Result<Vec<World>> {
+        let sources = [&self.file, &self.generator, &self.bandit]
+            .iter()
+            .filter(|s| s.is_some())
+            .count();
+        if sources != 1 {
+            return Err(Error::invalid(
+                "world",
+                format!("`{}` names {sources} sources", self.name),
+                "exactly one of `file`, `generator` or `bandit`",
+            ));
+        }
+        let mut worlds = Vec::new();
+        for point in expand_grid(&self.params, &self.grid)? {
+            let params = point.apply(&self.params);
+            let kind = match (&self.file, &self.generator, &self.bandit) {
+                (Some(file), _, _) => {
+                    let mdp = file_world(&folder.join(file), params)?;
+                    WorldKind::Mdp(Arc::new(Problem::new(mdp)?))
+                }
+                (None, Some(generator), _) => {
+                    let mdp = generated_world(generator, params)?;
+                    WorldKind::Mdp(Arc::new(Problem::new(mdp)?))
+                }
+                (None, None, bandit) => WorldKind::Bandit(EnvironmentSpec::from_table(
+                    bandit.as_deref().unwrap_or_default(),
+                    params,
+                )?),
+            };
+            if let WorldKind::Mdp(problem) = &kind
+                && !matches!(
+                    problem.mdp.horizon(),
+                    crate::world::Horizon::Discounted { .. }
+                )
+            {
+                return Err(Error::invalid(
+                    "world",
+                    format!("`{}` has a finite horizon", self.name),
+                    "a discounted world (the policy-optimization algorithms need γ < 1)",
+                ));
+            }
+            worlds.push(World {
+                name: point.label(&self.name),
+                entry: self.name.clone(),
+                point,
+                kind,
+            });
+        }
+        Ok(worlds)
+    }
+}

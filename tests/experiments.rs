@@ -1,0 +1,374 @@
+//! `policylab run` and `policylab merge`: results that do not depend on the thread count, on an
+//! interruption (SIGKILL) or on sharding; stop rules and record schedules; experiment files with
+//! mistakes refused before any work, with the file, the key and the valid choices named.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn policylab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_policylab"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .expect("the policylab binary runs")
+}
+
+fn success(args: &[&str]) -> String {
+    let output = policylab(args);
+    assert!(
+        output.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn failure(args: &[&str]) -> String {
+    let output = policylab(args);
+    assert_eq!(output.status.code(), Some(2), "{args:?} should fail with 2");
+    String::from_utf8(output.stderr).unwrap()
+}
+
+/// Sampled PPO (seeds matter), exact NPG on a grid, and two bandit learners: 2 worlds + 1 bandit.
+const SWEEP: &str = r#"
+name = "sweep-test"
+steps = 40
+seeds = 3
+record = { every = 7 }
+
+[[world]]
+name = "garnet"
+generator = "garnet"
+params = { states = 6, actions = 3, branching = 2, gamma = 0.8 }
+grid = { seed = [1, 2] }
+
+[[world]]
+name = "arms"
+bandit = "bernoulli"
+params = { means = [0.7, 0.5, 0.2] }
+
+[[runs]]
+algorithm = "ppo-clip"
+params = { episodes = 4, epochs = 2 }
+
+[[runs]]
+algorithm = "npg"
+grid = { step_size = [0.5, 2.0] }
+
+[[runs]]
+algorithm = "ucb1"
+
+[[runs]]
+algorithm = "exp3"
+"#;
+
+fn write_experiment(folder: &Path, name: &str, text: &str) -> PathBuf {
+    let path = folder.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn run_into(file: &Path, out: &Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    success(&args)
+}
+
+fn results(out: &Path) -> String {
+    std::fs::read_to_string(out.join("results.csv")).unwrap()
+}
+
+#[test]
+fn results_are_the_same_bits_on_one_and_two_threads_and_seeds_differ() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_experiment(dir.path(), "sweep.toml", SWEEP);
+    run_into(&file, &dir.path().join("one"), &["--threads", "1"]);
+    run_into(&file, &dir.path().join("two"), &["--threads", "2"]);
+    let one = results(&dir.path().join("one"));
+    assert_eq!(one, results(&dir.path().join("two")));
+    // (2 garnets × (1 ppo + 2 npg) + 2 bandit learners) × 3 seeds = 24 runs; steps 0, 7, …, 35,
+    // 39 kept: 7 rows each.
+    assert_eq!(one.lines().count(), 1 + 24 * 7, "{one}");
+    let header = one.lines().next().unwrap();
+    assert!(
+        header.starts_with("experiment,world,algorithm,label,world.seed,")
+            && header.contains(",step_size,seed,step,J,gap,"),
+        "{header}"
+    );
+    assert!(header.contains(",regret"), "{header}");
+    // Sampled PPO: the three seeds of one configuration give three different trajectories.
+    let last_j: Vec<&str> = one
+        .lines()
+        .filter(|l| l.contains(",ppo-clip,") && l.contains("garnet[seed=1]") && l.contains(",39,"))
+        .collect();
+    assert_eq!(last_j.len(), 3);
+    assert!(
+        last_j[0] != last_j[1] && last_j[1] != last_j[2],
+        "{last_j:?}"
+    );
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("one/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest["runs_total"], 24);
+    assert_eq!(manifest["complete"], true);
+    assert_eq!(manifest["runs"].as_array().unwrap().len(), 24);
+    assert!(manifest["runs"][0]["wall_seconds"].as_f64().unwrap() >= 0.0);
+    assert_eq!(manifest["policylab_version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
+fn a_run_killed_midway_resumes_to_the_uninterrupted_result() {
+    let dir = tempfile::tempdir().unwrap();
+    // Long enough runs that the sweep is still going when the first runs are written.
+    let text = SWEEP
+        .replace("steps = 40", "steps = 3000")
+        .replace("record = { every = 7 }", "record = { every = 250 }");
+    let file = write_experiment(dir.path(), "sweep.toml", &text);
+    let whole = dir.path().join("whole");
+    run_into(&file, &whole, &["--threads", "2"]);
+
+    let resumed = dir.path().join("resumed");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_policylab"))
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            resumed.to_str().unwrap(),
+            "--threads",
+            "1",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let finished = |folder: &Path| {
+        std::fs::read_dir(folder.join("runs"))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    while finished(&resumed) < 3 && started.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Child::kill sends SIGKILL on Unix: no chance to clean up.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before = finished(&resumed);
+    assert!(
+        (3..24).contains(&before),
+        "killed after {before} of 24 runs: the test needs a partial sweep"
+    );
+    let output = run_into(&file, &resumed, &["--threads", "2"]);
+    assert!(
+        output.contains(&format!("({before} already finished)")),
+        "{output}"
+    );
+    assert_eq!(results(&resumed), results(&whole));
+}
+
+#[test]
+fn shards_merge_into_the_unsharded_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_experiment(dir.path(), "sweep.toml", SWEEP);
+    let whole = dir.path().join("whole");
+    run_into(&file, &whole, &[]);
+    let mut shards = Vec::new();
+    for k in 1..=3 {
+        let out = dir.path().join(format!("shard-{k}"));
+        let said = run_into(&file, &out, &["--shard", &format!("{k}/3")]);
+        assert!(said.contains("8 of 24 runs finished"), "{said}");
+        shards.push(out.to_str().unwrap().to_string());
+    }
+    let merged = dir.path().join("merged");
+    let mut args: Vec<&str> = vec!["merge"];
+    args.extend(shards.iter().map(String::as_str));
+    args.extend(["--out", merged.to_str().unwrap()]);
+    let said = success(&args);
+    assert!(said.contains("24 of 24 runs"), "{said}");
+    assert_eq!(results(&merged), results(&whole));
+    // Merging only two shards says it is incomplete.
+    let partial = dir.path().join("partial");
+    let said = success(&[
+        "merge",
+        &shards[0],
+        &shards[1],
+        "--out",
+        partial.to_str().unwrap(),
+    ]);
+    assert!(
+        said.contains("16 of 24 runs") && said.contains("incomplete"),
+        "{said}"
+    );
+    // Shards of another experiment are refused.
+    let other = write_experiment(
+        dir.path(),
+        "other.toml",
+        &SWEEP.replace("seeds = 3", "seeds = 2"),
+    );
+    let other_out = dir.path().join("other");
+    run_into(&other, &other_out, &[]);
+    let error = failure(&[
+        "merge",
+        &shards[0],
+        other_out.to_str().unwrap(),
+        "--out",
+        dir.path().join("bad").to_str().unwrap(),
+    ]);
+    assert!(error.contains("different experiments"), "{error}");
+}
+
+#[test]
+fn a_stop_rule_ends_each_run_at_its_target_and_log_points_thin_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"
+name = "stop-test"
+steps = 100000
+record = { log_points = 20 }
+stop = { metric = "gap", below = 0.01 }
+
+[[world]]
+name = "bandit"
+file = "bandit3.toml"
+
+[[runs]]
+algorithm = "softmax-pg"
+params = { step_size = 0.4 }
+"#;
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("mdps/bandit3.toml"),
+        dir.path().join("bandit3.toml"),
+    )
+    .unwrap();
+    let file = write_experiment(dir.path(), "stop.toml", text);
+    let out = dir.path().join("out");
+    run_into(&file, &out, &[]);
+    let csv = results(&out);
+    let last = csv.lines().last().unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let cells: Vec<&str> = last.split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let gap: f64 = cells[column("gap")].parse().unwrap();
+    let step: usize = cells[column("step")].parse().unwrap();
+    assert!(gap < 0.01, "{last}");
+    // Mei et al.'s t·gap ≈ 1.7 puts the crossing of 0.01 near t ≈ 170.
+    assert!((100..300).contains(&step), "{step}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["runs"][0]["reached_target_at"], step);
+    // About 20 log-spaced steps up to 10⁵ of which those before the stop, plus the stop.
+    assert!(csv.lines().count() < 20, "{csv}");
+}
+
+#[test]
+fn mistakes_in_experiment_files_are_named_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("steps = 40", "stepz = 40", "unknown field `stepz`"),
+        (
+            "algorithm = \"npg\"",
+            "algorithm = \"ngp\"",
+            "unknown algorithm `ngp`",
+        ),
+        (
+            "params = { episodes = 4, epochs = 2 }",
+            "params = { episodes = 4, epoch = 2 }",
+            "no parameter `epoch`",
+        ),
+        (
+            "algorithm = \"ucb1\"",
+            "algorithm = \"ucb1\"\nworlds = [\"armz\"]",
+            "no world `armz`",
+        ),
+        (
+            "generator = \"garnet\"",
+            "generator = \"garnett\"",
+            "unknown generator `garnett`",
+        ),
+        (
+            "params = { states = 6,",
+            "params = { statez = 6,",
+            "unknown field `statez`",
+        ),
+        (
+            "grid = { step_size = [0.5, 2.0] }",
+            "grid = { step_size = [-0.5, 2.0] }",
+            "step_size",
+        ),
+        (
+            "algorithm = \"exp3\"",
+            "algorithm = \"exp3\"\nworlds = [\"garnet\"]",
+            "bandit algorithm",
+        ),
+    ];
+    for (i, (from, to, expected)) in cases.iter().enumerate() {
+        assert!(SWEEP.contains(from), "case {i}: {from}");
+        let file = write_experiment(
+            dir.path(),
+            &format!("bad-{i}.toml"),
+            &SWEEP.replacen(from, to, 1),
+        );
+        let out = dir.path().join(format!("out-{i}"));
+        let error = failure(&[
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            error.contains(&format!("bad-{i}.toml")) && error.contains(expected),
+            "case {i}: {error}"
+        );
+        assert!(!out.exists(), "case {i}: wrote {out:?} despite the error");
+    }
+    // The valid choices are listed.
+    let file = write_experiment(
+        dir.path(),
+        "bad-names.toml",
+        &SWEEP.replacen("\"npg\"", "\"ngp\"", 1),
+    );
+    let error = failure(&["run", file.to_str().unwrap(), "--out", "/nonexistent/never"]);
+    assert!(
+        error.contains("softmax-pg") && error.contains("tsallis-inf"),
+        "{error}"
+    );
+    let error = failure(&["run", file.to_str().unwrap(), "--shard", "4/3"]);
+    assert!(error.contains("1 <= K <= N"), "{error}");
+}
+
+#[test]
+fn output_of_another_experiment_is_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_experiment(dir.path(), "sweep.toml", SWEEP);
+    let out = dir.path().join("out");
+    run_into(&file, &out, &[]);
+    let changed = write_experiment(
+        dir.path(),
+        "changed.toml",
+        &SWEEP.replace(
+            "params = { episodes = 4, epochs = 2 }",
+            "params = { episodes = 5, epochs = 2 }",
+        ),
+    );
+    let error = failure(&[
+        "run",
+        changed.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        error.contains("another experiment or configuration"),
+        "{error}"
+    );
+}
