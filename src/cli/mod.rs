@@ -11,6 +11,7 @@ mod evaluate;
 mod generate;
 mod merge;
 mod output;
+mod reproduce;
 mod run;
 mod solve;
 mod train;
@@ -38,6 +39,8 @@ Start here:
   policylab generate garnet --states 50 --actions 5 --branching 3 --seed 7 --out garnet.toml
   policylab algos                                   every algorithm, its parameters and paper
   policylab train mdps/bandit3.toml --algo softmax-pg --param step_size=0.4 --steps 10000 --out runs/mei
+  policylab reproduce --list                        the papers' claims policylab reproduces
+  policylab reproduce mei2020-rates --quick         run one, write figures/, compare with the paper
   policylab run experiments/mei2020-rates.toml --threads 2     an experiment file: grids, seeds, resume
   policylab merge runs/x-1 runs/x-2 --out runs/x                join the shards of a job array";
 
@@ -58,6 +61,7 @@ enum Command {
     Train(train::TrainArgs),
     Run(run::RunArgs),
     Merge(merge::MergeArgs),
+    Reproduce(reproduce::ReproduceArgs),
 }
 
 /// Options shared by the commands that read a world.
@@ -114,6 +118,7 @@ pub fn main() -> ExitCode {
         Command::Train(args) => train::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Reproduce(args) => reproduce::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -42,11 +42,13 @@
 pub mod execute;
 pub mod grid;
 pub mod merge;
+pub mod reproduce;
 pub mod runner;
 pub mod schedule;
 pub mod seeding;
 pub mod spec;
 pub mod store;
+pub mod table;
 pub mod world_spec;
 
 pub use merge::merge;

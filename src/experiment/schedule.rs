@@ -7,14 +7,16 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// `record = { every = N }` or `record = { log_points = N }` in an experiment file; neither key:
-/// every step.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// every step. `at = [10000, 100000]` adds steps that are always written (the steps a paper quotes).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordSchedule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub every: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_points: Option<usize>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub at: Vec<usize>,
 }
 
 impl RecordSchedule {
@@ -39,7 +41,7 @@ impl RecordSchedule {
     /// Whether step `t` (0-based) of a run of `steps` steps is written. The last step that
     /// actually ran is written by the runner whatever this says.
     pub fn keeps(&self, t: usize, steps: usize) -> bool {
-        if t == 0 || t + 1 == steps {
+        if t == 0 || t + 1 == steps || self.at.contains(&t) {
             return true;
         }
         match (self.every, self.log_points) {
@@ -67,9 +69,10 @@ mod tests {
         let schedule = RecordSchedule {
             every: Some(10),
             log_points: None,
+            at: vec![13],
         };
         let kept: Vec<usize> = (0..35).filter(|&t| schedule.keeps(t, 35)).collect();
-        assert_eq!(kept, vec![0, 10, 20, 30, 34]);
+        assert_eq!(kept, vec![0, 10, 13, 20, 30, 34]);
     }
 
     #[test]
@@ -77,6 +80,7 @@ mod tests {
         let schedule = RecordSchedule {
             every: None,
             log_points: Some(5),
+            at: vec![],
         };
         // exp(k·ln(10⁴)/4) = 1, 10, 100, 1000, 10⁴ → steps 0, 9, 99, 999, 9999.
         let kept: Vec<usize> = (0..10_000).filter(|&t| schedule.keeps(t, 10_000)).collect();
@@ -84,6 +88,7 @@ mod tests {
         let dense = RecordSchedule {
             every: None,
             log_points: Some(200),
+            at: vec![],
         };
         let count = (0..100_000).filter(|&t| dense.keeps(t, 100_000)).count();
         // Early points collide (several k round to the same small t), so fewer than 200.
@@ -96,14 +101,17 @@ mod tests {
             RecordSchedule {
                 every: Some(0),
                 log_points: None,
+                at: vec![],
             },
             RecordSchedule {
                 every: Some(2),
                 log_points: Some(3),
+                at: vec![],
             },
             RecordSchedule {
                 every: None,
                 log_points: Some(1),
+                at: vec![],
             },
         ] {
             assert!(bad.validate().is_err(), "{bad:?}");

@@ -1,0 +1,199 @@
+//! `policylab reproduce`: the catalogue of shipped experiments, each reproducing a paper's claim.
+//!
+//! An entry is an experiment file (under experiments/, compiled in so `reproduce` works from any
+//! folder; catalogue experiments use generated worlds only) and a report: a function from the
+//! results table to a figure, the numbers the paper-note quotes, and comparisons of our numbers
+//! with the paper's. `reproduce NAME` runs the experiment (resuming into runs/reproduce/NAME),
+//! writes figures/NAME.png, figures/NAME.svg and figures/NAME.json, and prints the comparisons.
+
+pub mod mei2020;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::runner::{RunOptions, run_experiment};
+use super::spec::Experiment;
+use super::store::git_commit;
+use super::table::{ResultsTable, Trajectory};
+use crate::error::{Error, Result};
+use crate::io::write_atomic;
+use crate::metrics::bootstrap::{BootstrapSettings, summarize};
+use crate::metrics::seed_statistics::Statistic;
+use crate::plot::{Figure, render};
+
+/// Our number next to the paper's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    /// What is compared, e.g. "t·(V* − V^π_t) at t = 10⁴ (bandit)".
+    pub quantity: String,
+    /// The paper's number or bound, with where it is stated.
+    pub paper: String,
+    /// Ours.
+    pub ours: String,
+    /// Whether ours agrees with the claim (within the stated tolerance or bound).
+    pub agrees: bool,
+}
+
+impl Comparison {
+    pub fn new(
+        quantity: impl Into<String>,
+        paper: impl Into<String>,
+        ours: impl Into<String>,
+        agrees: bool,
+    ) -> Self {
+        Comparison {
+            quantity: quantity.into(),
+            paper: paper.into(),
+            ours: ours.into(),
+            agrees,
+        }
+    }
+}
+
+/// What a report hands back.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub figure: Figure,
+    /// The numbers the paper-note quotes (written to figures/NAME.json).
+    pub numbers: serde_json::Value,
+    pub comparisons: Vec<Comparison>,
+}
+
+/// What a report reads.
+pub struct ReportInput<'a> {
+    pub experiment: &'a Experiment,
+    pub table: &'a ResultsTable,
+    pub quick: bool,
+}
+
+/// One catalogue entry.
+pub struct Entry {
+    pub name: &'static str,
+    pub summary: &'static str,
+    /// The experiment file's text (experiments/NAME.toml).
+    pub experiment: &'static str,
+    pub report: fn(&ReportInput<'_>) -> Result<Report>,
+}
+
+/// Every entry, in the order `--list` and `--all` use.
+pub fn catalogue() -> Vec<Entry> {
+    vec![mei2020::entry()]
+}
+
+/// Looks an entry up by name; an unknown name gets the list.
+pub fn find(name: &str) -> Result<Entry> {
+    let all = catalogue();
+    let names: Vec<&str> = all.iter().map(|e| e.name).collect();
+    all.into_iter().find(|e| e.name == name).ok_or_else(|| {
+        Error::Usage(format!(
+            "no catalogue entry `{name}`; the entries are: {}",
+            names.join(", ")
+        ))
+    })
+}
+
+/// Where `reproduce` puts things.
+#[derive(Debug, Clone)]
+pub struct ReproduceOptions {
+    pub quick: bool,
+    /// Folder of the runs (each entry in a subfolder).
+    pub runs: PathBuf,
+    /// Folder of the figures and numbers.
+    pub figures: PathBuf,
+    pub threads: Option<usize>,
+    pub progress: bool,
+}
+
+/// Runs an entry's experiment (resuming) and writes its figure and numbers.
+pub fn reproduce(entry: &Entry, options: &ReproduceOptions) -> Result<Report> {
+    let source = Path::new("experiments").join(format!("{}.toml", entry.name));
+    let experiment = Experiment::from_text(entry.experiment, &source, options.quick)?;
+    let folder = if options.quick {
+        format!("{}-quick", entry.name)
+    } else {
+        entry.name.to_string()
+    };
+    let out = options.runs.join(folder);
+    run_experiment(
+        &experiment,
+        &RunOptions {
+            out: out.clone(),
+            threads: options.threads,
+            shard: None,
+            progress: options.progress,
+            quick: options.quick,
+        },
+    )?;
+    let table = ResultsTable::load(&out.join("results.csv"))?;
+    let report = (entry.report)(&ReportInput {
+        experiment: &experiment,
+        table: &table,
+        quick: options.quick,
+    })
+    .map_err(|e| e.in_origin(&format!("report of `{}`", entry.name)))?;
+    let stem = options.figures.join(entry.name);
+    render(&report.figure, &stem)?;
+    let numbers = json!({
+        "name": entry.name,
+        "title": experiment.file.title,
+        "quick": options.quick,
+        "numbers": report.numbers,
+        "comparisons": report.comparisons,
+        "policylab_version": env!("CARGO_PKG_VERSION"),
+        "git_commit": git_commit(),
+        "results": out.join("results.csv").display().to_string(),
+    });
+    let text = serde_json::to_string_pretty(&numbers).unwrap_or_default();
+    write_atomic(&options.figures.join(format!("{}.json", entry.name)), text.as_bytes())?;
+    Ok(report)
+}
+
+/// The value of a trajectory at `step`, if that step was recorded.
+pub fn value_at(trajectory: &Trajectory, step: f64) -> Option<f64> {
+    trajectory.iter().find(|(x, _)| *x == step).map(|(_, y)| *y)
+}
+
+/// The mean across seeds at every step all of them recorded, with a 95% percentile-bootstrap
+/// band when there are at least two seeds.
+pub fn mean_and_band(runs: &[Trajectory]) -> Result<(Trajectory, Vec<(f64, f64, f64)>)> {
+    let first = runs.first().ok_or_else(|| {
+        Error::invalid("runs", "no trajectory", "at least one run in the results")
+    })?;
+    let settings = BootstrapSettings {
+        statistic: Statistic::Mean,
+        ..BootstrapSettings::default()
+    };
+    let mut mean = Vec::new();
+    let mut band = Vec::new();
+    for (i, &(x, _)) in first.iter().enumerate() {
+        let values: Vec<f64> = runs
+            .iter()
+            .filter_map(|run| run.get(i).filter(|(xi, _)| *xi == x).map(|(_, y)| *y))
+            .collect();
+        if values.len() != runs.len() {
+            continue;
+        }
+        let summary = summarize(&values, &settings, i as u64)?;
+        mean.push((x, summary.mean));
+        if runs.len() >= 2 {
+            band.push((x, summary.low, summary.high));
+        }
+    }
+    Ok((mean, band))
+}
+
+/// Formats a number with `digits` significant digits.
+pub fn significant(x: f64, digits: usize) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    if (-3..6).contains(&magnitude) {
+        let decimals = (digits as i32 - 1 - magnitude).max(0) as usize;
+        format!("{x:.decimals$}")
+    } else {
+        format!("{x:.prec$e}", prec = digits.saturating_sub(1))
+    }
+}
