@@ -9,6 +9,7 @@
 //! - [`exact`]: dynamic programming on a known model: V^π, Q^π, A^π, occupancy, value and
 //!   policy iteration, finite-horizon backward induction.
 //! - [`policy`]: reading policy tables from files.
+//! - [`plot`]: figures described as data, rendered to PNG and SVG with a bundled font.
 //! - [`cli`]: the `policylab` command.
 
 pub mod algo;
@@ -21,6 +22,7 @@ pub mod experiment;
 pub mod io;
 pub mod metrics;
 pub mod objective;
+pub mod plot;
 pub mod policy;
 pub mod world;
 
