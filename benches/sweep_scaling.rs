@@ -16,7 +16,8 @@ use policylab::experiment::{Experiment, RunOptions, run_experiment};
 fn sweep(text: &str, name: &str, threads: usize) -> f64 {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let source = Path::new("experiments").join(format!("{name}.toml"));
-    let experiment = Experiment::from_text(text, &source, true).expect("a valid catalogue experiment");
+    let experiment =
+        Experiment::from_text(text, &source, true).expect("a valid catalogue experiment");
     let started = Instant::now();
     run_experiment(
         &experiment,
@@ -43,7 +44,10 @@ fn main() {
     println!("entry, runs, 1 thread (s), 2 threads (s), speed-up");
     let (mut total_one, mut total_two) = (0.0, 0.0);
     for entry in catalogue() {
-        if wanted.as_ref().is_some_and(|w| !w.iter().any(|n| n == entry.name)) {
+        if wanted
+            .as_ref()
+            .is_some_and(|w| !w.iter().any(|n| n == entry.name))
+        {
             continue;
         }
         let experiment = Experiment::from_text(entry.experiment, Path::new("x.toml"), true)

@@ -175,7 +175,17 @@ mod tests {
             .trajectories(&[("label", "PG, η = 0.4")], "step", "gap")
             .unwrap();
         assert_eq!(runs, vec![vec![(0.0, 1.0), (5.0, 0.5)], vec![(0.0, 2.0)]]);
-        assert!(table.trajectory(&[("label", "other")], "step", "gap").is_err());
-        assert!(table.column("nope").unwrap_err().to_string().contains("one of"));
+        assert!(
+            table
+                .trajectory(&[("label", "other")], "step", "gap")
+                .is_err()
+        );
+        assert!(
+            table
+                .column("nope")
+                .unwrap_err()
+                .to_string()
+                .contains("one of")
+        );
     }
 }

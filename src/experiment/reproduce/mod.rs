@@ -19,9 +19,12 @@ use super::store::git_commit;
 use super::table::{ResultsTable, Trajectory};
 use crate::error::{Error, Result};
 use crate::io::write_atomic;
-use crate::metrics::bootstrap::{BootstrapSettings, summarize};
+use crate::metrics::bootstrap::{BootstrapSettings, ResamplePlan};
 use crate::metrics::seed_statistics::Statistic;
 use crate::plot::{Figure, render};
+
+/// A confidence band: (x, low, high) per point.
+pub type Band = Vec<(f64, f64, f64)>;
 
 /// Our number next to the paper's.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -146,7 +149,10 @@ pub fn reproduce(entry: &Entry, options: &ReproduceOptions) -> Result<Report> {
         "results": out.join("results.csv").display().to_string(),
     });
     let text = serde_json::to_string_pretty(&numbers).unwrap_or_default();
-    write_atomic(&options.figures.join(format!("{}.json", entry.name)), text.as_bytes())?;
+    write_atomic(
+        &options.figures.join(format!("{}.json", entry.name)),
+        text.as_bytes(),
+    )?;
     Ok(report)
 }
 
@@ -157,7 +163,7 @@ pub fn value_at(trajectory: &Trajectory, step: f64) -> Option<f64> {
 
 /// The mean across seeds at every step all of them recorded, with a 95% percentile-bootstrap
 /// band when there are at least two seeds.
-pub fn mean_and_band(runs: &[Trajectory]) -> Result<(Trajectory, Vec<(f64, f64, f64)>)> {
+pub fn mean_and_band(runs: &[Trajectory]) -> Result<(Trajectory, Band)> {
     let first = runs.first().ok_or_else(|| {
         Error::invalid("runs", "no trajectory", "at least one run in the results")
     })?;
@@ -165,6 +171,8 @@ pub fn mean_and_band(runs: &[Trajectory]) -> Result<(Trajectory, Vec<(f64, f64, 
         statistic: Statistic::Mean,
         ..BootstrapSettings::default()
     };
+    // One set of resamples for every step (seeded, so the band is the same on every run).
+    let plan = ResamplePlan::new(runs.len(), &settings, 0)?;
     let mut mean = Vec::new();
     let mut band = Vec::new();
     for (i, &(x, _)) in first.iter().enumerate() {
@@ -175,7 +183,7 @@ pub fn mean_and_band(runs: &[Trajectory]) -> Result<(Trajectory, Vec<(f64, f64, 
         if values.len() != runs.len() {
             continue;
         }
-        let summary = summarize(&values, &settings, i as u64)?;
+        let summary = plan.summarize(&values)?;
         mean.push((x, summary.mean));
         if runs.len() >= 2 {
             band.push((x, summary.low, summary.high));
