@@ -1,0 +1,72 @@
+//! `policylab reproduce`: the catalogue lists its entries, an entry writes its figure (PNG, SVG)
+//! and its numbers (JSON) and compares them with the paper's, and a rerun resumes.
+
+use std::process::{Command, Output};
+
+fn policylab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_policylab"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .expect("the policylab binary runs")
+}
+
+#[test]
+fn the_catalogue_lists_every_entry_of_the_issue() {
+    let output = policylab(&["reproduce", "--list"]);
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    for name in ENTRIES {
+        assert!(text.contains(name), "{name} missing from:\n{text}");
+    }
+    let output = policylab(&["reproduce", "mei2021"]);
+    assert_eq!(output.status.code(), Some(2));
+    let error = String::from_utf8(output.stderr).unwrap();
+    assert!(error.contains("mei2020-rates"), "{error}");
+}
+
+const ENTRIES: &[&str] = &["mei2020-rates"];
+
+#[test]
+fn an_entry_writes_its_figure_and_numbers_and_agrees_with_the_paper() {
+    let dir = tempfile::tempdir().unwrap();
+    let figures = dir.path().join("figures");
+    let runs = dir.path().join("runs");
+    let args = [
+        "reproduce",
+        "mei2020-rates",
+        "--quick",
+        "--figures",
+        figures.to_str().unwrap(),
+        "--runs",
+        runs.to_str().unwrap(),
+    ];
+    let output = policylab(&args);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("paper: ≈ 1.689 (Figure 1)"), "{stdout}");
+    for extension in ["png", "svg", "json"] {
+        let path = figures.join(format!("mei2020-rates.{extension}"));
+        assert!(path.metadata().unwrap().len() > 1000, "{path:?}");
+    }
+    let numbers: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(figures.join("mei2020-rates.json")).unwrap())
+            .unwrap();
+    let comparisons = numbers["comparisons"].as_array().unwrap();
+    assert!(comparisons.len() >= 5);
+    assert!(comparisons.iter().all(|c| c["agrees"] == true), "{numbers}");
+    // Mei et al.'s t·gap at t = 10⁴ (≈ 1.689), from the quick budget's 10⁴ steps.
+    let scaled = numbers["numbers"]["bandit_t_times_gap"][0][1]
+        .as_f64()
+        .unwrap();
+    assert!((scaled - 1.689).abs() < 0.002, "{scaled}");
+    // A second reproduce finds every run finished and redraws from them.
+    let again = policylab(&args);
+    assert!(again.status.success());
+    let results = std::fs::read_to_string(runs.join("mei2020-rates-quick/results.csv")).unwrap();
+    assert!(results.lines().count() > 100);
+}
