@@ -11,7 +11,8 @@ use crate::experiment::reproduce::{Entry, ReproduceOptions, catalogue, find, rep
 
 /// Reproduce a paper's claim: run a shipped experiment, draw its figure, compare with the paper.
 ///
-/// Writes FIGURES/NAME.png and FIGURES/NAME.svg (the figure the paper-note cites),
+/// Writes FIGURES/NAME.png and FIGURES/NAME.svg (with the full budget, the figure the paper-note
+/// cites; --quick writes to figures/quick/),
 /// FIGURES/NAME.json (the numbers the note quotes and each comparison), keeps the raw runs in
 /// RUNS/NAME (an interrupted reproduce resumes there), and prints a table of the paper's numbers
 /// next to ours. Exit status 1 if any comparison disagrees.
@@ -36,9 +37,10 @@ pub struct ReproduceArgs {
     /// Use the smaller budgets.
     #[arg(long)]
     quick: bool,
-    /// Folder for figures and numbers.
-    #[arg(long, default_value = "figures")]
-    figures: PathBuf,
+    /// Folder for figures and numbers (default: figures, or figures/quick with --quick, so a
+    /// quick run never overwrites the committed full-budget figures).
+    #[arg(long)]
+    figures: Option<PathBuf>,
     /// Folder for the raw runs.
     #[arg(long, default_value = "runs/reproduce")]
     runs: PathBuf,
@@ -94,7 +96,13 @@ pub fn run(args: &ReproduceArgs) -> Result<ExitCode> {
     let options = ReproduceOptions {
         quick: args.quick,
         runs: args.runs.clone(),
-        figures: args.figures.clone(),
+        figures: args.figures.clone().unwrap_or_else(|| {
+            if args.quick {
+                PathBuf::from("figures").join("quick")
+            } else {
+                PathBuf::from("figures")
+            }
+        }),
         threads: args.threads,
         progress: true,
     };
