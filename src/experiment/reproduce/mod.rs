@@ -6,7 +6,9 @@
 //! with the paper's. `reproduce NAME` runs the experiment (resuming into runs/reproduce/NAME),
 //! writes figures/NAME.png, figures/NAME.svg and figures/NAME.json, and prints the comparisons.
 
+pub mod bandit_regret;
 pub mod mei2020;
+pub mod trust_regions;
 
 use std::path::{Path, PathBuf};
 
@@ -82,7 +84,11 @@ pub struct Entry {
 
 /// Every entry, in the order `--list` and `--all` use.
 pub fn catalogue() -> Vec<Entry> {
-    vec![mei2020::entry()]
+    vec![
+        mei2020::entry(),
+        trust_regions::entry(),
+        bandit_regret::entry(),
+    ]
 }
 
 /// Looks an entry up by name; an unknown name gets the list.
