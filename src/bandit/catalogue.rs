@@ -7,7 +7,7 @@
 //!
 //! Learners: `ucb1`, `thompson` (Beta–Bernoulli), `gaussian-thompson` (sigma), `exp3` (eta; by
 //! default tuned for the horizon), `tsallis-inf` (estimator 0 = importance weighted, 1 = reduced
-//! variance) and `gradient-bandit` (stochastic softmax PG: step, baseline 0 = none, 1 = average).
+//! variance) and `gradient-bandit` (stochastic softmax PG: step_size, baseline 0 = none, 1 = average).
 
 use serde::Deserialize;
 
@@ -221,7 +221,7 @@ pub fn learners() -> Vec<Entry> {
             name: "gradient-bandit",
             summary: "stochastic softmax PG on the arms, the gradient bandit (Sutton & Barto 2018, §2.8)",
             parameters: vec![
-                parameter("step", Some(0.1), "step size α"),
+                parameter("step_size", Some(0.1), "step size α"),
                 parameter(
                     "baseline",
                     Some(1.0),
@@ -312,7 +312,7 @@ pub fn run_named_bandit(
             };
             Box::new(GradientBandit::new(
                 k,
-                get("step").unwrap_or(0.1),
+                get("step_size").unwrap_or(0.1),
                 baseline,
             )?)
         }

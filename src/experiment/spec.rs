@@ -381,7 +381,20 @@ fn point_label(base: &str, point: &GridPoint) -> String {
     }
 }
 
+/// Column names of the results table that a parameter may not take.
+const RESERVED_COLUMNS: &[&str] = &["experiment", "world", "algorithm", "label", "seed", "step"];
+
 fn numbers(table: &toml::Table) -> Result<Vec<(String, f64)>> {
+    if let Some(key) = table
+        .keys()
+        .find(|k| RESERVED_COLUMNS.contains(&k.as_str()))
+    {
+        return Err(Error::invalid(
+            format!("params.{key}"),
+            "a parameter with the name of a results column",
+            format!("names other than {}", RESERVED_COLUMNS.join(", ")),
+        ));
+    }
     let mut params: Vec<(String, f64)> = table
         .iter()
         .map(|(k, v)| Ok((k.clone(), number(&format!("params.{k}"), v)?)))
