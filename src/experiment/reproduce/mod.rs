@@ -6,6 +6,7 @@
 //! with the paper's. `reproduce NAME` runs the experiment (resuming into runs/reproduce/NAME),
 //! writes figures/NAME.png, figures/NAME.svg and figures/NAME.json, and prints the comparisons.
 
+pub mod agarwal2021;
 pub mod bandit_regret;
 pub mod mei2020;
 pub mod trust_regions;
@@ -86,6 +87,7 @@ pub struct Entry {
 pub fn catalogue() -> Vec<Entry> {
     vec![
         mei2020::entry(),
+        agarwal2021::entry(),
         trust_regions::entry(),
         bandit_regret::entry(),
     ]
