@@ -368,7 +368,23 @@ fn output_of_another_experiment_is_not_overwritten() {
         out.to_str().unwrap(),
     ]);
     assert!(
-        error.contains("another experiment or configuration"),
+        error.contains("another experiment, configuration or budget"),
+        "{error}"
+    );
+    // The same configurations with another step budget are not taken for finished runs either.
+    let longer = write_experiment(
+        dir.path(),
+        "longer.toml",
+        &SWEEP.replace("steps = 40", "steps = 41"),
+    );
+    let error = failure(&[
+        "run",
+        longer.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        error.contains("steps=40") && error.contains("steps=41"),
         "{error}"
     );
 }

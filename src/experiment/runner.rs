@@ -87,6 +87,17 @@ pub struct RunReport {
     pub wall_seconds: f64,
 }
 
+/// The budget of every run of `experiment`, as stored with each run.
+fn budget(experiment: &Experiment) -> String {
+    let file = &experiment.file;
+    format!(
+        "steps={};record={};stop={}",
+        file.steps,
+        serde_json::to_string(&file.record).unwrap_or_default(),
+        serde_json::to_string(&file.stop).unwrap_or_default()
+    )
+}
+
 fn describe(experiment: &Experiment, configuration: usize, seed: usize) -> RunMeta {
     let config = &experiment.configurations[configuration];
     let world = &experiment.worlds[config.world];
@@ -95,6 +106,7 @@ fn describe(experiment: &Experiment, configuration: usize, seed: usize) -> RunMe
         experiment: experiment.name().to_string(),
         configuration,
         key: config.key.clone(),
+        budget: budget(experiment),
         world: world.name.clone(),
         world_grid: world
             .point
@@ -157,16 +169,20 @@ pub fn run_experiment(experiment: &Experiment, options: &RunOptions) -> Result<R
             let expected = describe(experiment, configuration, seed);
             match read_meta(out, &expected.id)? {
                 Some(meta)
-                    if meta.key == expected.key && meta.experiment == expected.experiment => {}
+                    if meta.key == expected.key
+                        && meta.experiment == expected.experiment
+                        && meta.budget == expected.budget => {}
                 Some(meta) => {
                     return Err(Error::Usage(format!(
-                        "{}: run {} there belongs to another experiment or configuration ({} `{}`, this one needs {} `{}`); use another --out folder or remove it",
+                        "{}: run {} there belongs to another experiment, configuration or budget ({} `{}` {}; this one needs {} `{}` {}); use another --out folder or remove it",
                         out.display(),
                         meta.id,
                         meta.experiment,
                         meta.key,
+                        meta.budget,
                         expected.experiment,
-                        expected.key
+                        expected.key,
+                        expected.budget
                     )));
                 }
                 None => pending.push((configuration, seed)),

@@ -29,6 +29,10 @@ pub struct RunMeta {
     pub experiment: String,
     pub configuration: usize,
     pub key: String,
+    /// The budget the run was made with (steps, recorded steps, stop rule); a run is reused on
+    /// resume only under the same budget.
+    #[serde(default)]
+    pub budget: String,
     pub world: String,
     /// The world's grid point, values as text.
     pub world_grid: BTreeMap<String, String>,
