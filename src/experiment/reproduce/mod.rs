@@ -7,6 +7,7 @@
 //! writes figures/NAME.png, figures/NAME.svg and figures/NAME.json, and prints the comparisons.
 
 pub mod cen2022;
+pub mod cui2025;
 pub mod mei2020;
 
 use std::path::{Path, PathBuf};
@@ -83,7 +84,7 @@ pub struct Entry {
 
 /// Every entry, in the order `--list` and `--all` use.
 pub fn catalogue() -> Vec<Entry> {
-    vec![mei2020::entry(), cen2022::entry()]
+    vec![mei2020::entry(), cen2022::entry(), cui2025::entry()]
 }
 
 /// Looks an entry up by name; an unknown name gets the list.
