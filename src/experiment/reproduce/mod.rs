@@ -8,6 +8,8 @@
 
 pub mod agarwal2021;
 pub mod bandit_regret;
+pub mod cen2022;
+pub mod cui2025;
 pub mod mei2020;
 pub mod trust_regions;
 
@@ -87,7 +89,9 @@ pub struct Entry {
 pub fn catalogue() -> Vec<Entry> {
     vec![
         mei2020::entry(),
+        cen2022::entry(),
         agarwal2021::entry(),
+        cui2025::entry(),
         trust_regions::entry(),
         bandit_regret::entry(),
     ]
