@@ -102,6 +102,13 @@ fn results_are_the_same_bits_on_one_and_two_threads_and_seeds_differ() {
         "{header}"
     );
     assert!(header.contains(",regret"), "{header}");
+    // NPG records its current step size: that column is renamed so every name is unique.
+    let names: Vec<&str> = header.split(',').collect();
+    assert!(names.contains(&"record.step_size"), "{header}");
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len(), "{header}");
     // Sampled PPO: the three seeds of one configuration give three different trajectories.
     let last_j: Vec<&str> = one
         .lines()

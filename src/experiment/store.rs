@@ -6,6 +6,7 @@
 //! OUT/runs/c0003-s001.csv    step + the run's measurements, the kept steps only
 //! OUT/runs/c0003-s001.json   configuration, seed, RNG seed, steps run, stop reason, wall time
 //! OUT/results.csv            experiment, world, algorithm, label, world.K…, params…, seed, step, metrics…
+//!                            (a metric named like a parameter is written as record.NAME)
 //! OUT/manifest.json          the experiment as read, version, git commit, every run's JSON
 //! ```
 //!
@@ -222,7 +223,16 @@ pub fn results_csv(out: &Path, metas: &[RunMeta]) -> Result<String> {
     text.push_str(",seed,step");
     for name in &metric_names {
         text.push(',');
-        text.push_str(&csv_field(name));
+        // A measurement named like a parameter (NPG records its current `step_size`) is written
+        // as `record.NAME`, so every column name is unique.
+        let taken = param_names.contains(name)
+            || ["experiment", "world", "algorithm", "label", "seed", "step"]
+                .contains(&name.as_str());
+        if taken {
+            text.push_str(&csv_field(&format!("record.{name}")));
+        } else {
+            text.push_str(&csv_field(name));
+        }
     }
     text.push('\n');
     for (meta, table) in metas.iter().zip(&tables) {
