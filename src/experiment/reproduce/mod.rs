@@ -7,6 +7,7 @@
 //! writes figures/NAME.png, figures/NAME.svg and figures/NAME.json, and prints the comparisons.
 
 pub mod agarwal2021;
+pub mod li2021;
 pub mod mei2020;
 
 use std::path::{Path, PathBuf};
@@ -83,7 +84,7 @@ pub struct Entry {
 
 /// Every entry, in the order `--list` and `--all` use.
 pub fn catalogue() -> Vec<Entry> {
-    vec![mei2020::entry(), agarwal2021::entry()]
+    vec![mei2020::entry(), li2021::entry(), agarwal2021::entry()]
 }
 
 /// Looks an entry up by name; an unknown name gets the list.
