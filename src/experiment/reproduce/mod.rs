@@ -10,6 +10,7 @@ pub mod agarwal2021;
 pub mod bandit_regret;
 pub mod cen2022;
 pub mod cui2025;
+pub mod li2021;
 pub mod mei2020;
 pub mod trust_regions;
 
@@ -89,6 +90,7 @@ pub struct Entry {
 pub fn catalogue() -> Vec<Entry> {
     vec![
         mei2020::entry(),
+        li2021::entry(),
         cen2022::entry(),
         agarwal2021::entry(),
         cui2025::entry(),
