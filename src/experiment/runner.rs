@@ -22,6 +22,7 @@ use super::spec::Experiment;
 use super::store::{
     RunMeta, finished_runs, git_commit, read_meta, run_id, write_results, write_run,
 };
+use super::world_spec::WorldKind;
 use crate::error::{Error, Result};
 
 /// `--shard K/N`: the runs whose index i (configuration-major, then seed) has i mod N = K − 1.
@@ -190,6 +191,16 @@ pub fn run_experiment(experiment: &Experiment, options: &RunOptions) -> Result<R
         }
     }
     let skipped = selected - pending.len();
+    // The most expensive runs first (a world's size as the estimate), so a long run does not
+    // start last and leave the other threads idle; the order does not change any result.
+    pending.sort_by_key(|&(configuration, seed)| {
+        let world = &experiment.worlds[experiment.configurations[configuration].world];
+        let size = match &world.kind {
+            WorldKind::Mdp(problem) => problem.mdp.n_states() * problem.mdp.n_actions(),
+            WorldKind::Bandit(environment) => environment.arms(),
+        };
+        (std::cmp::Reverse(size), configuration, seed)
+    });
     let threads = options
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -221,7 +232,14 @@ pub fn run_experiment(experiment: &Experiment, options: &RunOptions) -> Result<R
     let results: Vec<Result<()>> = std::thread::scope(|scope| {
         // The slowest running configuration, refreshed a few times a second.
         scope.spawn(|| {
+            let mut ticks = 0u32;
             while !done.load(Ordering::Relaxed) {
+                // Wake often so the sweep's end is not delayed, refresh the message every 200 ms.
+                std::thread::sleep(Duration::from_millis(10));
+                ticks += 1;
+                if !ticks.is_multiple_of(20) {
+                    continue;
+                }
                 if let Ok(map) = running.lock()
                     && let Some((label, since)) = map.values().min_by_key(|(_, since)| *since)
                 {
@@ -230,12 +248,13 @@ pub fn run_experiment(experiment: &Experiment, options: &RunOptions) -> Result<R
                         since.elapsed().as_secs_f64()
                     ));
                 }
-                std::thread::sleep(Duration::from_millis(200));
             }
         });
         let results = pool.install(|| {
             pending
                 .par_iter()
+                // One run per task, so idle threads take the next run from the queue.
+                .with_max_len(1)
                 .map(|&(configuration, seed)| {
                     let mut meta = describe(experiment, configuration, seed);
                     let config = &experiment.configurations[configuration];
