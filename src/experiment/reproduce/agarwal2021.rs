@@ -315,8 +315,8 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::experiment::table::ResultsTable;
-    use crate::experiment::{Experiment, RunOptions, run_experiment};
+    use crate::experiment::Experiment;
+    use crate::experiment::reproduce::run_and_report;
 
     #[test]
     fn the_bound_of_theorem_5_3() {
@@ -338,26 +338,7 @@ mod tests {
         experiment
             .configurations
             .retain(|c| !(c.algorithm == "softmax-pg" && c.params.iter().any(|(_, v)| *v < 1e-3)));
-        let dir = tempfile::tempdir().unwrap();
-        run_experiment(
-            &experiment,
-            &RunOptions {
-                out: dir.path().to_path_buf(),
-                threads: Some(2),
-                shard: None,
-                progress: false,
-                quick: true,
-            },
-        )
-        .unwrap();
-        let table = ResultsTable::load(&dir.path().join("results.csv")).unwrap();
-        let report = report(&ReportInput {
-            experiment: &experiment,
-            table: &table,
-            quick: true,
-        })
-        .unwrap();
-        crate::plot::check(&report.figure).unwrap();
+        let report = run_and_report(&experiment, report);
         assert_eq!(report.comparisons.len(), 4);
         for comparison in &report.comparisons {
             assert!(comparison.agrees, "{comparison:?}");

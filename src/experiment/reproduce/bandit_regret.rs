@@ -320,8 +320,8 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::experiment::table::ResultsTable;
-    use crate::experiment::{Experiment, RunOptions, run_experiment};
+    use crate::experiment::Experiment;
+    use crate::experiment::reproduce::run_and_report;
 
     #[test]
     fn reduced_run_reports_a_valid_figure_and_the_bounds_hold() {
@@ -333,26 +333,7 @@ mod tests {
         .unwrap();
         experiment.file.steps = 3000;
         experiment.file.seeds = 3;
-        let folder = tempfile::tempdir().unwrap();
-        run_experiment(
-            &experiment,
-            &RunOptions {
-                out: folder.path().to_path_buf(),
-                threads: Some(2),
-                shard: None,
-                progress: false,
-                quick: true,
-            },
-        )
-        .unwrap();
-        let table = ResultsTable::load(&folder.path().join("results.csv")).unwrap();
-        let report = report(&ReportInput {
-            experiment: &experiment,
-            table: &table,
-            quick: true,
-        })
-        .unwrap();
-        crate::plot::check(&report.figure).unwrap();
+        let report = run_and_report(&experiment, report);
         // The finite-time bounds hold at any horizon; the asymptotic constants need a long run.
         for comparison in &report.comparisons {
             if comparison.paper.contains("Theorem") && !comparison.quantity.contains("ln T") {

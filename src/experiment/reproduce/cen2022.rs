@@ -347,8 +347,8 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::experiment::table::ResultsTable;
-    use crate::experiment::{Experiment, RunOptions, run_experiment};
+    use crate::experiment::Experiment;
+    use crate::experiment::reproduce::run_and_report;
 
     #[test]
     fn quick_budget_reproduces_theorem_one() {
@@ -361,26 +361,7 @@ mod tests {
         experiment.file.steps = 51;
         // One MDP is enough for the unit test (the quick budget has three).
         experiment.configurations.retain(|c| c.world == 0);
-        let out = tempfile::tempdir().unwrap();
-        run_experiment(
-            &experiment,
-            &RunOptions {
-                out: out.path().to_path_buf(),
-                threads: Some(2),
-                shard: None,
-                progress: false,
-                quick: true,
-            },
-        )
-        .unwrap();
-        let table = ResultsTable::load(&out.path().join("results.csv")).unwrap();
-        let report = report(&ReportInput {
-            experiment: &experiment,
-            table: &table,
-            quick: true,
-        })
-        .unwrap();
-        crate::plot::check(&report.figure).unwrap();
+        let report = run_and_report(&experiment, report);
         assert_eq!(report.comparisons.len(), 8);
         for comparison in &report.comparisons {
             assert!(comparison.agrees, "{comparison:?}");

@@ -295,7 +295,8 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::experiment::{Experiment, RunOptions, run_experiment};
+    use crate::experiment::Experiment;
+    use crate::experiment::reproduce::run_and_report;
 
     #[test]
     fn reduced_budget_reproduces_the_first_order_prediction() {
@@ -307,26 +308,7 @@ mod tests {
         .unwrap();
         experiment.file.steps = 601;
         experiment.configurations.retain(|c| c.world == 0);
-        let out = tempfile::tempdir().unwrap();
-        run_experiment(
-            &experiment,
-            &RunOptions {
-                out: out.path().to_path_buf(),
-                threads: Some(2),
-                shard: None,
-                progress: false,
-                quick: true,
-            },
-        )
-        .unwrap();
-        let table = ResultsTable::load(&out.path().join("results.csv")).unwrap();
-        let report = report(&ReportInput {
-            experiment: &experiment,
-            table: &table,
-            quick: true,
-        })
-        .unwrap();
-        crate::plot::check(&report.figure).unwrap();
+        let report = run_and_report(&experiment, report);
         assert_eq!(report.comparisons.len(), 5);
         // The two first-order comparisons hold at this budget; the law's depend on the full run.
         for comparison in &report.comparisons[..2] {

@@ -386,8 +386,8 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::experiment::table::ResultsTable;
-    use crate::experiment::{Experiment, RunOptions, run_experiment};
+    use crate::experiment::Experiment;
+    use crate::experiment::reproduce::run_and_report;
 
     #[test]
     fn reduced_budget_shows_pg_slower_than_npg_and_npg_within_its_guarantee() {
@@ -423,26 +423,7 @@ mod tests {
             .retain(|c| keep[c.world] && !c.label.contains("0.5"));
         assert_eq!(experiment.configurations.len(), 2 * kept.len());
         experiment.file.steps = 3000;
-        let out = tempfile::tempdir().unwrap();
-        run_experiment(
-            &experiment,
-            &RunOptions {
-                out: out.path().to_path_buf(),
-                threads: Some(2),
-                shard: None,
-                progress: false,
-                quick: true,
-            },
-        )
-        .unwrap();
-        let table = ResultsTable::load(&out.path().join("results.csv")).unwrap();
-        let report = report(&ReportInput {
-            experiment: &experiment,
-            table: &table,
-            quick: true,
-        })
-        .unwrap();
-        crate::plot::check(&report.figure).unwrap();
+        let report = run_and_report(&experiment, report);
         // At this budget these must agree (the PG-against-NPG exponent does not, at the full
         // budget either).
         let must_hold = [

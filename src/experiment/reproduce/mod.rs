@@ -219,3 +219,33 @@ pub fn significant(x: f64, digits: usize) -> String {
         format!("{x:.prec$e}", prec = digits.saturating_sub(1))
     }
 }
+
+/// For the entries' unit tests: runs `experiment` into a temporary folder, reports on it with
+/// `report`, and checks that the figure can be drawn.
+#[cfg(test)]
+pub(crate) fn run_and_report(
+    experiment: &Experiment,
+    report: fn(&ReportInput<'_>) -> Result<Report>,
+) -> Report {
+    let out = tempfile::tempdir().expect("a temporary folder");
+    run_experiment(
+        experiment,
+        &RunOptions {
+            out: out.path().to_path_buf(),
+            threads: Some(2),
+            shard: None,
+            progress: false,
+            quick: true,
+        },
+    )
+    .expect("the reduced experiment runs");
+    let table = ResultsTable::load(&out.path().join("results.csv")).expect("its results");
+    let report = report(&ReportInput {
+        experiment,
+        table: &table,
+        quick: true,
+    })
+    .expect("the report");
+    crate::plot::check(&report.figure).expect("a drawable figure");
+    report
+}

@@ -406,7 +406,8 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::experiment::{Experiment, RunOptions, run_experiment};
+    use crate::experiment::Experiment;
+    use crate::experiment::reproduce::run_and_report;
 
     #[test]
     fn reduced_run_reports_a_valid_figure_and_the_exact_claims_hold() {
@@ -417,26 +418,7 @@ mod tests {
         )
         .unwrap();
         experiment.file.steps = 6;
-        let folder = tempfile::tempdir().unwrap();
-        run_experiment(
-            &experiment,
-            &RunOptions {
-                out: folder.path().to_path_buf(),
-                threads: Some(2),
-                shard: None,
-                progress: false,
-                quick: true,
-            },
-        )
-        .unwrap();
-        let table = ResultsTable::load(&folder.path().join("results.csv")).unwrap();
-        let report = report(&ReportInput {
-            experiment: &experiment,
-            table: &table,
-            quick: true,
-        })
-        .unwrap();
-        crate::plot::check(&report.figure).unwrap();
+        let report = run_and_report(&experiment, report);
         // Every comparison but the last (SPO along a whole run, not reproduced) must hold.
         let (last, exact) = report.comparisons.split_last().unwrap();
         for comparison in exact {
