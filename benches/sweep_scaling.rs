@@ -7,20 +7,16 @@
 //! minutes, and what is measured is the whole runner (parallel runs, files, results assembly).
 //! `POLICYLAB_BENCH_ENTRIES=a,b` restricts the entries.
 
-use std::path::Path;
 use std::time::Instant;
 
 use policylab::experiment::reproduce::catalogue;
 use policylab::experiment::{Experiment, RunOptions, run_experiment};
 
-fn sweep(text: &str, name: &str, threads: usize) -> f64 {
+fn sweep(experiment: &Experiment, threads: usize) -> f64 {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let source = Path::new("experiments").join(format!("{name}.toml"));
-    let experiment =
-        Experiment::from_text(text, &source, true).expect("a valid catalogue experiment");
     let started = Instant::now();
     run_experiment(
-        &experiment,
+        experiment,
         &RunOptions {
             out: dir.path().join("out"),
             threads: Some(threads),
@@ -50,12 +46,11 @@ fn main() {
         {
             continue;
         }
-        let experiment = Experiment::from_text(entry.experiment, Path::new("x.toml"), true)
-            .expect("a valid catalogue experiment");
+        let experiment = entry.load(true).expect("a valid catalogue experiment");
         let (mut one, mut two) = (0.0, 0.0);
         for _ in 0..repeats {
-            one += sweep(entry.experiment, entry.name, 1);
-            two += sweep(entry.experiment, entry.name, 2);
+            one += sweep(&experiment, 1);
+            two += sweep(&experiment, 2);
         }
         total_one += one;
         total_two += two;

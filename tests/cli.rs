@@ -2,24 +2,11 @@
 //! `solve`, `generate`, and `--help` that teaches.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn policylab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_policylab"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("the policylab binary runs")
-}
-
-fn success(args: &[&str]) -> String {
-    let output = policylab(args);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{args:?} failed: {stderr}");
-    String::from_utf8(output.stdout).unwrap()
-}
+mod command;
+use command::{policylab, success};
 
 fn numbers(value: &Value) -> Vec<f64> {
     value

@@ -3,32 +3,11 @@
 //! mistakes refused before any work, with the file, the key and the valid choices named.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn policylab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_policylab"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("the policylab binary runs")
-}
-
-fn success(args: &[&str]) -> String {
-    let output = policylab(args);
-    assert!(
-        output.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
-fn failure(args: &[&str]) -> String {
-    let output = policylab(args);
-    assert_eq!(output.status.code(), Some(2), "{args:?} should fail with 2");
-    String::from_utf8(output.stderr).unwrap()
-}
+mod command;
+use command::{failure, success};
 
 /// Sampled PPO (seeds matter), exact NPG on a grid, and two bandit learners: 2 worlds + 1 bandit.
 const SWEEP: &str = r#"

@@ -1,15 +1,8 @@
 //! `policylab reproduce`: the catalogue lists its entries, an entry writes its figure (PNG, SVG)
 //! and its numbers (JSON) and compares them with the paper's, and a rerun resumes.
 
-use std::process::{Command, Output};
-
-fn policylab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_policylab"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("the policylab binary runs")
-}
+mod command;
+use command::policylab;
 
 #[test]
 fn the_catalogue_lists_every_entry_of_the_issue() {

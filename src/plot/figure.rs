@@ -104,6 +104,12 @@ impl Panel {
         self
     }
 
+    /// Adds several series, in order.
+    pub fn with_all<S: Into<Series>>(mut self, series: impl IntoIterator<Item = S>) -> Self {
+        self.series.extend(series.into_iter().map(Into::into));
+        self
+    }
+
     /// Adds a line of notes.
     pub fn note(mut self, text: impl Into<String>) -> Self {
         self.notes.push(text.into());

@@ -312,10 +312,7 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
-    use crate::experiment::Experiment;
     use crate::experiment::reproduce::run_and_report;
 
     #[test]
@@ -327,12 +324,7 @@ mod tests {
 
     #[test]
     fn quick_budget_reproduces_the_bound_and_the_ordering() {
-        let mut experiment = Experiment::from_text(
-            entry().experiment,
-            Path::new("experiments/agarwal2021-npg.toml"),
-            true,
-        )
-        .unwrap();
+        let mut experiment = entry().load(true).unwrap();
         // A debug-build budget: 100 updates, without the (flat) run at Theorem 5.1's step size.
         experiment.file.steps = 101;
         experiment

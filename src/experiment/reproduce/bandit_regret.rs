@@ -317,20 +317,12 @@ fn world_comparisons(
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
-    use crate::experiment::Experiment;
     use crate::experiment::reproduce::run_and_report;
 
     #[test]
     fn reduced_run_reports_a_valid_figure_and_the_bounds_hold() {
-        let mut experiment = Experiment::from_text(
-            entry().experiment,
-            Path::new("experiments/bandit-regret.toml"),
-            true,
-        )
-        .unwrap();
+        let mut experiment = entry().load(true).unwrap();
         experiment.file.steps = 3000;
         experiment.file.seeds = 3;
         let report = run_and_report(&experiment, report);

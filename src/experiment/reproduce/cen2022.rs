@@ -344,20 +344,12 @@ fn bad(column: &str, value: &str) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
-    use crate::experiment::Experiment;
     use crate::experiment::reproduce::run_and_report;
 
     #[test]
     fn quick_budget_reproduces_theorem_one() {
-        let mut experiment = Experiment::from_text(
-            entry().experiment,
-            Path::new("experiments/cen2022-npg-entropy.toml"),
-            true,
-        )
-        .unwrap();
+        let mut experiment = entry().load(true).unwrap();
         experiment.file.steps = 51;
         // One MDP is enough for the unit test (the quick budget has three).
         experiment.configurations.retain(|c| c.world == 0);

@@ -292,20 +292,12 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
-    use crate::experiment::Experiment;
     use crate::experiment::reproduce::run_and_report;
 
     #[test]
     fn reduced_budget_reproduces_the_first_order_prediction() {
-        let mut experiment = Experiment::from_text(
-            entry().experiment,
-            Path::new("experiments/cui2025-entropy-covariance.toml"),
-            true,
-        )
-        .unwrap();
+        let mut experiment = entry().load(true).unwrap();
         experiment.file.steps = 601;
         experiment.configurations.retain(|c| c.world == 0);
         let report = run_and_report(&experiment, report);

@@ -86,6 +86,15 @@ pub struct Entry {
     pub report: fn(&ReportInput<'_>) -> Result<Report>,
 }
 
+impl Entry {
+    /// The entry's experiment, checked, with the quick or the full budget (named
+    /// experiments/NAME.toml in errors).
+    pub fn load(&self, quick: bool) -> Result<Experiment> {
+        let source = Path::new("experiments").join(format!("{}.toml", self.name));
+        Experiment::from_text(self.experiment, &source, quick)
+    }
+}
+
 /// Every entry, in the order `--list` and `--all` use.
 pub fn catalogue() -> Vec<Entry> {
     vec![
@@ -125,8 +134,7 @@ pub struct ReproduceOptions {
 
 /// Runs an entry's experiment (resuming) and writes its figure and numbers.
 pub fn reproduce(entry: &Entry, options: &ReproduceOptions) -> Result<Report> {
-    let source = Path::new("experiments").join(format!("{}.toml", entry.name));
-    let experiment = Experiment::from_text(entry.experiment, &source, options.quick)?;
+    let experiment = entry.load(options.quick)?;
     let folder = if options.quick {
         format!("{}-quick", entry.name)
     } else {

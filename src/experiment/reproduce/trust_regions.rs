@@ -136,6 +136,27 @@ fn run_line(
     Ok(Line::new(legend, mean).band(band).color(color))
 }
 
+/// PPO-clip and SPO at K epochs and TRPO: one line of `metric` each, mean over the Garnets.
+fn method_lines(
+    table: &ResultsTable,
+    worlds: &[String],
+    k: usize,
+    metric: &str,
+) -> Result<Vec<Line>> {
+    Ok(vec![
+        run_line(
+            table,
+            worlds,
+            &label("PPO-clip", k),
+            metric,
+            "PPO-clip",
+            PPO_COLOR,
+        )?,
+        run_line(table, worlds, &label("SPO", k), metric, "SPO", SPO_COLOR)?,
+        run_line(table, worlds, "TRPO", metric, "TRPO", TRPO_COLOR)?,
+    ])
+}
+
 fn report(input: &ReportInput<'_>) -> Result<Report> {
     let table = input.table;
     let worlds = table.distinct("world")?;
@@ -331,23 +352,7 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
         Axis::linear("update t"),
         Axis::log("mean KL(π_t ‖ π_t+1)"),
     )
-    .with(run_line(
-        table,
-        &worlds,
-        &label("PPO-clip", k),
-        "kl",
-        "PPO-clip",
-        PPO_COLOR,
-    )?)
-    .with(run_line(
-        table,
-        &worlds,
-        &label("SPO", k),
-        "kl",
-        "SPO",
-        SPO_COLOR,
-    )?)
-    .with(run_line(table, &worlds, "TRPO", "kl", "TRPO", TRPO_COLOR)?)
+    .with_all(method_lines(table, &worlds, k, "kl")?)
     .with(Reference::horizontal(format!("δ = {DELTA}"), DELTA))
     .note(format!(
         "TRPO: largest accepted KL {} ≤ δ",
@@ -358,23 +363,7 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
         Axis::linear("update t"),
         Axis::log("J* − J(π_t)"),
     )
-    .with(run_line(
-        table,
-        &worlds,
-        &label("PPO-clip", k),
-        "gap",
-        "PPO-clip",
-        PPO_COLOR,
-    )?)
-    .with(run_line(
-        table,
-        &worlds,
-        &label("SPO", k),
-        "gap",
-        "SPO",
-        SPO_COLOR,
-    )?)
-    .with(run_line(table, &worlds, "TRPO", "gap", "TRPO", TRPO_COLOR)?)
+    .with_all(method_lines(table, &worlds, k, "gap")?)
     .with(
         run_line(
             table,
@@ -403,20 +392,12 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
-    use crate::experiment::Experiment;
     use crate::experiment::reproduce::run_and_report;
 
     #[test]
     fn reduced_run_reports_a_valid_figure_and_the_exact_claims_hold() {
-        let mut experiment = Experiment::from_text(
-            entry().experiment,
-            Path::new("experiments/trust-regions.toml"),
-            true,
-        )
-        .unwrap();
+        let mut experiment = entry().load(true).unwrap();
         experiment.file.steps = 6;
         let report = run_and_report(&experiment, report);
         // Every comparison but the last (SPO along a whole run, not reproduced) must hold.
