@@ -9,6 +9,8 @@
 //! - [`exact`]: dynamic programming on a known model: V^π, Q^π, A^π, occupancy, value and
 //!   policy iteration, finite-horizon backward induction.
 //! - [`policy`]: reading policy tables from files.
+//! - [`llm`]: a small transformer policy on burn, synthetic verifiable tasks, SFT and RL with the
+//!   same objectives, for entropy collapse and the entropy–performance law.
 //! - [`plot`]: figures described as data, rendered to PNG and SVG with a bundled font.
 //! - [`cli`]: the `policylab` command.
 
@@ -20,6 +22,7 @@ pub mod estimator;
 pub mod exact;
 pub mod experiment;
 pub mod io;
+pub mod llm;
 pub mod metrics;
 pub mod objective;
 pub mod plot;

@@ -1,0 +1,35 @@
+//! The burn backend, chosen at build time: the CPU ndarray backend by default, CUDA with
+//! `--features cuda` (which builds without a CUDA toolkit and runs where a GPU and its driver are).
+//!
+//! Code in [`crate::llm`] is generic over `B: Backend` (inference) or `B: AutodiffBackend`
+//! (training); these aliases are what the command line and the catalogue instantiate.
+
+#[cfg(not(feature = "cuda"))]
+mod chosen {
+    /// The inference backend: burn's ndarray backend in f32.
+    pub type Inference = burn::backend::NdArray<f32>;
+    /// Its device.
+    pub type Device = burn::backend::ndarray::NdArrayDevice;
+    /// A short name for logs and manifests.
+    pub const NAME: &str = "ndarray (CPU)";
+}
+
+#[cfg(feature = "cuda")]
+mod chosen {
+    /// The inference backend: burn-cuda in f32.
+    pub type Inference = burn::backend::Cuda<f32>;
+    /// Its device.
+    pub type Device = burn::backend::cuda::CudaDevice;
+    /// A short name for logs and manifests.
+    pub const NAME: &str = "cuda";
+}
+
+pub use chosen::{Device, Inference, NAME};
+
+/// The training backend: the inference backend with automatic differentiation.
+pub type Training = burn::backend::Autodiff<Inference>;
+
+/// The default device of the chosen backend (the CPU, or the first GPU).
+pub fn default_device() -> Device {
+    Device::default()
+}
