@@ -9,3 +9,4 @@
 
 pub mod backend;
 pub mod policy_loss;
+pub mod schedule;
