@@ -9,4 +9,5 @@
 
 pub mod backend;
 pub mod policy_loss;
+pub mod rollout;
 pub mod schedule;
