@@ -10,10 +10,12 @@
 //! - `cov_token`: the batch covariance of log π(y_t) and A over all response tokens,
 //!   (1/N) Σ_t (log π(y_t) − mean)(A_t − mean A) — the quantity Clip-Cov and KL-Cov rank tokens by
 //!   ([`crate::objective::covariance`]), summarized by its mean.
-//! - `cov_group`: within each group, the covariance over its G responses of the sequence
-//!   log-probability log π(y|x) = Σ_t log π(y_t) and the advantage, averaged over groups — the
-//!   bandit form of the entropy dynamics (a prompt is a state, a response an action), for which
-//!   the tabular side predicts ΔH ≈ −η·Cov(log π, A) under natural-gradient updates.
+//! - `entropy_token`: the flat mean over all response tokens of the batch, what the authors' code
+//!   logs (Eq. 5 weighs short responses more).
+//! - `cov_group`: within each group, the covariance over its G responses of the length-normalised
+//!   log-probability (1/|y|)·Σ_t log π(y_t) and the advantage, averaged over groups — the paper's
+//!   check of its theory in §3.3 (Eqs. 8–9, Fig. 8): a prompt is a state, a whole response an
+//!   action, and the tabular result ΔH ≈ −η·Cov(log π, A) (Theorem 2, natural PG) applies.
 //! - `pass@k`: the unbiased estimator of Chen et al. 2021 per prompt, averaged over prompts.
 //! - `groups_informative`: the share of groups whose rewards are not all equal; only they carry
 //!   a gradient under group-relative advantages, and Cui et al. (following DAPO) filter out the
@@ -63,6 +65,7 @@ impl Group {
 pub struct RolloutStats {
     pub reward: f64,
     pub entropy: f64,
+    pub entropy_token: f64,
     pub response_length: f64,
     pub finished: f64,
     pub cov_token: f64,
@@ -100,6 +103,8 @@ pub fn rollout_stats(groups: &[Group], advantages: &[Vec<f64>]) -> Result<Rollou
     let reward = mean(&|r| r.reward);
     let entropy = mean(&|r| r.entropies.iter().sum::<f64>() / r.entropies.len() as f64);
     let response_length = mean(&|r| r.tokens.len() as f64);
+    let tokens: usize = responses.iter().map(|r| r.entropies.len()).sum();
+    let entropy_token = responses.iter().flat_map(|r| &r.entropies).sum::<f64>() / tokens as f64;
     let finished = mean(&|r| if r.finished { 1.0 } else { 0.0 });
 
     // Token covariance over the whole batch.
@@ -117,7 +122,10 @@ pub fn rollout_stats(groups: &[Group], advantages: &[Vec<f64>]) -> Result<Rollou
             .responses
             .iter()
             .zip(group_advantages)
-            .map(|(r, a)| (r.log_probs.iter().sum(), *a))
+            .map(|(r, a)| {
+                let mean_log_prob = r.log_probs.iter().sum::<f64>() / r.log_probs.len() as f64;
+                (mean_log_prob, *a)
+            })
             .collect();
         group_covariances.push(covariance(&pairs));
     }
@@ -127,6 +135,7 @@ pub fn rollout_stats(groups: &[Group], advantages: &[Vec<f64>]) -> Result<Rollou
     Ok(RolloutStats {
         reward,
         entropy,
+        entropy_token,
         response_length,
         finished,
         cov_token,
@@ -178,6 +187,7 @@ mod tests {
         let adv = advantages(&groups, GroupAdvantage::DrGrpo).expect("advantages");
         let stats = rollout_stats(&groups, &adv).expect("stats");
         assert_eq!(stats.entropy, 1.0);
+        assert_eq!(stats.entropy_token, 0.5);
         assert_eq!(stats.reward, 0.5);
         assert_eq!(stats.response_length, 2.0);
         assert_eq!(stats.groups_informative, 1.0);
@@ -212,9 +222,10 @@ mod tests {
             "{}",
             stats.cov_token
         );
-        // Group 0: sequence log-probs (−2, −3) against (0.5, −0.5): covariance 0.25; group 1: 0.
+        // Group 0: mean token log-probs (−1, −3) against (0.5, −0.5): covariance
+        // ((1)(0.5) + (−1)(−0.5))/2 = 0.5 around the means (−2, 0); group 1: 0. Mean 0.25.
         assert!(
-            (stats.cov_group - 0.125).abs() < 1e-12,
+            (stats.cov_group - 0.25).abs() < 1e-12,
             "{}",
             stats.cov_group
         );
