@@ -8,3 +8,4 @@
 //! an explicitly seeded generator.
 
 pub mod backend;
+pub mod vocab;
