@@ -8,4 +8,5 @@
 //! an explicitly seeded generator.
 
 pub mod backend;
+pub mod pass_at_k;
 pub mod vocab;
