@@ -9,4 +9,5 @@
 
 pub mod backend;
 pub mod pass_at_k;
+pub mod task;
 pub mod vocab;
