@@ -7,8 +7,11 @@
 //! the hash is finished with SplitMix64's mixer (Steele, Lea & Flood 2014) to spread nearby
 //! inputs over all 64 bits.
 
-/// 64-bit FNV-1a over `bytes`, continuing from `hash`.
-fn fnv1a(mut hash: u64, bytes: &[u8]) -> u64 {
+/// The offset basis of 64-bit FNV-1a: the hash of no bytes, where a fresh hash starts.
+pub const FNV1A_OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// 64-bit FNV-1a over `bytes`, continuing from `hash` (start from [`FNV1A_OFFSET_BASIS`]).
+pub fn fnv1a(mut hash: u64, bytes: &[u8]) -> u64 {
     for &byte in bytes {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
@@ -26,7 +29,7 @@ fn mix(mut z: u64) -> u64 {
 
 /// The RNG seed of run `seed` of `configuration` (its canonical key) in `experiment`.
 pub fn run_seed(experiment: &str, configuration: &str, seed: u64) -> u64 {
-    let mut hash = 0xcbf2_9ce4_8422_2325;
+    let mut hash = FNV1A_OFFSET_BASIS;
     hash = fnv1a(hash, experiment.as_bytes());
     hash = fnv1a(hash, &[0]);
     hash = fnv1a(hash, configuration.as_bytes());

@@ -8,6 +8,9 @@
 //! an explicitly seeded generator.
 
 pub mod backend;
+pub mod pass_at_k;
 pub mod policy_loss;
 pub mod rollout;
 pub mod schedule;
+pub mod task;
+pub mod vocab;
