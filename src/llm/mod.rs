@@ -7,4 +7,6 @@
 //! burn-cuda with `--features cuda`. Every random draw (initial weights, prompts, samples) comes from
 //! an explicitly seeded generator.
 
+pub mod attention;
 pub mod backend;
+pub mod model;
