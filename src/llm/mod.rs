@@ -10,3 +10,4 @@
 pub mod attention;
 pub mod backend;
 pub mod model;
+pub mod scoring;
