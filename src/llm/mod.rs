@@ -10,4 +10,5 @@
 pub mod attention;
 pub mod backend;
 pub mod model;
+pub mod sampler;
 pub mod scoring;
