@@ -9,6 +9,7 @@
 
 pub mod attention;
 pub mod backend;
+pub mod checkpoint;
 pub mod model;
 pub mod sampler;
 pub mod scoring;
