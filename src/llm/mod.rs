@@ -7,10 +7,17 @@
 //! burn-cuda with `--features cuda`. Every random draw (initial weights, prompts, samples) comes from
 //! an explicitly seeded generator.
 
+pub mod attention;
 pub mod backend;
+pub mod checkpoint;
+pub mod evaluate;
+pub mod model;
 pub mod pass_at_k;
 pub mod policy_loss;
 pub mod rollout;
+pub mod sampler;
 pub mod schedule;
+pub mod scoring;
+pub mod sft;
 pub mod task;
 pub mod vocab;
