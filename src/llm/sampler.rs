@@ -604,7 +604,7 @@ mod tests {
         let device = Default::default();
         let model = sharp_model(Positions::Learned, 4);
         let prompt = vec![1u32, 6, 3];
-        let logits = model.forward(tokens(&[prompt.clone()], &device));
+        let logits = model.forward(tokens(std::slice::from_ref(&prompt), &device));
         let logits = logits
             .slice([0..1, 2..3, 0..11])
             .into_data()
@@ -643,7 +643,7 @@ mod tests {
         let device = Default::default();
         let model = sharp_model(Positions::Learned, 4);
         let prompt = vec![1u32, 6, 3];
-        let logits = model.forward(tokens(&[prompt.clone()], &device));
+        let logits = model.forward(tokens(std::slice::from_ref(&prompt), &device));
         let logits = logits
             .slice([0..1, 2..3, 0..11])
             .into_data()
