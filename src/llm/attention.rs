@@ -8,8 +8,9 @@
 //! arithmetic on the same positions and agree to rounding.
 //!
 //! The cache holds, per layer, the keys (after rotation, when rotary) and values of every position
-//! seen so far; a call with `t` new tokens at offset `n` attends from positions `n..n+t` to
-//! `0..n+t`. Rows of a batch share one offset: the sampler requires prompts of equal length.
+//! seen so far, in buffers of `max_len` positions written in place; a call with `t` new tokens at
+//! offset `n` attends from positions `n..n+t` to `0..n+t` (later buffer positions are masked).
+//! Rows of a batch share one offset: the sampler requires prompts of equal length.
 
 use burn::module::Module;
 use burn::nn::Linear;
@@ -86,29 +87,36 @@ pub struct Attention<B: Backend> {
     pub(crate) n_heads: usize,
 }
 
-/// The keys and values of one layer, `[batch, heads, time, head_dim]` each.
+/// The keys and values of one layer, filled up to the cache's length: keys transposed,
+/// `[batch, heads, head_dim, capacity]`, ready for `q·kᵀ`; values `[batch, heads, capacity,
+/// head_dim]`. Buffers of the full capacity are written in place (`slice_assign` on a uniquely
+/// held tensor) and attended over whole, with the unwritten tail masked like future positions:
+/// growing them by concatenation, or transposing the keys at every step, copies the whole cache
+/// per step, which dominated decoding time on burn-ndarray.
 #[derive(Clone, Debug)]
 struct LayerCache<B: Backend> {
-    keys: Tensor<B, 4>,
+    keys_transposed: Tensor<B, 4>,
     values: Tensor<B, 4>,
 }
 
 /// Keys and values of every layer for the positions processed so far (Vaswani et al. 2017's
 /// incremental decoding): after a prefill of `n` tokens, each further call processes only the new
 /// tokens. Create one with [`crate::llm::model::Transformer::new_cache`]; one cache serves one
-/// batch of sequences.
+/// batch of sequences, up to the model's `max_len` positions.
 #[derive(Clone, Debug)]
 pub struct KvCache<B: Backend> {
     layers: Vec<Option<LayerCache<B>>>,
+    capacity: usize,
     batch: Option<usize>,
     len: usize,
 }
 
 impl<B: Backend> KvCache<B> {
-    /// An empty cache for `n_layers` layers.
-    pub fn new(n_layers: usize) -> Self {
+    /// An empty cache for `n_layers` layers and at most `capacity` positions.
+    pub fn new(n_layers: usize, capacity: usize) -> Self {
         KvCache {
             layers: vec![None; n_layers],
+            capacity,
             batch: None,
             len: 0,
         }
@@ -124,6 +132,11 @@ impl<B: Backend> KvCache<B> {
         self.len == 0
     }
 
+    /// The most positions the cache holds.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
     /// The batch size the cache holds, once something was cached.
     pub fn batch(&self) -> Option<usize> {
         self.batch
@@ -135,14 +148,8 @@ impl<B: Backend> KvCache<B> {
     }
 
     /// Checks that `batch` rows of `time` new tokens fit: same batch as before, `n_layers` as the
-    /// model's, and at most `max_len` positions in all.
-    pub(crate) fn check_append(
-        &self,
-        n_layers: usize,
-        batch: usize,
-        time: usize,
-        max_len: usize,
-    ) -> Result<()> {
+    /// model's, and at most `capacity` positions in all.
+    pub(crate) fn check_append(&self, n_layers: usize, batch: usize, time: usize) -> Result<()> {
         if self.layers.len() != n_layers {
             return Err(Error::invalid(
                 "kv cache",
@@ -159,11 +166,11 @@ impl<B: Backend> KvCache<B> {
                 format!("the {cached} rows the cache was filled with"),
             ));
         }
-        if self.len + time > max_len {
+        if self.len + time > self.capacity {
             return Err(Error::invalid(
                 "sequence length",
                 format!("{} cached + {time} new positions", self.len),
-                format!("at most max_len = {max_len} positions"),
+                format!("at most max_len = {} positions", self.capacity),
             ));
         }
         Ok(())
@@ -175,23 +182,49 @@ impl<B: Backend> KvCache<B> {
         self.len += time;
     }
 
-    /// Appends a layer's new keys and values and returns all of them.
-    fn append(
+    /// Writes a layer's new keys (transposed, `[batch, heads, head_dim, time]`) and values
+    /// (`[batch, heads, time, head_dim]`) at positions `offset..offset + time`, and returns what to
+    /// attend over: the new tensors themselves on a prefill (offset 0), else the whole buffers,
+    /// whose positions from `offset + time` on hold zeros or stale values that the causal mask
+    /// hides.
+    fn write(
         &mut self,
         layer: usize,
-        keys: Tensor<B, 4>,
+        offset: usize,
+        keys_transposed: Tensor<B, 4>,
         values: Tensor<B, 4>,
     ) -> (Tensor<B, 4>, Tensor<B, 4>) {
+        let [batch, heads, time, head_dim] = values.dims();
         let entry = match self.layers[layer].take() {
-            None => LayerCache { keys, values },
-            Some(old) => LayerCache {
-                keys: Tensor::cat(vec![old.keys, keys], 2),
-                values: Tensor::cat(vec![old.values, values], 2),
-            },
+            Some(entry) => entry,
+            None => {
+                let device = values.device();
+                LayerCache {
+                    keys_transposed: Tensor::zeros(
+                        [batch, heads, head_dim, self.capacity],
+                        &device,
+                    ),
+                    values: Tensor::zeros([batch, heads, self.capacity, head_dim], &device),
+                }
+            }
         };
-        let result = (entry.keys.clone(), entry.values.clone());
+        let positions = offset..offset + time;
+        let entry = LayerCache {
+            keys_transposed: entry.keys_transposed.slice_assign(
+                [0..batch, 0..heads, 0..head_dim, positions.clone()],
+                keys_transposed.clone(),
+            ),
+            values: entry
+                .values
+                .slice_assign([0..batch, 0..heads, positions, 0..head_dim], values.clone()),
+        };
+        let attend = if offset == 0 {
+            (keys_transposed, values)
+        } else {
+            (entry.keys_transposed.clone(), entry.values.clone())
+        };
         self.layers[layer] = Some(entry);
-        result
+        attend
     }
 }
 
@@ -209,7 +242,7 @@ impl<B: Backend> Attention<B> {
         let [batch, time, d_model] = x.dims();
         let heads = self.n_heads;
         let head_dim = d_model / heads;
-        let qkv = self.qkv.forward(x);
+        let qkv = linear_3d(&self.qkv, x);
         let split = |start: usize| {
             qkv.clone()
                 .narrow(2, start, d_model)
@@ -221,14 +254,16 @@ impl<B: Backend> Attention<B> {
             queries = rotary.apply(queries, offset);
             keys = rotary.apply(keys, offset);
         }
-        let (keys, values) = match cache {
-            Some((cache, layer)) => cache.append(layer, keys, values),
-            None => (keys, values),
+        let keys_transposed = keys.swap_dims(2, 3);
+        let (keys_transposed, values) = match cache {
+            Some((cache, layer)) => cache.write(layer, offset, keys_transposed, values),
+            None => (keys_transposed, values),
         };
-        let total = keys.dims()[2];
+        let total = values.dims()[2];
         let scale = 1.0 / (head_dim as f64).sqrt();
-        let mut scores = queries.matmul(keys.swap_dims(2, 3)).mul_scalar(scale);
-        if time > 1 {
+        let mut scores = queries.matmul(keys_transposed).mul_scalar(scale);
+        // Some key is hidden from some query unless every key is at or before the first query.
+        if total > offset + 1 {
             let mask = causal_mask::<B>(time, total, offset, &scores.device())
                 .reshape([1, 1, time, total])
                 .expand([batch, heads, time, total]);
@@ -236,8 +271,18 @@ impl<B: Backend> Attention<B> {
         }
         let context = softmax(scores, 3).matmul(values);
         let context = context.swap_dims(1, 2).reshape([batch, time, d_model]);
-        self.output.forward(context)
+        linear_3d(&self.output, context)
     }
+}
+
+/// A linear layer on `[batch, time, d_input]` as one `[batch·time, d_input]` matrix product:
+/// burn-ndarray multiplies a 3-d input batch entry by batch entry, re-packing the weight each time
+/// (about 10× slower for one token per row at batch 64).
+pub(crate) fn linear_3d<B: Backend>(layer: &Linear<B>, x: Tensor<B, 3>) -> Tensor<B, 3> {
+    let [batch, time, d_input] = x.dims();
+    let y = layer.forward(x.reshape([batch * time, d_input]));
+    let d_output = y.dims()[1];
+    y.reshape([batch, time, d_output])
 }
 
 /// `[time, total]`, true where query `i` (absolute position `offset + i`) must not see key `j`

@@ -19,14 +19,13 @@ use burn::module::{Module, Param};
 use burn::nn::{Embedding, LayerNorm, LayerNormConfig, Linear};
 use burn::tensor::activation::gelu;
 use burn::tensor::backend::Backend;
-use burn::tensor::module::linear;
 use burn::tensor::{Int, Tensor, TensorData};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use super::attention::{Attention, KvCache, Rotary};
+use super::attention::{Attention, KvCache, Rotary, linear_3d};
 use crate::error::{Error, Result};
 
 /// How positions enter the model.
@@ -267,8 +266,8 @@ impl<B: Backend> Block<B> {
             .attention
             .forward(self.norm1.forward(x.clone()), rotary, offset, cache);
         let x = x + attended;
-        let hidden = gelu(self.mlp_in.forward(self.norm2.forward(x.clone())));
-        x + self.mlp_out.forward(hidden)
+        let hidden = gelu(linear_3d(&self.mlp_in, self.norm2.forward(x.clone())));
+        x + linear_3d(&self.mlp_out, hidden)
     }
 }
 
@@ -299,7 +298,7 @@ impl<B: Backend> Transformer<B> {
 
     /// An empty key/value cache for [`Transformer::forward_cached`].
     pub fn new_cache(&self) -> KvCache<B> {
-        KvCache::new(self.config.n_layers)
+        KvCache::new(self.config.n_layers, self.config.max_len)
     }
 
     /// Logits `[batch, time, vocab]` of the next token after each prefix of `tokens`
@@ -328,7 +327,7 @@ impl<B: Backend> Transformer<B> {
         cache: &mut KvCache<B>,
     ) -> Result<Tensor<B, 3>> {
         let [batch, time] = tokens.dims();
-        cache.check_append(self.config.n_layers, batch, time, self.config.max_len)?;
+        cache.check_append(self.config.n_layers, batch, time)?;
         let offset = cache.len();
         let logits = self.run(tokens, offset, Some(cache));
         cache.advance(batch, time);
@@ -358,8 +357,13 @@ impl<B: Backend> Transformer<B> {
         }
         let x = self.final_norm.forward(x);
         match &self.head {
-            Some(head) => head.forward(x),
-            None => linear(x, self.token_embedding.weight.val().transpose(), None),
+            Some(head) => linear_3d(head, x),
+            None => {
+                let [batch, time, d] = x.dims();
+                let flat = x.reshape([batch * time, d]);
+                let logits = flat.matmul(self.token_embedding.weight.val().transpose());
+                logits.reshape([batch, time, self.config.vocab_size])
+            }
         }
     }
 }
@@ -593,29 +597,43 @@ pub(crate) mod tests {
             vec![1, 3, 4, 5, 9, 2, 7, 7, 10, 0],
             vec![1, 6, 6, 0, 2, 8, 3, 1, 4, 5],
         ];
+        let chunk = |range: std::ops::Range<usize>| -> Vec<Vec<u32>> {
+            rows.iter().map(|r| r[range.clone()].to_vec()).collect()
+        };
         for (positions, tied) in all_variants() {
             let model = tiny(positions, tied).init::<B>(&device, 2).unwrap();
             let full = model.forward(tokens(&rows, &device));
+            // A prefill of 4, a chunk of 3 at offset 4, then one token per call.
             let mut cache = model.new_cache();
-            let prompt: Vec<Vec<u32>> = rows.iter().map(|r| r[..4].to_vec()).collect();
-            let mut pieces = vec![
-                model
-                    .forward_cached(tokens(&prompt, &device), &mut cache)
-                    .unwrap(),
-            ];
-            for t in 4..rows[0].len() {
-                let step: Vec<Vec<u32>> = rows.iter().map(|r| vec![r[t]]).collect();
-                pieces.push(
-                    model
-                        .forward_cached(tokens(&step, &device), &mut cache)
-                        .unwrap(),
-                );
+            let mut pieces = Vec::new();
+            for range in [0..4, 4..7, 7..8, 8..9, 9..10] {
+                let piece = model.forward_cached(tokens(&chunk(range), &device), &mut cache);
+                pieces.push(piece.unwrap());
             }
             assert_eq!(cache.len(), 10);
             let cached = Tensor::cat(pieces, 1);
             cached
                 .into_data()
-                .assert_approx_eq::<f32>(&full.into_data(), Tolerance::absolute(1e-5));
+                .assert_approx_eq::<f32>(&full.clone().into_data(), Tolerance::absolute(1e-5));
+
+            // A copy of the cache is independent: decoding another continuation from it leaves
+            // the original untouched.
+            let mut cache = model.new_cache();
+            model
+                .forward_cached(tokens(&chunk(0..8), &device), &mut cache)
+                .unwrap();
+            let mut other = cache.clone();
+            let other_tokens = vec![vec![2], vec![3]];
+            model
+                .forward_cached(tokens(&other_tokens, &device), &mut other)
+                .unwrap();
+            let last = model
+                .forward_cached(tokens(&chunk(8..9), &device), &mut cache)
+                .unwrap();
+            last.into_data().assert_approx_eq::<f32>(
+                &full.slice([0..2, 8..9, 0..11]).into_data(),
+                Tolerance::absolute(1e-5),
+            );
         }
     }
 

@@ -16,6 +16,12 @@
 //! A row that emits EOS is finished: it keeps being fed (so the batch stays rectangular) but its
 //! later tokens are discarded; decoding stops when every row is finished or after
 //! `max_new_tokens` tokens.
+//!
+//! Speed, measured with `cargo run --release --example llm_speed` (burn-ndarray, f32, on the
+//! project's 2-core machine while other builds ran): the `small` preset (0.80M parameters) at
+//! batch 64, 16-token prompts and 48 new tokens decodes about 6,000–6,700 tokens/s (rows × steps,
+//! ≈ 10 ms per step); `tiny` about 25,000 and `medium` about 1,650 tokens/s. Scoring the resulting
+//! `[64, 64]` batch takes ≈ 0.3 s forward and ≈ 1.3 s forward + backward for `small`.
 
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
@@ -604,7 +610,7 @@ mod tests {
         let device = Default::default();
         let model = sharp_model(Positions::Learned, 4);
         let prompt = vec![1u32, 6, 3];
-        let logits = model.forward(tokens(&[prompt.clone()], &device));
+        let logits = model.forward(tokens(std::slice::from_ref(&prompt), &device));
         let logits = logits
             .slice([0..1, 2..3, 0..11])
             .into_data()
@@ -643,7 +649,7 @@ mod tests {
         let device = Default::default();
         let model = sharp_model(Positions::Learned, 4);
         let prompt = vec![1u32, 6, 3];
-        let logits = model.forward(tokens(&[prompt.clone()], &device));
+        let logits = model.forward(tokens(std::slice::from_ref(&prompt), &device));
         let logits = logits
             .slice([0..1, 2..3, 0..11])
             .into_data()
