@@ -11,6 +11,7 @@ pub mod attention;
 pub mod backend;
 pub mod checkpoint;
 pub mod evaluate;
+pub mod grpo;
 pub mod model;
 pub mod pass_at_k;
 pub mod policy_loss;

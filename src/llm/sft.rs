@@ -345,6 +345,28 @@ mod tests {
     }
 
     #[test]
+    fn sft_repeats_bit_for_bit() {
+        let vocab = Vocab::standard();
+        let task = toml::from_str::<TaskSpec>("name = \"arithmetic\"\ndigits = 1")
+            .expect("a task spec")
+            .build()
+            .expect("a task");
+        let problems = Holdout::default()
+            .fixed_set(task.as_ref(), Split::Train, 16, 5)
+            .expect("problems");
+        let losses = || {
+            let model = tiny(&vocab)
+                .init::<B>(&Default::default(), 2)
+                .expect("a model");
+            let mut trainer = SftTrainer::new(model, SftConfig::default()).expect("a trainer");
+            (0..5)
+                .map(|_| trainer.step(&vocab, &problems).expect("a step").loss)
+                .collect::<Vec<f64>>()
+        };
+        assert_eq!(losses(), losses());
+    }
+
+    #[test]
     fn bad_configurations_name_the_field() {
         let zero = SftConfig {
             steps: 0,
