@@ -3,9 +3,28 @@
 //! the entropy–performance law R = −a·exp(H) + b of Cui et al. 2025, "The Entropy Mechanism of
 //! Reinforcement Learning for Reasoning Language Models".
 //!
+//! The pieces, in the order a run uses them:
+//! - [`vocab`], [`task`]: a 24-token character vocabulary; arithmetic (reversed answers) and
+//!   Countdown problems with exact scorers and a hash-based held-out validation split.
+//! - [`model`], [`attention`]: a pre-norm decoder-only transformer (learned or rotary positions,
+//!   tied embeddings optional, presets tiny 0.1M … large 10.7M parameters) with a KV cache.
+//! - [`sampler`], [`scoring`]: batched seeded sampling that records each token's log-probability
+//!   and full-vocabulary entropy; the same quantities, differentiable, for given sequences.
+//! - [`sft`], [`schedule`]: supervised fine-tuning on correct traces (AdamW, warm-up + cosine).
+//! - [`grpo`], [`policy_loss`], [`rollout`]: group-relative RL whose loss is built from the
+//!   objectives module (value and gradient held equal to the f64 definitions by a test), with the
+//!   per-step measurements (reward, Eq. 5 entropy, ΔH on fixed contexts, token and group
+//!   covariance, clip fraction, ratios, KL).
+//! - [`evaluate`], [`pass_at_k`], [`checkpoint`]: greedy validation accuracy R, pass@k, saving and
+//!   loading models.
+//!
 //! The backend is chosen at build time ([`backend`]): burn's CPU ndarray backend by default,
-//! burn-cuda with `--features cuda`. Every random draw (initial weights, prompts, samples) comes from
-//! an explicitly seeded generator.
+//! burn-cuda with `--features cuda`. Every random draw (initial weights, prompts, samples) comes
+//! from an explicitly seeded generator, and the ndarray backend is built without its SIMD and
+//! multi-threaded kernels so that a seed gives the same bits on every run.
+//!
+//! Not yet here (issue 5): experiment-file and `reproduce` wiring, resumable training runs, the
+//! three catalogue entries, the PyTorch reference benchmark.
 
 pub mod attention;
 pub mod backend;

@@ -21,7 +21,7 @@
 //! the DiCE estimator of Foerster et al. 2018). The loss handed to the optimizer is −objective.
 
 use burn::tensor::backend::Backend;
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::{Tensor, TensorCreationOptions, TensorData};
 use rand::Rng;
 
 use crate::error::{Error, Result};
@@ -364,6 +364,10 @@ pub fn policy_loss<B: Backend>(
         ));
     }
     let device = tensors.log_probs.device();
+    // Built in the log-probabilities' own float type: burn's default float type is a setting
+    // of the device, shared by every backend on it.
+    let dtype = tensors.log_probs.dtype();
+    let options = || TensorCreationOptions::new(device.clone()).with_dtype(dtype);
     let grid = to_host(tensors.log_probs.clone().detach())?;
     let log_probs = pack(&grid, columns, inputs.lengths);
     let batch = TokenBatch {
@@ -412,11 +416,13 @@ pub fn policy_loss<B: Backend>(
     let constant = surrogate - kl_value;
 
     let coefficient_grid = unpack(&coefficients, columns, inputs.lengths);
-    let coefficient_tensor =
-        Tensor::<B, 2>::from_data(TensorData::new(coefficient_grid, [rows, columns]), &device);
+    let coefficient_tensor = Tensor::<B, 2>::from_data(
+        TensorData::new(coefficient_grid, [rows, columns]),
+        options(),
+    );
     let moving = tensors.log_probs.clone() - tensors.log_probs.detach();
     let mut objective = (coefficient_tensor * moving).sum()
-        + Tensor::<B, 1>::from_data(TensorData::new(vec![constant], [1]), &device);
+        + Tensor::<B, 1>::from_data(TensorData::new(vec![constant], [1]), options());
 
     let mut entropy = 0.0;
     if let Some(entropies) = tensors.entropies {
@@ -429,7 +435,7 @@ pub fn policy_loss<B: Backend>(
         }
         let weight_grid = unpack(&weights, columns, inputs.lengths);
         let weight_tensor =
-            Tensor::<B, 2>::from_data(TensorData::new(weight_grid, [rows, columns]), &device);
+            Tensor::<B, 2>::from_data(TensorData::new(weight_grid, [rows, columns]), options());
         let weighted = (weight_tensor * entropies).sum();
         entropy = to_host(weighted.clone().detach())?
             .first()

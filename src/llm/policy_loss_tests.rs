@@ -14,6 +14,13 @@ use crate::objective::{KlEstimator, objective_from_name};
 
 type B = burn::backend::Autodiff<burn::backend::NdArray<f64>>;
 
+/// f64 tensors whatever the device's default float type (a setting of the device, which the f32
+/// tests running beside these share).
+fn f64_options() -> burn::tensor::TensorCreationOptions<B> {
+    burn::tensor::TensorCreationOptions::new(Default::default())
+        .with_dtype(burn::tensor::DType::F64)
+}
+
 const ROWS: usize = 4;
 const COLUMNS: usize = 5;
 const VOCAB: usize = 6;
@@ -201,7 +208,7 @@ fn burn_loss(case: &Case, fixture: &Fixture) -> (f64, Vec<f64>, LossStats) {
     let device = Default::default();
     let logits = Tensor::<B, 3>::from_data(
         TensorData::new(fixture.logits.clone(), [ROWS, COLUMNS, VOCAB]),
-        &device,
+        f64_options(),
     )
     .require_grad();
     let log_probs_all = log_softmax(logits.clone(), 2);
@@ -363,10 +370,9 @@ fn on_policy_ratios_are_one_and_nothing_is_clipped() {
 #[test]
 fn the_entropy_bonus_gradient_is_the_f64_entropy_gradient() {
     // One token, advantage 0: the loss is −c·H(softmax(z)), so ∂loss/∂z = −c·∂H/∂z.
-    let device = Default::default();
     let z = vec![0.3, -1.2, 2.0, 0.0, 0.7];
-    let logits =
-        Tensor::<B, 3>::from_data(TensorData::new(z.clone(), [1, 1, 5]), &device).require_grad();
+    let logits = Tensor::<B, 3>::from_data(TensorData::new(z.clone(), [1, 1, 5]), f64_options())
+        .require_grad();
     let log_probs_all = log_softmax(logits.clone(), 2);
     let log_probs = log_probs_all
         .clone()
