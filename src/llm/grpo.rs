@@ -36,6 +36,13 @@ use crate::algo::Record;
 use crate::error::{Error, Result};
 use crate::estimator::group::GroupAdvantage;
 
+/// The largest importance ratio π_θ/π_old an update may meet: beyond it (or at a non-finite one)
+/// the step stops with an error and the model before the update is kept. PPO-style updates keep
+/// ratios within a few tenths of 1; since π_θ ≤ 1, r ≤ 1/π_old, so 10⁴ means a token the old
+/// policy drew with probability below 10⁻⁴ became near certain. A non-finite loss or measurement
+/// stops the step the same way.
+pub const MAX_RATIO: f64 = 1e4;
+
 /// The RL loop's hyper-parameters (the objective and its extras are in [`LossConfig`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RlConfig {
@@ -295,6 +302,12 @@ impl<B: AutodiffBackend> RlTrainer<B> {
         if self.loss.kl.is_some() {
             record.set("kl_ref", kl_to_reference / updates);
         }
+        if let Some((name, value)) = record.first_non_finite() {
+            return Err(Error::Numerical {
+                origin: format!("RL step {}", self.step),
+                detail: format!("`{name}` is {value}; the run stops here"),
+            });
+        }
         self.step += 1;
         Ok(record)
     }
@@ -350,6 +363,16 @@ impl<B: AutodiffBackend> RlTrainer<B> {
             return Err(Error::Numerical {
                 origin: format!("RL step {}", self.step),
                 detail: format!("the loss is {value}; the model before this update is kept"),
+            });
+        }
+        let ratio = out.stats.ratio_max;
+        if !(ratio.is_finite() && ratio <= MAX_RATIO) {
+            return Err(Error::Numerical {
+                origin: format!("RL step {}", self.step),
+                detail: format!(
+                    "the importance ratio π_θ/π_old reached {ratio:.3e} (bound {MAX_RATIO:.0e}): \
+                     the updates diverged; the model before this update is kept"
+                ),
             });
         }
         let gradients = GradientsParams::from_grads(out.loss.backward(), model);

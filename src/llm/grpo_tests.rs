@@ -191,3 +191,63 @@ fn bad_configurations_are_refused() {
             .contains("learning_rate")
     );
 }
+
+/// An objective that turns non-finite: the stand-in for a diverging loss.
+#[derive(Debug)]
+struct Poisoned;
+
+impl crate::objective::Objective for Poisoned {
+    fn name(&self) -> &'static str {
+        "poisoned"
+    }
+    fn surrogate(&self, _ratio: f64, _advantage: f64) -> crate::objective::Surrogate {
+        crate::objective::Surrogate {
+            value: f64::NAN,
+            slope: f64::NAN,
+            clipped: false,
+        }
+    }
+}
+
+#[test]
+fn a_non_finite_loss_stops_the_step_and_keeps_the_model() {
+    let vocab = Vocab::standard();
+    let task = task();
+    let start = warm_start(&vocab, task.as_ref());
+    let before = {
+        let tokens = probe_tokens();
+        to_host(start.valid().forward(tokens)).expect("logits")
+    };
+    let loss = LossConfig {
+        objective: PolicyObjective::Token(Box::new(Poisoned)),
+        ..loss("pg")
+    };
+    let mut trainer = RlTrainer::new(start, config(), loss).expect("RL");
+    let mut rng = ChaCha8Rng::seed_from_u64(6);
+    let error = trainer
+        .step(task.as_ref(), &vocab, &Holdout::default(), &mut rng)
+        .expect_err("a NaN loss");
+    let message = error.to_string();
+    assert!(
+        matches!(error, Error::Numerical { .. })
+            && message.contains("RL step 0")
+            && message.contains("NaN"),
+        "{message}"
+    );
+    let after = to_host(
+        trainer
+            .model()
+            .expect("kept")
+            .valid()
+            .forward(probe_tokens()),
+    )
+    .expect("logits");
+    assert_eq!(before, after, "the model before the failed update is kept");
+}
+
+fn probe_tokens() -> burn::tensor::Tensor<burn::backend::NdArray<f32>, 2, burn::tensor::Int> {
+    burn::tensor::Tensor::from_data(
+        burn::tensor::TensorData::new(vec![1i64, 5, 6, 7], [1, 4]),
+        &Default::default(),
+    )
+}

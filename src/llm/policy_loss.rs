@@ -317,6 +317,8 @@ pub struct LossStats {
     /// Mean of r_t and of |r_t − 1| over tokens.
     pub ratio_mean: f64,
     pub ratio_deviation: f64,
+    /// The largest r_t (a diverging update shows here first).
+    pub ratio_max: f64,
     /// Tokens selected by Clip-Cov or KL-Cov.
     pub selected: usize,
 }
@@ -458,6 +460,11 @@ pub fn policy_loss<B: Backend>(
         clip_fraction: terms.clipped.iter().filter(|c| **c).count() as f64 / n,
         ratio_mean: terms.ratios.iter().sum::<f64>() / n,
         ratio_deviation: terms.ratios.iter().map(|r| (r - 1.0).abs()).sum::<f64>() / n,
+        ratio_max: terms
+            .ratios
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max),
         selected: terms.selected,
     };
     Ok(PolicyLoss {
