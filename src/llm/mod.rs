@@ -17,6 +17,8 @@
 //!   covariance, clip fraction, ratios, KL).
 //! - [`evaluate`], [`pass_at_k`], [`checkpoint`]: greedy validation accuracy R, pass@k, saving and
 //!   loading models.
+//! - [`memory`]: an upper-bound estimate of a training step's memory, to refuse a model too large
+//!   for the machine before any work.
 //!
 //! The backend is chosen at build time ([`backend`]): burn's CPU ndarray backend by default,
 //! burn-cuda with `--features cuda`. Every random draw (initial weights, prompts, samples) comes
@@ -31,6 +33,7 @@ pub mod backend;
 pub mod checkpoint;
 pub mod evaluate;
 pub mod grpo;
+pub mod memory;
 pub mod model;
 pub mod pass_at_k;
 pub mod policy_loss;
