@@ -82,18 +82,15 @@ mod tests {
     use rand::SeedableRng;
 
     use super::*;
-    use crate::llm::model::{Positions, TransformerConfig};
-    use crate::llm::task::{Holdout, Split, TaskSpec};
+    use crate::llm::fixtures::{arithmetic, tiny};
+    use crate::llm::task::{Holdout, Split};
 
     type B = burn::backend::NdArray<f32>;
 
     #[test]
     fn prompts_start_with_bos_and_budgets_leave_room_for_eos() {
         let vocab = Vocab::standard();
-        let task = toml::from_str::<TaskSpec>("name = \"arithmetic\"\ndigits = 2")
-            .expect("a spec")
-            .build()
-            .expect("a task");
+        let task = arithmetic(2);
         let tokens = encode_prompt(&vocab, "12+34=").expect("tokens");
         assert_eq!(tokens[0], Vocab::BOS);
         assert_eq!(vocab.decode(&tokens), "12+34=");
@@ -104,25 +101,11 @@ mod tests {
     fn pass_at_k_is_deterministic_bounded_and_grows_with_k() {
         let vocab = Vocab::standard();
         // One-digit additions with few answer characters: an untrained model still hits some.
-        let task = toml::from_str::<TaskSpec>("name = \"arithmetic\"\ndigits = 1")
-            .expect("a spec")
-            .build()
-            .expect("a task");
+        let task = arithmetic(1);
         let problems = Holdout::default()
             .fixed_set(task.as_ref(), Split::Validation, 4, 2)
             .expect("problems");
-        let model = TransformerConfig {
-            vocab_size: vocab.len(),
-            d_model: 16,
-            n_layers: 1,
-            n_heads: 2,
-            d_ff: 32,
-            max_len: 12,
-            positions: Positions::Learned,
-            tied_embeddings: true,
-        }
-        .init::<B>(&Default::default(), 3)
-        .expect("a model");
+        let model = tiny(16).init::<B>(&Default::default(), 3).expect("a model");
         let run = |seed: u64| {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             pass_at_ks(

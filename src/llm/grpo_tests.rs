@@ -4,10 +4,9 @@
 use rand::{RngExt, SeedableRng};
 
 use super::*;
-use crate::llm::model::{Positions, TransformerConfig};
+use crate::llm::fixtures::{arithmetic, tiny};
 use crate::llm::policy_loss::PolicyObjective;
 use crate::llm::sft::{SftConfig, SftTrainer};
-use crate::llm::task::TaskSpec;
 use crate::objective::Aggregation;
 
 type B = burn::backend::Autodiff<burn::backend::NdArray<f32>>;
@@ -39,10 +38,7 @@ impl Task for EightSums {
 }
 
 fn task() -> Box<dyn Task> {
-    let inner = toml::from_str::<TaskSpec>("name = \"arithmetic\"\ndigits = 1")
-        .expect("a spec")
-        .build()
-        .expect("a task");
+    let inner = arithmetic(1);
     let problems = Holdout::default()
         .fixed_set(inner.as_ref(), Split::Train, 8, 5)
         .expect("eight problems");
@@ -51,18 +47,9 @@ fn task() -> Box<dyn Task> {
 
 /// A tiny model after a short SFT on the eight sums: right sometimes, not always.
 fn warm_start(vocab: &Vocab, task: &dyn Task) -> Transformer<B> {
-    let model = TransformerConfig {
-        vocab_size: vocab.len(),
-        d_model: 32,
-        n_layers: 1,
-        n_heads: 2,
-        d_ff: 64,
-        max_len: 12,
-        positions: Positions::Learned,
-        tied_embeddings: true,
-    }
-    .init::<B>(&Default::default(), 11)
-    .expect("a model");
+    let model = tiny(32)
+        .init::<B>(&Default::default(), 11)
+        .expect("a model");
     let config = SftConfig {
         steps: 15,
         batch_size: 16,

@@ -32,6 +32,8 @@ pub mod attention;
 pub mod backend;
 pub mod checkpoint;
 pub mod evaluate;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod grpo;
 pub mod memory;
 pub mod model;

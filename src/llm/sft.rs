@@ -251,23 +251,10 @@ pub fn inference_copy<B: AutodiffBackend>(model: &Transformer<B>) -> Transformer
 mod tests {
     use super::*;
     use crate::llm::evaluate::greedy_accuracy;
-    use crate::llm::model::{Positions, TransformerConfig};
-    use crate::llm::task::{Holdout, Split, TaskSpec};
+    use crate::llm::fixtures::{arithmetic, tiny};
+    use crate::llm::task::{Holdout, Split};
 
     type B = burn::backend::Autodiff<burn::backend::NdArray<f32>>;
-
-    fn tiny(vocab: &Vocab) -> TransformerConfig {
-        TransformerConfig {
-            vocab_size: vocab.len(),
-            d_model: 32,
-            n_layers: 1,
-            n_heads: 2,
-            d_ff: 64,
-            max_len: 12,
-            positions: Positions::Learned,
-            tied_embeddings: true,
-        }
-    }
 
     #[test]
     fn the_batch_masks_exactly_the_response_tokens() {
@@ -300,16 +287,11 @@ mod tests {
         // must fall well below its start (ln 24 ≈ 3.2 nats for a uniform model) and greedy
         // decoding must then answer most of the eight.
         let vocab = Vocab::standard();
-        let task = toml::from_str::<TaskSpec>("name = \"arithmetic\"\ndigits = 1")
-            .expect("a task spec")
-            .build()
-            .expect("a task");
+        let task = arithmetic(1);
         let problems = Holdout::default()
             .fixed_set(task.as_ref(), Split::Train, 8, 5)
             .expect("eight problems");
-        let model = tiny(&vocab)
-            .init::<B>(&Default::default(), 1)
-            .expect("a model");
+        let model = tiny(32).init::<B>(&Default::default(), 1).expect("a model");
         let config = SftConfig {
             steps: 60,
             batch_size: 8,
@@ -347,17 +329,12 @@ mod tests {
     #[test]
     fn sft_repeats_bit_for_bit() {
         let vocab = Vocab::standard();
-        let task = toml::from_str::<TaskSpec>("name = \"arithmetic\"\ndigits = 1")
-            .expect("a task spec")
-            .build()
-            .expect("a task");
+        let task = arithmetic(1);
         let problems = Holdout::default()
             .fixed_set(task.as_ref(), Split::Train, 16, 5)
             .expect("problems");
         let losses = || {
-            let model = tiny(&vocab)
-                .init::<B>(&Default::default(), 2)
-                .expect("a model");
+            let model = tiny(32).init::<B>(&Default::default(), 2).expect("a model");
             let mut trainer = SftTrainer::new(model, SftConfig::default()).expect("a trainer");
             (0..5)
                 .map(|_| trainer.step(&vocab, &problems).expect("a step").loss)
