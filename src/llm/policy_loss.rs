@@ -151,6 +151,15 @@ impl PolicyObjective {
             .map(|(new, old)| (new - old).exp())
             .collect();
         let n = ratios.len();
+        let token_samples = || -> Vec<TokenSample> {
+            (0..n)
+                .map(|t| TokenSample {
+                    ratio: ratios[t],
+                    advantage: batch.advantages[t],
+                    log_prob: batch.log_probs[t],
+                })
+                .collect()
+        };
         let mut terms = TokenTerms {
             values: Vec::with_capacity(n),
             slopes: Vec::with_capacity(n),
@@ -197,23 +206,13 @@ impl PolicyObjective {
                     start += length;
                 }
             }
-            PolicyObjective::ClipCov(_) | PolicyObjective::KlCov(_) => {
-                let samples: Vec<TokenSample> = (0..n)
-                    .map(|t| TokenSample {
-                        ratio: ratios[t],
-                        advantage: batch.advantages[t],
-                        log_prob: batch.log_probs[t],
-                    })
-                    .collect();
-                let selection = match self {
-                    PolicyObjective::ClipCov(clip_cov) => clip_cov.apply(&samples, rng)?,
-                    PolicyObjective::KlCov(kl_cov) => kl_cov.apply(&samples)?,
-                    _ => unreachable!("matched on the two covariance objectives above"),
-                };
-                terms.selected = selection.selected.len();
-                for (surrogate, ratio) in selection.surrogates.into_iter().zip(&ratios) {
-                    terms.push(surrogate, *ratio);
-                }
+            PolicyObjective::ClipCov(clip_cov) => {
+                let selection = clip_cov.apply(&token_samples(), rng)?;
+                terms.take_selection(selection, &ratios);
+            }
+            PolicyObjective::KlCov(kl_cov) => {
+                let selection = kl_cov.apply(&token_samples())?;
+                terms.take_selection(selection, &ratios);
             }
         }
         Ok(terms)
@@ -281,6 +280,14 @@ impl TokenTerms {
         self.values.push(surrogate.value);
         self.slopes.push(surrogate.log_ratio_slope(ratio));
         self.clipped.push(surrogate.clipped);
+    }
+
+    /// The surrogates of a Clip-Cov or KL-Cov selection, one per token in order.
+    fn take_selection(&mut self, selection: crate::objective::CovSelection, ratios: &[f64]) {
+        self.selected = selection.selected.len();
+        for (surrogate, ratio) in selection.surrogates.into_iter().zip(ratios) {
+            self.push(surrogate, *ratio);
+        }
     }
 }
 

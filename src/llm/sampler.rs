@@ -598,6 +598,17 @@ mod tests {
             .sum()
     }
 
+    /// The logits of the token after `prompt` (vocabulary 11, as the sharp model has).
+    fn next_token_logits(model: &Transformer<B>, prompt: &[u32]) -> Vec<f32> {
+        let last = prompt.len() - 1;
+        model
+            .forward(tokens(&[prompt.to_vec()], &Default::default()))
+            .slice([0..1, last..last + 1, 0..11])
+            .into_data()
+            .to_vec::<f32>()
+            .unwrap()
+    }
+
     fn softmax(logits: &[f32], temperature: f64) -> Vec<f64> {
         let z: Vec<f64> = logits.iter().map(|&v| f64::from(v) / temperature).collect();
         let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -607,15 +618,9 @@ mod tests {
 
     #[test]
     fn first_token_frequencies_match_the_tempered_softmax() {
-        let device = Default::default();
         let model = sharp_model(Positions::Learned, 4);
         let prompt = vec![1u32, 6, 3];
-        let logits = model.forward(tokens(std::slice::from_ref(&prompt), &device));
-        let logits = logits
-            .slice([0..1, 2..3, 0..11])
-            .into_data()
-            .to_vec::<f32>()
-            .unwrap();
+        let logits = next_token_logits(&model, &prompt);
         let n = 3000;
         let batch = vec![prompt; n];
         for temperature in [1.0, 0.6] {
@@ -646,15 +651,9 @@ mod tests {
 
     #[test]
     fn truncation_keeps_only_the_top_tokens() {
-        let device = Default::default();
         let model = sharp_model(Positions::Learned, 4);
         let prompt = vec![1u32, 6, 3];
-        let logits = model.forward(tokens(std::slice::from_ref(&prompt), &device));
-        let logits = logits
-            .slice([0..1, 2..3, 0..11])
-            .into_data()
-            .to_vec::<f32>()
-            .unwrap();
+        let logits = next_token_logits(&model, &prompt);
         let mut order: Vec<usize> = (0..11).collect();
         order.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]));
         let batch = vec![prompt; 400];
