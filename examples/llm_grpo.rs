@@ -13,10 +13,10 @@
 use std::time::Instant;
 
 use burn::module::AutodiffModule;
-use policylab::llm::backend::{Training, default_device};
+use policylab::llm::backend::{Inference, Training, default_device};
 use policylab::llm::evaluate::greedy_accuracy;
 use policylab::llm::grpo::{RlConfig, RlTrainer};
-use policylab::llm::model::TransformerConfig;
+use policylab::llm::model::{Transformer, TransformerConfig};
 use policylab::llm::policy_loss::{LossConfig, PolicyObjective};
 use policylab::llm::schedule::LearningRateSchedule;
 use policylab::llm::sft::{SftConfig, SftTrainer};
@@ -63,6 +63,9 @@ fn main() -> policylab::Result<()> {
         },
         ..SftConfig::default()
     };
+    let accuracy = |model: &Transformer<Inference>| {
+        greedy_accuracy(model, task.as_ref(), &vocab, &validation, 200)
+    };
     let mut trainer = SftTrainer::new(model, sft)?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let started = Instant::now();
@@ -73,13 +76,7 @@ fn main() -> policylab::Result<()> {
             .collect::<policylab::Result<Vec<_>>>()?;
         let record = trainer.step(&vocab, &problems)?;
         if step % 50 == 0 || step + 1 == sft_steps {
-            let r = greedy_accuracy(
-                &trainer.model()?.valid(),
-                task.as_ref(),
-                &vocab,
-                &validation,
-                200,
-            )?;
+            let r = accuracy(&trainer.model()?.valid())?;
             println!(
                 "sft,{step},{:.1},{:.4},,,,{r:.3}",
                 started.elapsed().as_secs_f64(),
@@ -105,14 +102,7 @@ fn main() -> policylab::Result<()> {
     for step in 0..rl_steps {
         let record = trainer.step(task.as_ref(), &vocab, &holdout, &mut rng)?;
         let r = if step % 10 == 0 || step + 1 == rl_steps {
-            let accuracy = greedy_accuracy(
-                &trainer.model()?.valid(),
-                task.as_ref(),
-                &vocab,
-                &validation,
-                200,
-            )?;
-            format!("{accuracy:.3}")
+            format!("{:.3}", accuracy(&trainer.model()?.valid())?)
         } else {
             String::new()
         };

@@ -25,7 +25,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::evaluate::{encode_prompt, response_budget};
 use super::model::Transformer;
-use super::policy_loss::{LossConfig, ResponseInputs, ResponseTensors, policy_loss, to_host};
+use super::policy_loss::{LossConfig, ResponseInputs, ResponseTensors, pack, policy_loss, to_host};
 use super::rollout::{Group, Response, advantages, rollout_stats};
 use super::sampler::{SamplerConfig, Samples, sample};
 use super::scoring::token_scores;
@@ -333,14 +333,7 @@ impl<B: AutodiffBackend> RlTrainer<B> {
             Some(reference) => {
                 let (ref_log_probs, _) = token_scores(reference, batch.tokens.inner())?;
                 let grid = to_host(ref_log_probs.slice([0..rows, start..width - 1]))?;
-                let columns = width - 1 - start;
-                Some(
-                    lengths
-                        .iter()
-                        .enumerate()
-                        .flat_map(|(i, &l)| grid[i * columns..i * columns + l].to_vec())
-                        .collect::<Vec<f64>>(),
-                )
+                Some(pack(&grid, width - 1 - start, &lengths))
             }
             None => None,
         };

@@ -497,7 +497,7 @@ pub(crate) fn to_host<B: Backend, const D: usize>(tensor: Tensor<B, D>) -> Resul
 }
 
 /// The first `lengths[i]` entries of each row of a row-major [rows, columns] grid, packed.
-fn pack(grid: &[f64], columns: usize, lengths: &[usize]) -> Vec<f64> {
+pub(crate) fn pack(grid: &[f64], columns: usize, lengths: &[usize]) -> Vec<f64> {
     lengths
         .iter()
         .enumerate()
