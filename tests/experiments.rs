@@ -295,7 +295,7 @@ fn mistakes_in_experiment_files_are_named_before_any_work() {
         (
             "algorithm = \"exp3\"",
             "algorithm = \"exp3\"\nworlds = [\"garnet\"]",
-            "bandit algorithm",
+            "`exp3` does not run on an MDP",
         ),
     ];
     for (i, (from, to, expected)) in cases.iter().enumerate() {
@@ -331,6 +331,100 @@ fn mistakes_in_experiment_files_are_named_before_any_work() {
     );
     let error = failure(&["run", file.to_str().unwrap(), "--shard", "4/3"]);
     assert!(error.contains("1 <= K <= N"), "{error}");
+}
+
+/// A tiny LLM world: one-digit sums, a few SFT steps, two RL algorithms.
+const LLM: &str = r#"
+name = "llm-test"
+steps = 3
+seeds = 1
+
+[[world]]
+name = "sums"
+llm = "arithmetic"
+params = { digits = 1, sft_steps = 5, sft_batch_size = 8, validation_prompts = 8, validate_every = 2 }
+
+[[runs]]
+algorithm = "grpo"
+params = { prompts_per_step = 2, group_size = 4 }
+
+[[runs]]
+algorithm = "clip-cov"
+params = { prompts_per_step = 2, group_size = 4, fraction = 0.1 }
+"#;
+
+#[test]
+fn llm_worlds_run_from_experiment_files_and_reuse_their_sft_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_experiment(dir.path(), "llm.toml", LLM);
+    let out = dir.path().join("out");
+    run_into(&file, &out, &["--threads", "2"]);
+    let table = results(&out);
+    let header = table.lines().next().unwrap();
+    for column in [
+        "accuracy",
+        "entropy",
+        "dH",
+        "cov_token",
+        "cov_group",
+        "clipfrac",
+    ] {
+        assert!(header.split(',').any(|c| c == column), "{column}: {header}");
+    }
+    // Two configurations × 3 steps.
+    assert_eq!(table.lines().count(), 1 + 2 * 3, "{table}");
+    let sft: Vec<_> = std::fs::read_dir(out.join("sft"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(
+        sft.len(),
+        3,
+        "one SFT policy (weights, manifest, recipe): {sft:?}"
+    );
+    // A second invocation finds every run finished and the results unchanged.
+    run_into(&file, &out, &[]);
+    assert_eq!(results(&out), table);
+    // Mistakes in LLM worlds and runs are named before any work.
+    let cases = [
+        (
+            "llm = \"arithmetic\"",
+            "llm = \"sudoku\"",
+            "unknown task family `sudoku`",
+        ),
+        (
+            "digits = 1,",
+            "digits = 1, model = \"huge\",",
+            "params.model",
+        ),
+        ("group_size = 4 }", "group_size = 1 }", "group_size"),
+        ("fraction = 0.1", "fractoin = 0.1", "fractoin"),
+        (
+            "algorithm = \"grpo\"",
+            "algorithm = \"npg\"\nworlds = [\"sums\"]",
+            "`npg` does not run on an LLM world",
+        ),
+    ];
+    for (i, (from, to, expected)) in cases.iter().enumerate() {
+        assert!(LLM.contains(from), "case {i}: {from}");
+        let file = write_experiment(
+            dir.path(),
+            &format!("bad-llm-{i}.toml"),
+            &LLM.replacen(from, to, 1),
+        );
+        let out = dir.path().join(format!("bad-out-{i}"));
+        let error = failure(&[
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            error.contains(&format!("bad-llm-{i}.toml")) && error.contains(expected),
+            "case {i}: {error}"
+        );
+        assert!(!out.exists(), "case {i}: wrote {out:?} despite the error");
+    }
 }
 
 #[test]

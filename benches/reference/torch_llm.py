@@ -25,7 +25,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-PRESETS = {"tiny": (64, 2, 4), "small": (128, 4, 4), "medium": (256, 6, 8), "large": (384, 6, 6)}
+PRESETS = {"tiny": (64, 2, 4), "mini": (96, 3, 4), "small": (128, 4, 4), "medium": (256, 6, 8), "large": (384, 6, 6)}
 
 
 class Block(nn.Module):

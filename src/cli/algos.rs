@@ -3,7 +3,7 @@
 use super::output::say;
 use std::process::ExitCode;
 
-use crate::algo::catalogue::{Entry, catalogue};
+use crate::algo::catalogue::{Entry, Parameter, catalogue};
 use crate::bandit::catalogue::learners;
 use crate::error::Result;
 use crate::objective::{objective_names, objective_parameters};
@@ -13,20 +13,24 @@ use crate::objective::{objective_names, objective_parameters};
 #[derive(Debug, clap::Args)]
 pub struct AlgosArgs {}
 
+fn list_one(name: &str, summary: &str, parameters: &[Parameter]) {
+    say!("{name}  {summary}");
+    for parameter in parameters {
+        let default = parameter
+            .default
+            .map_or_else(|| "derived".to_string(), super::output::number);
+        say!(
+            "    {:<17} {:>8}  {}",
+            parameter.name,
+            default,
+            parameter.doc
+        );
+    }
+}
+
 fn list(entries: &[Entry]) {
     for entry in entries {
-        say!("{}  {}", entry.name, entry.summary);
-        for parameter in &entry.parameters {
-            let default = parameter
-                .default
-                .map_or_else(|| "derived".to_string(), super::output::number);
-            say!(
-                "    {:<14} {:>8}  {}",
-                parameter.name,
-                default,
-                parameter.doc
-            );
-        }
+        list_one(entry.name, entry.summary, &entry.parameters);
     }
 }
 
@@ -38,6 +42,23 @@ pub fn run(_args: &AlgosArgs) -> Result<ExitCode> {
         "\nBandit algorithms ([[runs]] on bandit worlds in experiment files; see src/bandit/catalogue.rs):"
     );
     list(&learners());
+    say!(
+        "\nLLM policies ([[runs]] on `llm = \"…\"` worlds in experiment files; see src/llm/catalogue.rs):"
+    );
+    let shared = crate::llm::catalogue::LOOP_PARAMETERS;
+    for algorithm in crate::llm::catalogue::algorithms() {
+        let own: Vec<Parameter> = algorithm
+            .parameters
+            .into_iter()
+            .filter(|p| !shared.iter().any(|q| q.name == p.name))
+            .collect();
+        list_one(algorithm.name, algorithm.summary, &own);
+    }
+    list_one(
+        "(every LLM algorithm)",
+        "the RL loop's parameters:",
+        &shared,
+    );
     say!("\nPer-sample surrogate objectives f(r, A) (src/objective/; formulas in each file):");
     for name in objective_names() {
         say!("{name}");

@@ -1,5 +1,7 @@
 //! One run: a configuration with one seed, from its first step to its budget or its stop rule.
 
+use std::path::Path;
+
 use super::seeding::run_seed;
 use super::spec::{Configuration, Experiment};
 use super::world_spec::WorldKind;
@@ -7,6 +9,7 @@ use crate::algo::Record;
 use crate::algo::catalogue::run_named_while;
 use crate::bandit::catalogue::run_named_bandit;
 use crate::error::Result;
+use crate::llm::run::{LlmRun, run_llm};
 
 /// What one run wrote: the kept steps with their records, and why it ended early, if it did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -22,11 +25,14 @@ pub struct RunOutput {
 }
 
 /// Runs `configuration` with seed index `seed` (its RNG seeded from the experiment name, the
-/// configuration's key and the seed index).
+/// configuration's key and the seed index). LLM runs keep their SFT policy and resumable
+/// checkpoints under `out` (the experiment's output folder) as run `id`.
 pub fn execute(
     experiment: &Experiment,
     configuration: &Configuration,
     seed: usize,
+    out: &Path,
+    id: &str,
 ) -> Result<RunOutput> {
     let file = &experiment.file;
     let steps = file.steps;
@@ -76,6 +82,19 @@ pub fn execute(
                 }
             }
         }),
+        WorldKind::Llm(world) => run_llm(
+            &LlmRun {
+                world,
+                algorithm: &configuration.algorithm,
+                params: &configuration.params,
+                steps,
+                rng_seed,
+                out,
+                id,
+                key: &configuration.key,
+            },
+            &mut observe,
+        ),
     };
     if let Some(row) = last {
         output.rows.push(row);

@@ -198,6 +198,7 @@ pub fn run_experiment(experiment: &Experiment, options: &RunOptions) -> Result<R
         let size = match &world.kind {
             WorldKind::Mdp(problem) => problem.mdp.n_states() * problem.mdp.n_actions(),
             WorldKind::Bandit(environment) => environment.arms(),
+            WorldKind::Llm(world) => world.model.parameter_count(),
         };
         (std::cmp::Reverse(size), configuration, seed)
     });
@@ -266,7 +267,7 @@ pub fn run_experiment(experiment: &Experiment, options: &RunOptions) -> Result<R
                         map.insert(meta.id.clone(), (label, Instant::now()));
                     }
                     let run_started = Instant::now();
-                    let output = execute(experiment, config, seed)
+                    let output = execute(experiment, config, seed, out, &meta.id)
                         .map_err(|e| e.in_origin(&format!("run {} ({})", meta.id, config.key)))?;
                     meta.wall_seconds = run_started.elapsed().as_secs_f64();
                     meta.steps_run = output.steps_run;

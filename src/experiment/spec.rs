@@ -13,6 +13,7 @@ use crate::algo::catalogue as algorithms;
 use crate::bandit::catalogue as bandits;
 use crate::error::{Error, Result};
 use crate::io::read_text;
+use crate::llm::catalogue as llm_algorithms;
 
 /// `stop = { metric = "gap", below = 0.07 }`: a run ends at the first step whose record has
 /// `metric < below` (that step is written). Steps to a target are then the last step of the run.
@@ -303,9 +304,15 @@ fn prefix_field(error: Error, field: &str) -> Error {
 fn expand_run(run: &RunEntry, worlds: &[World]) -> Result<Vec<Configuration>> {
     let is_bandit_algorithm = bandits::learner_entry(&run.algorithm).is_ok();
     let is_mdp_algorithm = algorithms::entry(&run.algorithm).is_ok();
-    if !is_bandit_algorithm && !is_mdp_algorithm {
+    let is_llm_algorithm = llm_algorithms::algorithm(&run.algorithm).is_ok();
+    if !is_bandit_algorithm && !is_mdp_algorithm && !is_llm_algorithm {
         let mut names: Vec<&str> = algorithms::catalogue().iter().map(|e| e.name).collect();
         names.extend(bandits::learners().iter().map(|e| e.name));
+        for entry in llm_algorithms::algorithms() {
+            if !names.contains(&entry.name) {
+                names.push(entry.name);
+            }
+        }
         return Err(Error::invalid(
             "algorithm",
             format!("unknown algorithm `{}`", run.algorithm),
@@ -332,6 +339,7 @@ fn expand_run(run: &RunEntry, worlds: &[World]) -> Result<Vec<Configuration>> {
             None => match world.kind {
                 WorldKind::Mdp(_) => is_mdp_algorithm,
                 WorldKind::Bandit(_) => is_bandit_algorithm,
+                WorldKind::Llm(_) => is_llm_algorithm,
             },
         };
         if !wanted {
@@ -406,33 +414,36 @@ fn numbers(table: &toml::Table) -> Result<Vec<(String, f64)>> {
 /// Checks the algorithm fits the world's kind and that its parameter names and values are
 /// accepted (building it once, without running a step).
 fn check_against_world(algorithm: &str, params: &[(String, f64)], world: &World) -> Result<()> {
+    let mismatch = |expected: &str| {
+        Error::invalid(
+            "worlds",
+            format!(
+                "`{algorithm}` does not run on {} (`{}`)",
+                world.kind.describe(),
+                world.name
+            ),
+            expected.to_string(),
+        )
+    };
     match &world.kind {
         WorldKind::Mdp(problem) => {
             let entry = algorithms::entry(algorithm).map_err(|_| {
-                Error::invalid(
-                    "worlds",
-                    format!(
-                        "`{algorithm}` is a bandit algorithm; `{}` is an MDP",
-                        world.name
-                    ),
-                    "a bandit world (bandit = \"…\") for bandit algorithms",
-                )
+                mismatch("an MDP algorithm (see `policylab algos`), or a world of its kind")
             })?;
             algorithms::check_parameters(&entry, params)?;
             algorithms::run_named(algorithm, params, problem, 0, 0, |_, _| {})
         }
         WorldKind::Bandit(environment) => {
             bandits::learner_entry(algorithm).map_err(|_| {
-                Error::invalid(
-                    "worlds",
-                    format!(
-                        "`{algorithm}` is an MDP algorithm; `{}` is a bandit",
-                        world.name
-                    ),
-                    "an MDP world (file or generator) for MDP algorithms",
-                )
+                mismatch("a bandit algorithm (see `policylab algos`), or a world of its kind")
             })?;
             bandits::run_named_bandit(algorithm, params, environment, 1, 0).map(|_| ())
+        }
+        WorldKind::Llm(llm) => {
+            llm_algorithms::algorithm(algorithm).map_err(|_| {
+                mismatch("an LLM algorithm (see `policylab algos`), or a world of its kind")
+            })?;
+            crate::llm::run::check(llm, algorithm, params)
         }
     }
 }

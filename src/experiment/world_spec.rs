@@ -17,6 +17,12 @@
 //! name = "stochastic"
 //! bandit = "bernoulli"                 # bernoulli, gaussian, switching, ftl-trap
 //! params = { means = [0.9, 0.8, 0.5] }
+//!
+//! [[world]]
+//! name = "countdown"
+//! llm = "countdown"                    # arithmetic, countdown: see `crate::llm::world`
+//! params = { max_target = 100, sft_steps = 600 }
+//! grid = { model = ["tiny", "mini"] }
 //! ```
 
 use std::path::Path;
@@ -28,6 +34,7 @@ use super::grid::{GridPoint, expand_grid};
 use crate::algo::Problem;
 use crate::bandit::catalogue::EnvironmentSpec;
 use crate::error::{Error, Result};
+use crate::llm::world::LlmWorld;
 use crate::world::TabularMdp;
 use crate::world::format;
 use crate::world::generate::{
@@ -48,6 +55,9 @@ pub struct WorldEntry {
     pub generator: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bandit: Option<String>,
+    /// A task family: the world is a transformer policy trained on it ([`LlmWorld`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm: Option<String>,
     #[serde(default)]
     pub params: toml::Table,
     #[serde(default)]
@@ -61,6 +71,19 @@ pub enum WorldKind {
     Mdp(Arc<Problem>),
     /// A bandit environment, built afresh for every run.
     Bandit(EnvironmentSpec),
+    /// A task and a transformer with its SFT recipe, prepared once per output folder.
+    Llm(Arc<LlmWorld>),
+}
+
+impl WorldKind {
+    /// What kind of world this is, in words for error messages.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            WorldKind::Mdp(_) => "an MDP",
+            WorldKind::Bandit(_) => "a bandit",
+            WorldKind::Llm(_) => "an LLM world",
+        }
+    }
 }
 
 /// One world of the experiment: an entry at one point of its grid.
@@ -135,7 +158,7 @@ impl WorldEntry {
     /// Every world of this entry (one per grid point), built and, for MDPs, solved. `folder` is
     /// the experiment file's folder (world files are relative to it).
     pub fn build(&self, folder: &Path) -> Result<Vec<World>> {
-        let sources = [&self.file, &self.generator, &self.bandit]
+        let sources = [&self.file, &self.generator, &self.bandit, &self.llm]
             .iter()
             .filter(|s| s.is_some())
             .count();
@@ -143,13 +166,17 @@ impl WorldEntry {
             return Err(Error::invalid(
                 "world",
                 format!("`{}` names {sources} sources", self.name),
-                "exactly one of `file`, `generator` or `bandit`",
+                "exactly one of `file`, `generator`, `bandit` or `llm`",
             ));
         }
         let mut worlds = Vec::new();
         for point in expand_grid(&self.params, &self.grid)? {
             let params = point.apply(&self.params);
             let kind = match (&self.file, &self.generator, &self.bandit) {
+                _ if self.llm.is_some() => WorldKind::Llm(Arc::new(LlmWorld::from_table(
+                    self.llm.as_deref().unwrap_or_default(),
+                    &params,
+                )?)),
                 (Some(file), _, _) => {
                     let mdp = file_world(&folder.join(file), params)?;
                     WorldKind::Mdp(Arc::new(Problem::new(mdp)?))

@@ -19,6 +19,7 @@
 
 use burn::module::AutodiffModule;
 use burn::optim::{GradientsParams, Optimizer};
+use burn::record::{FullPrecisionSettings, NamedMpkBytesRecorder, Recorder};
 use burn::tensor::backend::AutodiffBackend;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -42,6 +43,11 @@ use crate::estimator::group::GroupAdvantage;
 /// policy drew with probability below 10⁻⁴ became near certain. A non-finite loss or measurement
 /// stops the step the same way.
 pub const MAX_RATIO: f64 = 1e4;
+
+/// The encoding of the optimizer state: burn's named MessagePack at full precision.
+fn optimizer_recorder() -> NamedMpkBytesRecorder<FullPrecisionSettings> {
+    NamedMpkBytesRecorder::default()
+}
 
 /// The RL loop's hyper-parameters (the objective and its extras are in [`LossConfig`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -149,6 +155,53 @@ impl<B: AutodiffBackend> RlTrainer<B> {
             config,
             loss,
             step: 0,
+        })
+    }
+
+    /// Continues an interrupted run: `model` and the optimizer state `optimizer_state` (from
+    /// [`RlTrainer::optimizer_state`]) as they were after `steps_done` steps, and the run's frozen
+    /// `reference` policy (the SFT model) when its loss has a KL penalty.
+    pub fn resume(
+        model: Transformer<B>,
+        reference: Option<Transformer<B::InnerBackend>>,
+        config: RlConfig,
+        loss: LossConfig,
+        optimizer_state: &[u8],
+        steps_done: usize,
+    ) -> Result<Self> {
+        config.validate()?;
+        loss.objective.validate()?;
+        if loss.kl.is_some() != reference.is_some() {
+            return Err(Error::Usage(
+                "resuming an RL run needs the reference policy exactly when the loss has a KL penalty"
+                    .into(),
+            ));
+        }
+        let device = model.device();
+        let record = Recorder::<B>::load(&optimizer_recorder(), optimizer_state.to_vec(), &device)
+            .map_err(|e| Error::Syntax {
+                origin: "the optimizer state".into(),
+                detail: format!("cannot decode it: {e:?}"),
+            })?;
+        let optimizer = adamw(config.weight_decay, config.gradient_clip).load_record(record);
+        Ok(RlTrainer {
+            optimizer,
+            model: Some(model),
+            reference,
+            config,
+            loss,
+            step: steps_done,
+        })
+    }
+
+    /// AdamW's state (step counts and both moments of every parameter) as bytes, for
+    /// [`RlTrainer::resume`].
+    pub fn optimizer_state(&self) -> Result<Vec<u8>> {
+        Recorder::<B>::record(&optimizer_recorder(), self.optimizer.to_record(), ()).map_err(|e| {
+            Error::Numerical {
+                origin: "the optimizer state".into(),
+                detail: format!("cannot encode it: {e:?}"),
+            }
         })
     }
 

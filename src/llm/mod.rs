@@ -30,6 +30,7 @@
 
 pub mod attention;
 pub mod backend;
+pub mod catalogue;
 pub mod checkpoint;
 pub mod evaluate;
 #[cfg(test)]
@@ -40,9 +41,11 @@ pub mod model;
 pub mod pass_at_k;
 pub mod policy_loss;
 pub mod rollout;
+pub mod run;
 pub mod sampler;
 pub mod schedule;
 pub mod scoring;
 pub mod sft;
 pub mod task;
 pub mod vocab;
+pub mod world;

@@ -62,7 +62,7 @@ pub struct TransformerConfig {
 }
 
 /// The names [`TransformerConfig::preset`] accepts, smallest first.
-pub const PRESETS: [&str; 4] = ["tiny", "small", "medium", "large"];
+pub const PRESETS: [&str; 5] = ["tiny", "mini", "small", "medium", "large"];
 
 /// Standard deviation of the initial weights (GPT-2).
 pub const INIT_STD: f64 = 0.02;
@@ -70,11 +70,13 @@ pub const INIT_STD: f64 = 0.02;
 impl TransformerConfig {
     /// A named size, with learned positions and tied embeddings (GPT-2's choices). With a
     /// vocabulary of about 25 tokens and `max_len` 64 the parameter counts are roughly: `tiny`
-    /// 0.1M (d 64, 2 layers), `small` 0.8M (d 128, 4 layers), `medium` 4.8M (d 256, 6 layers),
+    /// 0.1M (d 64, 2 layers), `mini` 0.34M (d 96, 3 layers), `small` 0.8M (d 128, 4 layers),
+    /// `medium` 4.8M (d 256, 6 layers),
     /// `large` 10.7M (d 384, 6 layers); d_ff = 4·d_model throughout.
     pub fn preset(name: &str, vocab_size: usize, max_len: usize) -> Result<Self> {
         let (d_model, n_layers, n_heads) = match name {
             "tiny" => (64, 2, 4),
+            "mini" => (96, 3, 4),
             "small" => (128, 4, 4),
             "medium" => (256, 6, 8),
             "large" => (384, 6, 6),
@@ -438,12 +440,12 @@ pub(crate) mod tests {
             .collect();
         assert!(counts.windows(2).all(|w| w[0] < w[1]), "{counts:?}");
         assert!((90_000..150_000).contains(&counts[0]), "{counts:?}");
-        assert!((8_000_000..12_000_000).contains(&counts[3]), "{counts:?}");
+        assert!((8_000_000..12_000_000).contains(&counts[4]), "{counts:?}");
         let error = TransformerConfig::preset("huge", 25, 64)
             .unwrap_err()
             .to_string();
         assert!(
-            error.contains("huge") && error.contains("tiny, small, medium, large"),
+            error.contains("huge") && error.contains("tiny, mini, small, medium, large"),
             "{error}"
         );
     }
