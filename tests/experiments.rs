@@ -467,4 +467,17 @@ fn output_of_another_experiment_is_not_overwritten() {
         error.contains("steps=40") && error.contains("steps=41"),
         "{error}"
     );
+    // Nor are the runs of a world whose parameters were edited under the same name.
+    let edited = write_experiment(
+        dir.path(),
+        "edited.toml",
+        &SWEEP.replace("gamma = 0.8", "gamma = 0.85"),
+    );
+    let error = failure(&[
+        "run",
+        edited.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(error.contains("0.85") && error.contains("0.8"), "{error}");
 }

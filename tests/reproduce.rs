@@ -26,6 +26,9 @@ const ENTRIES: &[&str] = &[
     "cui2025-entropy-covariance",
     "trust-regions",
     "bandit-regret",
+    "llm-entropy-law",
+    "llm-entropy-interventions",
+    "llm-covariance",
 ];
 
 #[test]

@@ -88,11 +88,20 @@ pub struct RunReport {
     pub wall_seconds: f64,
 }
 
-/// The budget of every run of `experiment`, as stored with each run.
-fn budget(experiment: &Experiment) -> String {
+/// The budget of a run of `experiment` on world `world` (an index into its worlds), as stored
+/// with each run: the steps, record schedule and stop rule, and the world entry's parameters (the
+/// world's name alone would let an edited world reuse the runs of the old one).
+fn budget(experiment: &Experiment, world: usize) -> String {
     let file = &experiment.file;
+    let entry = &experiment.worlds[world].entry;
+    let params = file
+        .worlds
+        .iter()
+        .find(|w| &w.name == entry)
+        .map(|w| serde_json::to_string(&w.params).unwrap_or_default())
+        .unwrap_or_default();
     format!(
-        "steps={};record={};stop={}",
+        "steps={};record={};stop={};world_params={params}",
         file.steps,
         serde_json::to_string(&file.record).unwrap_or_default(),
         serde_json::to_string(&file.stop).unwrap_or_default()
@@ -107,7 +116,7 @@ fn describe(experiment: &Experiment, configuration: usize, seed: usize) -> RunMe
         experiment: experiment.name().to_string(),
         configuration,
         key: config.key.clone(),
-        budget: budget(experiment),
+        budget: budget(experiment, config.world),
         world: world.name.clone(),
         world_grid: world
             .point

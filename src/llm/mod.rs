@@ -19,14 +19,18 @@
 //!   loading models.
 //! - [`memory`]: an upper-bound estimate of a training step's memory, to refuse a model too large
 //!   for the machine before any work.
+//! - [`world`], [`catalogue`], [`run`]: what experiment files use — an `llm = "…"` world (task,
+//!   model preset, SFT recipe prepared once per output folder, validation protocol), the RL
+//!   algorithms by name with their parameters, and one resumable run with validation accuracy
+//!   every k steps and a kept policy on divergence.
 //!
 //! The backend is chosen at build time ([`backend`]): burn's CPU ndarray backend by default,
 //! burn-cuda with `--features cuda`. Every random draw (initial weights, prompts, samples) comes
 //! from an explicitly seeded generator, and the ndarray backend is built without its SIMD and
 //! multi-threaded kernels so that a seed gives the same bits on every run.
 //!
-//! Not yet here (issue 5): experiment-file and `reproduce` wiring, resumable training runs, the
-//! three catalogue entries, the PyTorch reference benchmark.
+//! The catalogue entries `llm-entropy-law`, `llm-entropy-interventions` and `llm-covariance`
+//! ([`crate::experiment::reproduce`]) run these pieces from experiment files.
 
 pub mod attention;
 pub mod backend;

@@ -172,12 +172,20 @@ impl LlmWorld {
         let sft = sft_config(&settings);
         sft.validate().map_err(|e| e.in_origin("params (sft_*)"))?;
         let holdout = Holdout::default();
-        let validation = holdout.fixed_set(
-            task.as_ref(),
-            Split::Validation,
-            settings.validation_prompts,
-            VALIDATION_SEED,
-        )?;
+        let validation = holdout
+            .fixed_set(
+                task.as_ref(),
+                Split::Validation,
+                settings.validation_prompts,
+                VALIDATION_SEED,
+            )
+            .map_err(|e| {
+                Error::invalid(
+                    "params.validation_prompts",
+                    e.to_string(),
+                    "fewer validation prompts, or a task with more distinct problems",
+                )
+            })?;
         Ok(LlmWorld {
             task_spec,
             task,

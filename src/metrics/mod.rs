@@ -4,7 +4,7 @@
 pub mod bootstrap;
 pub mod entropy_law;
 pub mod instruments;
-mod least_squares;
+pub(crate) mod least_squares;
 pub mod policy_change;
 pub mod rate_fit;
 pub mod seed_statistics;

@@ -11,6 +11,10 @@ pub mod bandit_regret;
 pub mod cen2022;
 pub mod cui2025;
 pub mod li2021;
+pub mod llm_covariance;
+pub mod llm_entropy_law;
+pub mod llm_interventions;
+pub mod llm_series;
 pub mod mei2020;
 pub mod trust_regions;
 
@@ -105,6 +109,9 @@ pub fn catalogue() -> Vec<Entry> {
         cui2025::entry(),
         trust_regions::entry(),
         bandit_regret::entry(),
+        llm_entropy_law::entry(),
+        llm_interventions::entry(),
+        llm_covariance::entry(),
     ]
 }
 
