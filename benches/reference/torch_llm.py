@@ -11,9 +11,9 @@ and forward + backward.
 
 Usage: python torch_llm.py [preset] [threads]   (prints one JSON line per repeat)
 
-Status (2026-11-23): written but NOT YET RUN — this machine's package index serves only PyPI's
-CUDA build of torch, which does not import without the NVIDIA libraries (several GB of
-`nvidia-*` wheels); no comparison has been made with it yet (issue 5).
+Install: `pip install torch` (PyPI's build pulls several GB of NVIDIA libraries and runs on the
+CPU when no GPU is present). Measured side by side with policylab on 2026-11-23: see
+benches/README.md, "LLM policy speed against PyTorch".
 """
 
 import json

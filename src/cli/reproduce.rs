@@ -17,8 +17,10 @@ use crate::experiment::reproduce::{Entry, ReproduceOptions, catalogue, find, rep
 /// RUNS/NAME (an interrupted reproduce resumes there), and prints a table of the paper's numbers
 /// next to ours. Exit status 1 if any comparison disagrees.
 ///
-/// --quick uses each experiment's smaller budget (each entry in under about two minutes on two
-/// cores); the default is the full budget behind the committed figures.
+/// --quick uses each experiment's smaller budget (each tabular entry in under about two minutes
+/// and each llm-* entry in about three on two cores); the default is the full budget behind the
+/// committed figures (the three llm-* entries train transformers on the CPU: about half an hour
+/// together).
 ///
 /// Examples:
 ///   policylab reproduce --list
