@@ -76,6 +76,13 @@ fn points(input: &ReportInput<'_>, name: &str) -> Result<(Vec<StepPoint>, Vec<St
 
 /// Pearson's r of (x, y) and its 95% interval from Fisher's z = atanh(r) ± 1.96/√(n − 3).
 fn correlation(x: &[f64], y: &[f64]) -> Result<(f64, (f64, f64))> {
+    if x.len() != y.len() || x.len() < 3 || x.iter().chain(y).any(|v| !v.is_finite()) {
+        return Err(Error::invalid(
+            "covariance",
+            format!("{} and {} values", x.len(), y.len()),
+            "as many finite values of each, at least 3",
+        ));
+    }
     let line = fit_line(x, y, "covariance")?;
     let r = line.r_squared().max(0.0).sqrt().copysign(line.slope);
     let n = x.len() as f64;
@@ -217,12 +224,26 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
             significant(a.out_of_sample_r2, 3),
             a.out_of_sample_r2 > 0.0,
         ));
+        // Per run: the mean entropy drop and the correlation within the run.
+        let per_run: Vec<serde_json::Value> = runs
+            .iter()
+            .enumerate()
+            .map(|(k, run)| {
+                let steps: Vec<&StepPoint> = steps.iter().filter(|p| p.run == k).collect();
+                let x: Vec<f64> = steps.iter().map(|p| p.cov).collect();
+                let y: Vec<f64> = steps.iter().map(|p| -p.dh).collect();
+                let r = correlation(&x, &y).map(|(r, _)| r).ok();
+                let mean_drop = y.iter().sum::<f64>() / y.len().max(1) as f64;
+                json!({"run": run, "steps": steps.len(), "mean_entropy_drop": mean_drop,
+                    "pearson_r_within_run": r})
+            })
+            .collect();
         numbers.insert(
             name.to_string(),
             json!({"pearson_r": a.r, "ci95": [a.interval.0, a.interval.1],
                 "positive_share": a.positive_share, "sign_agreement": a.sign_share,
                 "c_through_origin": a.c, "out_of_sample_r2": a.out_of_sample_r2,
-                "steps": a.points, "runs": runs}),
+                "steps": a.points, "runs": per_run}),
         );
         if name == "cov_token" {
             // The first run, step by step: measured −ΔH and the fitted −c·Cov.
@@ -240,6 +261,20 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
             );
         }
     }
+    // How closely the two covariances move together within each run.
+    let mut together = Vec::new();
+    for world in input.table.distinct("world")? {
+        let filter = [("world", world.as_str())];
+        let token = input.table.trajectories(&filter, "step", "cov_token")?;
+        let group = input.table.trajectories(&filter, "step", "cov_group")?;
+        for (seed, (t, g)) in token.iter().zip(&group).enumerate() {
+            let x: Vec<f64> = t.iter().map(|p| p.1).collect();
+            let y: Vec<f64> = g.iter().map(|p| p.1).collect();
+            let r = correlation(&x, &y).map(|(r, _)| r).ok();
+            together.push(json!({"run": format!("{world}, seed {seed}"), "pearson_r": r}));
+        }
+    }
+    numbers.insert("token_group_correlation".into(), json!(together));
     Ok(Report {
         figure: Figure::new(input.experiment.file.title.clone(), panels).columns(2),
         numbers: serde_json::Value::Object(numbers),
