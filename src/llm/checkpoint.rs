@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{Transformer, TransformerConfig};
 use crate::error::{Error, Result};
+use crate::experiment::seeding::{FNV1A_OFFSET_BASIS, fnv1a};
 
 /// The manifest's format tag.
 pub const FORMAT: &str = "policylab-transformer/1";
@@ -74,15 +75,10 @@ impl WeightsDigest {
     }
 }
 
-/// FNV-1a, 64 bits: enough to catch truncation and corruption (not an integrity guarantee
-/// against tampering).
+/// FNV-1a, 64 bits ([`crate::experiment::seeding::fnv1a`]): enough to catch truncation and
+/// corruption (not an integrity guarantee against tampering).
 fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut hash = 0xcbf2_9ce4_8422_2325u64;
-    for &byte in bytes {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
+    fnv1a(FNV1A_OFFSET_BASIS, bytes)
 }
 
 fn recorder() -> NamedMpkBytesRecorder<FullPrecisionSettings> {
