@@ -59,6 +59,29 @@ fn run_into(file: &Path, out: &Path, extra: &[&str]) -> String {
     success(&args)
 }
 
+/// For each case (from, to, expected): `base` with `from` replaced by `to`, written as
+/// `{stem}-{i}.toml`, must be refused by `policylab run` with the file named and `expected` in the
+/// message, before any output folder is made.
+fn assert_refused(folder: &Path, base: &str, stem: &str, cases: &[(&str, &str, &str)]) {
+    for (i, (from, to, expected)) in cases.iter().enumerate() {
+        assert!(base.contains(from), "case {i}: {from}");
+        let name = format!("{stem}-{i}.toml");
+        let file = write_experiment(folder, &name, &base.replacen(from, to, 1));
+        let out = folder.join(format!("{stem}-out-{i}"));
+        let error = failure(&[
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            error.contains(&name) && error.contains(expected),
+            "case {i}: {error}"
+        );
+        assert!(!out.exists(), "case {i}: wrote {out:?} despite the error");
+    }
+}
+
 fn results(out: &Path) -> String {
     std::fs::read_to_string(out.join("results.csv")).unwrap()
 }
@@ -298,26 +321,7 @@ fn mistakes_in_experiment_files_are_named_before_any_work() {
             "`exp3` does not run on an MDP",
         ),
     ];
-    for (i, (from, to, expected)) in cases.iter().enumerate() {
-        assert!(SWEEP.contains(from), "case {i}: {from}");
-        let file = write_experiment(
-            dir.path(),
-            &format!("bad-{i}.toml"),
-            &SWEEP.replacen(from, to, 1),
-        );
-        let out = dir.path().join(format!("out-{i}"));
-        let error = failure(&[
-            "run",
-            file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        assert!(
-            error.contains(&format!("bad-{i}.toml")) && error.contains(expected),
-            "case {i}: {error}"
-        );
-        assert!(!out.exists(), "case {i}: wrote {out:?} despite the error");
-    }
+    assert_refused(dir.path(), SWEEP, "bad", &cases);
     // The valid choices are listed.
     let file = write_experiment(
         dir.path(),
@@ -405,26 +409,7 @@ fn llm_worlds_run_from_experiment_files_and_reuse_their_sft_policy() {
             "`npg` does not run on an LLM world",
         ),
     ];
-    for (i, (from, to, expected)) in cases.iter().enumerate() {
-        assert!(LLM.contains(from), "case {i}: {from}");
-        let file = write_experiment(
-            dir.path(),
-            &format!("bad-llm-{i}.toml"),
-            &LLM.replacen(from, to, 1),
-        );
-        let out = dir.path().join(format!("bad-out-{i}"));
-        let error = failure(&[
-            "run",
-            file.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        assert!(
-            error.contains(&format!("bad-llm-{i}.toml")) && error.contains(expected),
-            "case {i}: {error}"
-        );
-        assert!(!out.exists(), "case {i}: wrote {out:?} despite the error");
-    }
+    assert_refused(dir.path(), LLM, "bad-llm", &cases);
 }
 
 #[test]

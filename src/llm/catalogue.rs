@@ -11,7 +11,7 @@
 
 use super::grpo::RlConfig;
 use super::policy_loss::{LossConfig, PolicyObjective};
-use crate::algo::catalogue::Parameter;
+use crate::algo::catalogue::{Parameter, check_parameters, resolved_parameters};
 use crate::error::{Error, Result};
 use crate::estimator::group::GroupAdvantage;
 use crate::objective::{
@@ -234,36 +234,19 @@ pub fn build(
     max_response_len: usize,
 ) -> Result<LlmRunConfig> {
     let entry = algorithm(name)?;
-    let known: Vec<&str> = entry.parameters.iter().map(|p| p.name).collect();
-    for (key, value) in params {
-        if !known.contains(&key.as_str()) {
-            return Err(Error::invalid(
-                key.as_str(),
-                format!("found an unknown parameter of the LLM algorithm `{name}`"),
-                format!("one of: {}", known.join(", ")),
-            ));
-        }
-        if !value.is_finite() {
-            return Err(Error::invalid(
-                key.as_str(),
-                format!("found {value}"),
-                "a finite number",
-            ));
-        }
-    }
+    // The parameter check and the defaults are the tabular catalogue's.
+    let listed = crate::algo::catalogue::Entry {
+        name: entry.name,
+        summary: entry.summary,
+        parameters: entry.parameters.clone(),
+    };
+    check_parameters(&listed, params)?;
+    let resolved = resolved_parameters(&listed, params);
     let value = |key: &str| -> f64 {
-        params
+        resolved
             .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| *v)
-            .or_else(|| {
-                entry
-                    .parameters
-                    .iter()
-                    .find(|p| p.name == key)
-                    .and_then(|p| p.default)
-            })
+            .find(|(n, _)| *n == key)
+            .and_then(|(_, v)| *v)
             .unwrap_or(f64::NAN)
     };
     let count = |key: &str| -> Result<usize> {
