@@ -26,7 +26,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::backend::{Inference, Training, default_device};
-use super::catalogue::build;
+use super::catalogue::{LlmRunConfig, build};
 use super::checkpoint;
 use super::evaluate::response_budget;
 use super::grpo::RlTrainer;
@@ -96,6 +96,11 @@ struct RunState {
 /// step of the world's model fits in the available memory.
 pub fn check(world: &LlmWorld, algorithm: &str, params: &[(String, f64)]) -> Result<()> {
     let config = build(algorithm, params, response_budget(world.task.as_ref()))?;
+    fits(world, &config)
+}
+
+/// Whether one training minibatch of `config` on `world`'s model fits in the available memory.
+fn fits(world: &LlmWorld, config: &LlmRunConfig) -> Result<()> {
     let rows = (config.rl.prompts_per_step * config.rl.group_size).div_ceil(config.rl.minibatches);
     check_training_fits(&world.model, rows, world.model.max_len)
 }
@@ -109,7 +114,7 @@ pub fn run_llm(run: &LlmRun<'_>, observe: &mut dyn FnMut(usize, &Record) -> bool
         run.params,
         response_budget(world.task.as_ref()),
     )?;
-    check(world, run.algorithm, run.params)?;
+    fits(world, &config)?;
     let sft = world.prepare(run.out)?;
     let folder = run.out.join("checkpoints").join(run.id);
     let device = default_device();

@@ -270,18 +270,14 @@ impl LlmWorld {
 
     /// Greedy accuracy on the world's validation prompts: R.
     pub fn accuracy(&self, model: &Transformer<Inference>) -> Result<f64> {
-        greedy_accuracy_on(self, model)
+        super::evaluate::greedy_accuracy(
+            model,
+            self.task.as_ref(),
+            &self.vocab,
+            &self.validation,
+            256,
+        )
     }
-}
-
-fn greedy_accuracy_on(world: &LlmWorld, model: &Transformer<Inference>) -> Result<f64> {
-    super::evaluate::greedy_accuracy(
-        model,
-        world.task.as_ref(),
-        &world.vocab,
-        &world.validation,
-        256,
-    )
 }
 
 /// What `prepare` leaves beside the SFT checkpoint.
