@@ -66,22 +66,18 @@ impl Algorithm for EntropyNpg {
         _rng: &mut ChaCha8Rng,
     ) -> Result<(EntropyNpgState, Record)> {
         let gamma = problem.mdp.gamma();
-        let probabilities = state.policy.probabilities();
-        let soft = soft_evaluate(&problem.mdp, probabilities.view(), self.temperature)?;
-        let (snapshot, mut record) = PolicySnapshot::measure(problem, probabilities)?;
+        let (snapshot, mut record) = PolicySnapshot::measure_softmax(problem, &state.policy)?;
+        let soft = soft_evaluate(
+            &problem.mdp,
+            snapshot.probabilities.view(),
+            self.temperature,
+        )?;
         state.reference.record_into(problem, &soft, &mut record);
         let keep = 1.0 - self.step_size * self.temperature / (1.0 - gamma);
         // θ_{t+1} = keep·θ_t + η·Q_τ/(1−γ), applied as the logit change θ_{t+1} − θ_t.
         let logits = state.policy.logits();
         let change = logits * (keep - 1.0) + &soft.q * (self.step_size / (1.0 - gamma));
-        ascend_and_record(
-            &mut state.policy,
-            &snapshot.probabilities,
-            &change,
-            1.0,
-            snapshot.occupancy.view(),
-            &mut record,
-        );
+        ascend_and_record(&mut state.policy, &snapshot, &change, 1.0, &mut record);
         Ok((state, record))
     }
 }

@@ -54,12 +54,18 @@ impl Algorithm for EntropyPg {
         _rng: &mut ChaCha8Rng,
     ) -> Result<(EntropyPgState, Record)> {
         let gamma = problem.mdp.gamma();
-        let probabilities = state.policy.probabilities();
-        let log_probabilities = state.policy.log_probabilities();
-        let soft = soft_evaluate(&problem.mdp, probabilities.view(), self.temperature)?;
         // The snapshot's occupancy serves the gradient as well as the record (computed once).
-        let snapshot = PolicySnapshot::new(problem, probabilities)?;
-        let (probabilities, d) = (&snapshot.probabilities, &snapshot.occupancy);
+        let snapshot = PolicySnapshot::of_softmax(problem, &state.policy)?;
+        let soft = soft_evaluate(
+            &problem.mdp,
+            snapshot.probabilities.view(),
+            self.temperature,
+        )?;
+        let (probabilities, log_probabilities, d) = (
+            &snapshot.probabilities,
+            &snapshot.log_probabilities,
+            &snapshot.occupancy,
+        );
         let mut gradient = ndarray::Array2::zeros(probabilities.dim());
         for ((s, a), g) in gradient.indexed_iter_mut() {
             let p = probabilities[[s, a]];
@@ -74,10 +80,9 @@ impl Algorithm for EntropyPg {
         state.reference.record_into(problem, &soft, &mut record);
         ascend_and_record(
             &mut state.policy,
-            probabilities,
+            &snapshot,
             &gradient,
             self.step_size,
-            d.view(),
             &mut record,
         );
         Ok((state, record))

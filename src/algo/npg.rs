@@ -69,16 +69,14 @@ impl Algorithm for NaturalPg {
         mut state: NpgState,
         _rng: &mut ChaCha8Rng,
     ) -> Result<(NpgState, Record)> {
-        let (snapshot, mut record) =
-            PolicySnapshot::measure(problem, state.policy.probabilities())?;
+        let (snapshot, mut record) = PolicySnapshot::measure_softmax(problem, &state.policy)?;
         record.set("step_size", state.step_size);
         let direction = snapshot.values.advantage() / (1.0 - problem.mdp.gamma());
         ascend_and_record(
             &mut state.policy,
-            &snapshot.probabilities,
+            &snapshot,
             &direction,
             state.step_size,
-            snapshot.occupancy.view(),
             &mut record,
         );
         state.step_size *= self.step_growth;

@@ -108,7 +108,7 @@ impl<O: Objective> Algorithm for SampledSurrogateAscent<O> {
         mut state: TabularSoftmax,
         rng: &mut ChaCha8Rng,
     ) -> Result<(TabularSoftmax, Record)> {
-        let (snapshot, mut record) = PolicySnapshot::measure(problem, state.probabilities())?;
+        let (snapshot, mut record) = PolicySnapshot::measure_softmax(problem, &state)?;
         let old = &snapshot.probabilities;
         let batch = match self.advantages {
             AdvantageEstimator::Gae { lambda } => gae_batch(
@@ -143,14 +143,7 @@ impl<O: Objective> Algorithm for SampledSurrogateAscent<O> {
         record.set("samples", batch.len() as f64);
         RatioStatistics::from_samples(&self.objective, samples).record_into(&mut record);
         let change = inner.logits() - state.logits();
-        ascend_and_record(
-            &mut state,
-            old,
-            &change,
-            1.0,
-            snapshot.occupancy.view(),
-            &mut record,
-        );
+        ascend_and_record(&mut state, &snapshot, &change, 1.0, &mut record);
         Ok((state, record))
     }
 }

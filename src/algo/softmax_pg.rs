@@ -41,10 +41,11 @@ impl Algorithm for SoftmaxPg {
         mut state: TabularSoftmax,
         _rng: &mut ChaCha8Rng,
     ) -> Result<(TabularSoftmax, Record)> {
-        let probabilities = state.probabilities();
+        let (probabilities, log_probabilities) = state.probabilities_and_logs();
         let exact = softmax_gradient(&problem.mdp, probabilities.view())?;
         let snapshot = PolicySnapshot {
             probabilities,
+            log_probabilities,
             values: exact.values,
             occupancy: exact.occupancy,
         };
@@ -52,10 +53,9 @@ impl Algorithm for SoftmaxPg {
         snapshot.record_into(problem, &mut record);
         ascend_and_record(
             &mut state,
-            &snapshot.probabilities,
+            &snapshot,
             &exact.gradient,
             self.step_size,
-            snapshot.occupancy.view(),
             &mut record,
         );
         Ok((state, record))

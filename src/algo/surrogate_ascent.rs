@@ -160,7 +160,7 @@ impl<O: Objective> Algorithm for SurrogateAscent<O> {
         mut state: TabularSoftmax,
         _rng: &mut ChaCha8Rng,
     ) -> Result<(TabularSoftmax, Record)> {
-        let (snapshot, mut record) = PolicySnapshot::measure(problem, state.probabilities())?;
+        let (snapshot, mut record) = PolicySnapshot::measure_softmax(problem, &state)?;
         let advantage = snapshot.values.advantage();
         let gamma = problem.mdp.gamma();
         let weights: Vec<f64> = snapshot
@@ -189,14 +189,7 @@ impl<O: Objective> Algorithm for SurrogateAscent<O> {
             end_value - start_value.unwrap_or(end_value),
         );
         let change = inner.logits() - state.logits();
-        ascend_and_record(
-            &mut state,
-            old,
-            &change,
-            1.0,
-            snapshot.occupancy.view(),
-            &mut record,
-        );
+        ascend_and_record(&mut state, &snapshot, &change, 1.0, &mut record);
         Ok((state, record))
     }
 }

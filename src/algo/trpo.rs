@@ -117,7 +117,7 @@ impl Algorithm for Trpo {
         mut state: TabularSoftmax,
         _rng: &mut ChaCha8Rng,
     ) -> Result<(TabularSoftmax, Record)> {
-        let (snapshot, mut record) = PolicySnapshot::measure(problem, state.probabilities())?;
+        let (snapshot, mut record) = PolicySnapshot::measure_softmax(problem, &state)?;
         let old = &snapshot.probabilities;
         let d = snapshot.occupancy.to_vec();
         let weights: Vec<f64> = d.iter().map(|x| x / (1.0 - problem.mdp.gamma())).collect();

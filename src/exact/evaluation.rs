@@ -48,15 +48,21 @@ pub fn bellman_matrix(mdp: &TabularMdp, policy: ArrayView2<'_, f64>) -> Array2<f
     let gamma = mdp.gamma();
     let kernel = mdp.kernel();
     let mut matrix = Array2::eye(n);
-    for s in 0..n {
-        for a in 0..mdp.n_actions() {
-            let weight = gamma * policy[[s, a]];
+    for (s, (mut row, probabilities)) in
+        matrix.rows_mut().into_iter().zip(policy.rows()).enumerate()
+    {
+        // Rows of a freshly made (standard-layout) matrix are contiguous.
+        let row = row
+            .as_slice_mut()
+            .expect("cannot fail: rows of a standard-layout matrix are contiguous");
+        for (a, &pi) in probabilities.iter().enumerate() {
+            let weight = gamma * pi;
             if weight == 0.0 {
                 continue;
             }
             let (next, probability) = kernel.row(s, a);
             for (&n2, &p) in next.iter().zip(probability) {
-                matrix[[s, n2]] -= weight * p;
+                row[n2] -= weight * p;
             }
         }
     }

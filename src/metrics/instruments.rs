@@ -12,21 +12,41 @@ use crate::algo::problem::Problem;
 use crate::algo::record::Record;
 use crate::error::Result;
 use crate::exact::{PolicyValues, evaluate_with_occupancy};
-use crate::policy::weighted_entropy;
+use crate::policy::{TabularSoftmax, entropy_with_logs};
 
 /// Exact quantities of one policy, computed once per step and shared by the instruments.
 #[derive(Debug, Clone)]
 pub struct PolicySnapshot {
     pub probabilities: Array2<f64>,
+    /// log π (−∞ where π = 0); from the logits for a softmax policy.
+    pub log_probabilities: Array2<f64>,
     pub values: PolicyValues,
     pub occupancy: Array1<f64>,
 }
 
 impl PolicySnapshot {
+    /// The snapshot of a policy given by its probabilities (log π taken from them).
     pub fn new(problem: &Problem, probabilities: Array2<f64>) -> Result<Self> {
+        let log_probabilities =
+            probabilities.mapv(|p| if p > 0.0 { p.ln() } else { f64::NEG_INFINITY });
+        Self::with_logs(problem, probabilities, log_probabilities)
+    }
+
+    /// The snapshot of a softmax policy (π and log π from its logits in one pass).
+    pub fn of_softmax(problem: &Problem, policy: &TabularSoftmax) -> Result<Self> {
+        let (probabilities, log_probabilities) = policy.probabilities_and_logs();
+        Self::with_logs(problem, probabilities, log_probabilities)
+    }
+
+    fn with_logs(
+        problem: &Problem,
+        probabilities: Array2<f64>,
+        log_probabilities: Array2<f64>,
+    ) -> Result<Self> {
         let (values, occupancy) = evaluate_with_occupancy(&problem.mdp, probabilities.view())?;
         Ok(PolicySnapshot {
             probabilities,
+            log_probabilities,
             values,
             occupancy,
         })
@@ -35,10 +55,18 @@ impl PolicySnapshot {
     /// The snapshot of a policy and a fresh record holding its instruments (the opening of every
     /// exact algorithm's step).
     pub fn measure(problem: &Problem, probabilities: Array2<f64>) -> Result<(Self, Record)> {
-        let snapshot = PolicySnapshot::new(problem, probabilities)?;
+        PolicySnapshot::new(problem, probabilities)?.with_record(problem)
+    }
+
+    /// [`PolicySnapshot::measure`] for a softmax policy.
+    pub fn measure_softmax(problem: &Problem, policy: &TabularSoftmax) -> Result<(Self, Record)> {
+        PolicySnapshot::of_softmax(problem, policy)?.with_record(problem)
+    }
+
+    fn with_record(self, problem: &Problem) -> Result<(Self, Record)> {
         let mut record = Record::new();
-        snapshot.record_into(problem, &mut record);
-        Ok((snapshot, record))
+        self.record_into(problem, &mut record);
+        Ok((self, record))
     }
 
     /// J(π) = ρᵀV^π.
@@ -48,7 +76,14 @@ impl PolicySnapshot {
 
     /// Σ_s d^π_ρ(s)·H(π(·|s)).
     pub fn entropy(&self) -> f64 {
-        weighted_entropy(self.probabilities.view(), self.occupancy.view())
+        let per_state: Array1<f64> = self
+            .probabilities
+            .rows()
+            .into_iter()
+            .zip(self.log_probabilities.rows())
+            .map(|(p, log_p)| entropy_with_logs(p, log_p))
+            .collect();
+        per_state.dot(&self.occupancy)
     }
 
     /// Records `J`, `gap`, `entropy` and `min_optimal_prob`.

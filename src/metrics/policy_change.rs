@@ -19,7 +19,8 @@
 use ndarray::{Array2, ArrayView1, ArrayView2};
 
 use crate::algo::record::Record;
-use crate::policy::{TabularSoftmax, entropy_of};
+use crate::metrics::PolicySnapshot;
+use crate::policy::{TabularSoftmax, entropy_of, entropy_with_logs};
 
 /// The state-averaged change between two policies.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -53,6 +54,45 @@ impl PolicyChange {
         change
     }
 
+    /// [`PolicyChange::new`] for two softmax policies given their probabilities and
+    /// log-probabilities (as [`TabularSoftmax::probabilities_and_logs`] gives them): no
+    /// transcendental function is evaluated, and KL(π_t‖π_{t+1}) = Σ_a π_t(a)·(log π_t(a) −
+    /// log π_{t+1}(a)) stays finite where π_{t+1} underflows because its logarithm comes from the
+    /// logits.
+    pub fn with_logs(
+        before: (ArrayView2<'_, f64>, ArrayView2<'_, f64>),
+        after: (ArrayView2<'_, f64>, ArrayView2<'_, f64>),
+        logit_change: ArrayView2<'_, f64>,
+        weights: ArrayView1<'_, f64>,
+    ) -> Self {
+        let n_actions = logit_change.ncols().max(1);
+        let views = [before.0, before.1, after.0, after.1, logit_change];
+        let tables = views.each_ref().map(|t| t.as_standard_layout());
+        // Standard-layout arrays are contiguous, row after row.
+        let [p, log_p, q, log_q, dz] = tables.each_ref().map(|t| {
+            t.as_slice()
+                .expect("cannot fail: standard layout is contiguous")
+                .chunks_exact(n_actions)
+        });
+        let mut change = PolicyChange::default();
+        for (&w, ((((p, log_p), q), log_q), dz)) in
+            weights.iter().zip(p.zip(log_p).zip(q).zip(log_q).zip(dz))
+        {
+            let entropy = |p: &[f64], log_p: &[f64]| entropy_with_logs(p.into(), log_p.into());
+            change.entropy_change += w * (entropy(q, log_q) - entropy(p, log_p));
+            change.entropy_change_prediction -=
+                w * covariance(p.iter().copied().zip(log_p.iter().copied()), dz.into());
+            let kl: f64 = p
+                .iter()
+                .zip(log_p.iter().zip(log_q))
+                .filter(|&(&pa, _)| pa > 0.0)
+                .map(|(&pa, (&log_pa, &log_qa))| pa * (log_pa - log_qa))
+                .sum();
+            change.kl += w * kl;
+        }
+        change
+    }
+
     /// Records `dH`, `cov_pred` and `kl`.
     pub fn record_into(&self, record: &mut Record) {
         record.set("dH", self.entropy_change);
@@ -64,10 +104,17 @@ impl PolicyChange {
 /// Cov_{a~p}(log p_a, z_a) = Σ_a p_a·log p_a·z_a − (Σ_a p_a·log p_a)(Σ_a p_a·z_a), over the
 /// support of p.
 pub fn log_probability_covariance(p: ArrayView1<'_, f64>, z: ArrayView1<'_, f64>) -> f64 {
+    covariance(p.iter().map(|&pa| (pa, pa.ln())), z)
+}
+
+/// Cov_{a~p}(log p_a, z_a) from the pairs (p_a, log p_a), over the support of p.
+fn covariance(
+    probabilities_and_logs: impl Iterator<Item = (f64, f64)>,
+    z: ArrayView1<'_, f64>,
+) -> f64 {
     let (mut cross, mut mean_log, mut mean_z) = (0.0, 0.0, 0.0);
-    for (&pa, &za) in p.iter().zip(z) {
+    for ((pa, log_p), &za) in probabilities_and_logs.zip(z) {
         if pa > 0.0 {
-            let log_p = pa.ln();
             cross += pa * log_p * za;
             mean_log += pa * log_p;
             mean_z += pa * za;
@@ -103,21 +150,26 @@ pub fn kl_divergence(p: ArrayView1<'_, f64>, q: ArrayView1<'_, f64>) -> f64 {
         .sum()
 }
 
-/// Applies θ ← θ + η·direction to a softmax policy and records how the policy changed
-/// (`dH`, `cov_pred`, `kl`), averaging over states with `weights`.
+/// Applies θ ← θ + η·direction to the softmax policy of which `before` is the snapshot and
+/// records how the policy changed (`dH`, `cov_pred`, `kl`), averaging over states with the
+/// snapshot's occupancy.
 pub fn ascend_and_record(
     policy: &mut TabularSoftmax,
-    before: &Array2<f64>,
+    before: &PolicySnapshot,
     direction: &Array2<f64>,
     step_size: f64,
-    weights: ArrayView1<'_, f64>,
     record: &mut Record,
 ) {
     policy.ascend(direction, step_size);
-    let after = policy.probabilities();
+    let (after, after_logs) = policy.probabilities_and_logs();
     let logit_change = direction * step_size;
-    PolicyChange::new(before.view(), after.view(), logit_change.view(), weights)
-        .record_into(record);
+    PolicyChange::with_logs(
+        (before.probabilities.view(), before.log_probabilities.view()),
+        (after.view(), after_logs.view()),
+        logit_change.view(),
+        before.occupancy.view(),
+    )
+    .record_into(record);
 }
 
 #[cfg(test)]
@@ -160,5 +212,59 @@ mod tests {
         let expected = 0.5 * 2f64.ln() + 0.5 * (2.0f64 / 3.0).ln();
         assert!((kl_divergence(p.view(), q.view()) - expected).abs() < 1e-15);
         assert_eq!(kl_divergence(p.view(), p.view()), 0.0);
+    }
+
+    /// The log-table form equals the probability form on random softmax policies, and keeps
+    /// KL(π_t‖π_{t+1}) finite and exact where π_{t+1} underflows to 0.
+    #[test]
+    fn log_tables_match_the_probability_form() {
+        use crate::world::generate::GarnetParams;
+        let mdp = GarnetParams::default().build().unwrap();
+        let shape = (mdp.n_states(), mdp.n_actions());
+        let logits = Array2::from_shape_fn(shape, |(s, a)| (1.7 * s as f64 - a as f64).sin());
+        let weights = ndarray::Array1::from_shape_fn(shape.0, |s| 1.0 + s as f64);
+        for scale in [1e-3, 0.5, 3.0] {
+            let mut policy = TabularSoftmax::from_logits(&mdp, logits.clone()).unwrap();
+            let (p, log_p) = policy.probabilities_and_logs();
+            let dz = Array2::from_shape_fn(shape, |(s, a)| scale * ((s + 2 * a) as f64).cos());
+            policy.ascend(&dz, 1.0);
+            let (q, log_q) = policy.probabilities_and_logs();
+            let reference = PolicyChange::new(p.view(), q.view(), dz.view(), weights.view());
+            let fast = PolicyChange::with_logs(
+                (p.view(), log_p.view()),
+                (q.view(), log_q.view()),
+                dz.view(),
+                weights.view(),
+            );
+            for (x, y) in [
+                (fast.entropy_change, reference.entropy_change),
+                (
+                    fast.entropy_change_prediction,
+                    reference.entropy_change_prediction,
+                ),
+                (fast.kl, reference.kl),
+            ] {
+                assert!(
+                    (x - y).abs() <= 1e-12 * (1.0 + y.abs()),
+                    "{x} vs {y} at scale {scale}"
+                );
+            }
+        }
+        let mut policy = TabularSoftmax::from_logits(&mdp, logits.clone()).unwrap();
+        let (p, log_p) = policy.probabilities_and_logs();
+        let mut dz = Array2::zeros(shape);
+        dz[[0, 0]] = -2000.0;
+        policy.ascend(&dz, 1.0);
+        let (q, log_q) = policy.probabilities_and_logs();
+        assert_eq!(q[[0, 0]], 0.0, "the probability underflows");
+        let one = ndarray::Array1::from_shape_fn(shape.0, |s| if s == 0 { 1.0 } else { 0.0 });
+        let fast = PolicyChange::with_logs(
+            (p.view(), log_p.view()),
+            (q.view(), log_q.view()),
+            dz.view(),
+            one.view(),
+        );
+        let expected = kl_of_logit_change(p.row(0), dz.row(0));
+        assert!(fast.kl.is_finite() && (fast.kl - expected).abs() < 1e-9 * expected);
     }
 }

@@ -17,6 +17,20 @@ pub fn state_entropy(policy: ArrayView2<'_, f64>) -> Array1<f64> {
     policy.rows().into_iter().map(entropy_of).collect()
 }
 
+/// −Σ_a p_a·log p_a of one distribution given its logarithms as well (as a log-softmax gives them:
+/// no logarithm is taken here), with 0·log 0 = 0.
+pub fn entropy_with_logs(
+    probabilities: ArrayView1<'_, f64>,
+    log_probabilities: ArrayView1<'_, f64>,
+) -> f64 {
+    -probabilities
+        .iter()
+        .zip(log_probabilities)
+        .filter(|&(&p, _)| p > 0.0)
+        .map(|(&p, &log_p)| p * log_p)
+        .sum::<f64>()
+}
+
 /// Σ_s weights(s)·H(π(·|s)), e.g. with the occupancy d^π_ρ as weights.
 pub fn weighted_entropy(policy: ArrayView2<'_, f64>, weights: ArrayView1<'_, f64>) -> f64 {
     state_entropy(policy).dot(&weights)
@@ -35,5 +49,13 @@ mod tests {
         let b = ndarray::arr1(&[0.1, 0.9]);
         let expected = -(0.1f64 * 0.1f64.ln() + 0.9 * 0.9f64.ln());
         assert!((entropy_of(b.view()) - expected).abs() < 1e-15);
+        let logs = b.mapv(f64::ln);
+        assert_eq!(
+            entropy_with_logs(b.view(), logs.view()),
+            entropy_of(b.view())
+        );
+        let certain = ndarray::arr1(&[1.0, 0.0]);
+        let certain_logs = ndarray::arr1(&[0.0, f64::NEG_INFINITY]);
+        assert_eq!(entropy_with_logs(certain.view(), certain_logs.view()), 0.0);
     }
 }

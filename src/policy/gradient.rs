@@ -30,9 +30,17 @@ pub fn softmax_gradient(mdp: &TabularMdp, policy: ArrayView2<'_, f64>) -> Result
     let (values, occupancy) = evaluate_with_occupancy(mdp, policy)?;
     let advantage = values.advantage();
     let mut gradient = Array2::zeros(policy.dim());
-    for ((s, a), g) in gradient.indexed_iter_mut() {
-        if policy[[s, a]] > 0.0 {
-            *g = occupancy[s] * policy[[s, a]] * advantage[[s, a]] / (1.0 - gamma);
+    let rows = gradient
+        .rows_mut()
+        .into_iter()
+        .zip(policy.rows())
+        .zip(advantage.rows())
+        .zip(&occupancy);
+    for (((mut g, p), advantage), &d) in rows {
+        for ((g, &p), &advantage) in g.iter_mut().zip(p).zip(advantage) {
+            if p > 0.0 {
+                *g = d * p * advantage / (1.0 - gamma);
+            }
         }
     }
     Ok(ExactGradient {

@@ -7,6 +7,6 @@ pub mod file;
 pub mod gradient;
 pub mod softmax;
 
-pub use entropy::{entropy_of, state_entropy, weighted_entropy};
+pub use entropy::{entropy_of, entropy_with_logs, state_entropy, weighted_entropy};
 pub use gradient::{ExactGradient, softmax_gradient};
 pub use softmax::TabularSoftmax;
