@@ -6,7 +6,7 @@
 //! The pieces, in the order a run uses them:
 //! - [`vocab`], [`task`]: a 24-token character vocabulary; arithmetic (reversed answers) and
 //!   Countdown problems with exact scorers and a hash-based held-out validation split.
-//! - [`model`], [`attention`]: a pre-norm decoder-only transformer (learned or rotary positions,
+//! - [`model`], [`attention`], [`activation`]: a pre-norm decoder-only transformer (learned or rotary positions,
 //!   tied embeddings optional, presets tiny 0.1M … large 10.7M parameters) with a KV cache.
 //! - [`sampler`], [`scoring`]: batched seeded sampling that records each token's log-probability
 //!   and full-vocabulary entropy; the same quantities, differentiable, for given sequences.
@@ -32,6 +32,7 @@
 //! The catalogue entries `llm-entropy-law`, `llm-entropy-interventions` and `llm-covariance`
 //! ([`crate::experiment::reproduce`]) run these pieces from experiment files.
 
+pub mod activation;
 pub mod attention;
 pub mod backend;
 pub mod catalogue;

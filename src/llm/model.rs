@@ -15,9 +15,9 @@
 //! weights, then the untied head), and the parameters are built from host data, so the weights
 //! depend on the seed alone: not on burn's global backend seed, the thread count or the backend.
 
+use super::activation::gelu;
 use burn::module::{Module, Param};
 use burn::nn::{Embedding, LayerNorm, LayerNormConfig, Linear};
-use burn::tensor::activation::gelu;
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
 use rand::SeedableRng;
