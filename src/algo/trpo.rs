@@ -144,7 +144,7 @@ impl Algorithm for Trpo {
                 let step = &full_step * 0.5f64.powi(halvings as i32);
                 let mut candidate = state.clone();
                 candidate.ascend(&step, 1.0);
-                let probabilities = candidate.probabilities();
+                let (probabilities, log_probabilities) = candidate.probabilities_and_logs();
                 let gain = surrogate(&probabilities);
                 // Acceptance uses KL from the probabilities themselves: a step that drives a
                 // probability the old policy uses to 0 in f64 counts as leaving the region.
@@ -152,17 +152,18 @@ impl Algorithm for Trpo {
                     .map(|s| d[s] * kl_divergence(old.row(s), probabilities.row(s)))
                     .sum();
                 if kl <= self.max_kl && gain > 0.0 {
-                    accepted = Some((candidate, probabilities, step, gain, halvings));
+                    let after = (probabilities, log_probabilities);
+                    accepted = Some((candidate, after, step, gain, halvings));
                     break;
                 }
             }
         }
         match accepted {
-            Some((candidate, probabilities, step, gain, halvings)) => {
+            Some((candidate, (probabilities, log_probabilities), step, gain, halvings)) => {
                 state = candidate;
-                PolicyChange::new(
-                    old.view(),
-                    probabilities.view(),
+                PolicyChange::with_logs(
+                    (old.view(), snapshot.log_probabilities.view()),
+                    (probabilities.view(), log_probabilities.view()),
                     step.view(),
                     d.as_slice().into(),
                 )
