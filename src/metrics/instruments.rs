@@ -55,18 +55,18 @@ impl PolicySnapshot {
     /// The snapshot of a policy and a fresh record holding its instruments (the opening of every
     /// exact algorithm's step).
     pub fn measure(problem: &Problem, probabilities: Array2<f64>) -> Result<(Self, Record)> {
-        PolicySnapshot::new(problem, probabilities)?.with_record(problem)
+        Ok(PolicySnapshot::new(problem, probabilities)?.with_record(problem))
     }
 
     /// [`PolicySnapshot::measure`] for a softmax policy.
     pub fn measure_softmax(problem: &Problem, policy: &TabularSoftmax) -> Result<(Self, Record)> {
-        PolicySnapshot::of_softmax(problem, policy)?.with_record(problem)
+        Ok(PolicySnapshot::of_softmax(problem, policy)?.with_record(problem))
     }
 
-    fn with_record(self, problem: &Problem) -> Result<(Self, Record)> {
+    fn with_record(self, problem: &Problem) -> (Self, Record) {
         let mut record = Record::new();
         self.record_into(problem, &mut record);
-        Ok((self, record))
+        (self, record)
     }
 
     /// J(π) = ρᵀV^π.
