@@ -5,12 +5,13 @@
 
 use burn::backend::ndarray::NdArrayDevice;
 use burn::module::{Module, Param};
-use burn::tensor::backend::{AutodiffBackend, Backend};
+use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::{DType, Int, Tensor, TensorData};
 use policylab::llm::model::{Positions, Transformer, TransformerConfig};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, StandardNormal};
+
+#[path = "common/perturb.rs"]
+mod perturb;
+use perturb::{Perturb, direction};
 
 type F64 = burn::backend::Autodiff<burn::backend::NdArray<f64>>;
 
@@ -32,36 +33,6 @@ fn config(positions: Positions, tied_embeddings: bool) -> TransformerConfig {
 fn tokens(rows: &[Vec<u32>], device: &NdArrayDevice) -> Tensor<F64, 2, Int> {
     let flat: Vec<i64> = rows.iter().flatten().map(|&t| i64::from(t)).collect();
     Tensor::from_data(TensorData::new(flat, [rows.len(), rows[0].len()]), device)
-}
-
-/// Every parameter moved along a fixed direction u: `offset(θ) = θ + h·u`, with u drawn
-/// entry by entry from a generator seeded by the parameter's position in the visiting order
-/// (the same for the mapper and the visitor below).
-struct Perturb {
-    step: f64,
-    index: u64,
-}
-
-fn direction(index: u64, len: usize) -> Vec<f64> {
-    let mut rng = ChaCha8Rng::seed_from_u64(1000 + index);
-    (0..len).map(|_| StandardNormal.sample(&mut rng)).collect()
-}
-
-impl<Bk: Backend> burn::module::ModuleMapper<Bk> for Perturb {
-    fn map_float<const D: usize>(&mut self, param: Param<Tensor<Bk, D>>) -> Param<Tensor<Bk, D>> {
-        let (id, tensor, mapper) = param.consume();
-        let shape = tensor.shape();
-        let u = direction(self.index, shape.num_elements());
-        self.index += 1;
-        let u = Tensor::<Bk, 1>::from_data(
-            TensorData::new(u, [shape.num_elements()]),
-            &tensor.device(),
-        )
-        .reshape(shape);
-        // A fresh leaf, so that automatic differentiation reports its gradient.
-        let moved = (tensor + u.mul_scalar(self.step)).detach().require_grad();
-        Param::from_mapped_value(id, moved, mapper)
-    }
 }
 
 /// Σ over parameters of ⟨∂L/∂θ, u⟩.

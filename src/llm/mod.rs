@@ -24,10 +24,11 @@
 //!   algorithms by name with their parameters, and one resumable run with validation accuracy
 //!   every k steps and a kept policy on divergence.
 //!
-//! The backend is chosen at build time ([`backend`]): burn's CPU ndarray backend by default,
-//! burn-cuda with `--features cuda`. Every random draw (initial weights, prompts, samples) comes
-//! from an explicitly seeded generator, and the ndarray backend is built without its SIMD and
-//! multi-threaded kernels so that a seed gives the same bits on every run.
+//! The backend is chosen at build time ([`backend`]): burn's flex CPU backend by default (the
+//! ndarray one with `--features ndarray-backend`), burn-cuda with `--features cuda`. Every random
+//! draw (initial weights, prompts, samples) comes from an explicitly seeded generator, and the CPU
+//! backends are built without their multi-threaded kernels (ndarray also without its SIMD ones) so
+//! that a seed gives the same bits on every run and at any thread count.
 //!
 //! The catalogue entries `llm-entropy-law`, `llm-entropy-interventions` and `llm-covariance`
 //! ([`crate::experiment::reproduce`]) run these pieces from experiment files.

@@ -17,11 +17,12 @@
 //! later tokens are discarded; decoding stops when every row is finished or after
 //! `max_new_tokens` tokens.
 //!
-//! Speed, measured with `cargo run --release --example llm_speed` (burn-ndarray, f32, on the
-//! project's 2-core machine while other builds ran): the `small` preset (0.80M parameters) at
-//! batch 64, 16-token prompts and 48 new tokens decodes about 6,000–6,700 tokens/s (rows × steps,
-//! ≈ 10 ms per step); `tiny` about 25,000 and `medium` about 1,650 tokens/s. Scoring the resulting
-//! `[64, 64]` batch takes ≈ 0.3 s forward and ≈ 1.3 s forward + backward for `small`.
+//! Speed, measured with `cargo run --release --example llm_speed` on the project's 2-core machine
+//! (burn's flex backend, f32, one thread; side by side with PyTorch in benches/README.md): the
+//! `small` preset (0.80M parameters) at batch 64, 16-token prompts and 48 new tokens decodes
+//! about 4,900 tokens/s (rows × steps, ≈ 13 ms per step) on a day PyTorch decoded 4,600; `tiny`
+//! about 22,500. Scoring the resulting `[64, 64]` batch takes ≈ 0.47 s forward and ≈ 1.4 s
+//! forward + backward for `small`.
 
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
