@@ -161,7 +161,8 @@ fn flex_and_ndarray_sample_alike() {
     )
     .unwrap();
     assert_eq!(a.responses, b.responses);
-    for (x, y) in a.log_probs.iter().zip(&b.log_probs) {
+    let rows = a.log_probs.iter().zip(&b.log_probs);
+    for (x, y) in rows.chain(a.entropies.iter().zip(&b.entropies)) {
         let x: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
         let y: Vec<f64> = y.iter().map(|&v| f64::from(v)).collect();
         assert!(relative_difference(&x, &y) < TOLERANCE, "{x:?} vs {y:?}");
