@@ -34,9 +34,9 @@
 //!
 //! - G = 2: whenever R_1 ≠ R_2, Â = ±1/√2 (the sign of R_i − R_j), so on a one-state bandit with
 //!   deterministic, distinct arm rewards μ_a the expected estimate is a rank gradient,
-//!   ∂/∂θ(a): π(a)·(Pr_{b~π}[μ_b < μ_a] − Pr_{b~π}[μ_b > μ_a])/√2, blind to the reward gaps;
+//!   ∂/∂θ(a): π(a)·(Pr_{b~π}\[μ_b < μ_a\] − Pr_{b~π}\[μ_b > μ_a\])/√2, blind to the reward gaps;
 //! - 0/1 rewards with G ∈ {2, 3}: every group that is not unanimous has the same std (1/√2,
-//!   resp. 1/√3), so GRPO = Dr.GRPO/std and E[GRPO] = (1 − 1/G)/std·∇J: ∇J/√2 for G = 2,
+//!   resp. 1/√3), so GRPO = Dr.GRPO/std and E\[GRPO\] = (1 − 1/G)/std·∇J: ∇J/√2 for G = 2,
 //!   (2/√3)·∇J for G = 3.
 
 use ndarray::ArrayView2;

@@ -7,7 +7,7 @@
 //! - Soft optimality: Q*_τ = r + γ·P̃·V*_τ with V*_τ(s) = τ·log Σ_a exp(Q*_τ(s, a)/τ), and the
 //!   unique optimal policy π*_τ(a|s) = exp((Q*_τ(s, a) − V*_τ(s))/τ) (Nachum et al. 2017;
 //!   Cen et al. 2022, Eq. 7). The soft Bellman operator is a γ-contraction, so soft value iteration
-//!   stops with the same a-posteriori bound as [`super::value_iteration`].
+//!   stops with the same a-posteriori bound as [`super::value_iteration()`].
 
 use ndarray::{Array1, Array2, ArrayView2};
 

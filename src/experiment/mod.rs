@@ -27,7 +27,7 @@
 //! seeds = 2
 //! world_grid = { li-chain = { length = [4, 5] } }   # replaces a world's grid
 //!
-//! [[figure]]                          # figures drawn from the results (see `figure_spec`)
+//! [[figure]]                          # figures drawn from the results (read by the entry code in reproduce/)
 //! ```
 //!
 //! Unknown keys, algorithms, parameters and worlds are errors naming the file, the key and the

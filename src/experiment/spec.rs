@@ -77,7 +77,7 @@ pub struct ExperimentFile {
     #[serde(rename = "world")]
     pub worlds: Vec<WorldEntry>,
     pub runs: Vec<RunEntry>,
-    /// Figures drawn from the results (see [`crate::experiment::figure_spec`]).
+    /// Figures drawn from the results, read by the entry's code in [`crate::experiment::reproduce`].
     #[serde(default, rename = "figure", skip_serializing_if = "Vec::is_empty")]
     pub figures: Vec<toml::Table>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -4,8 +4,9 @@
 //!
 //! Shapes follow burn's convention: activations are `[batch, time, d_model]`, heads are split into
 //! `[batch, heads, time, head_dim]`. Scores are computed explicitly (`q·kᵀ/√d_head`, a causal mask,
-//! softmax, `·v`) rather than through a fused kernel, so the cached and the full paths do the same
-//! arithmetic on the same positions and agree to rounding.
+//! softmax, `·v`; on the flex backend as one custom operation, [`crate::llm::flex::attention`]),
+//! so the cached and the full paths do the same arithmetic on the same positions and agree to
+//! rounding.
 //!
 //! The cache holds, per layer, the keys (after rotation, when rotary) and values of every position
 //! seen so far, in buffers of `max_len` positions written in place; a call with `t` new tokens at
@@ -18,6 +19,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::backend::Backend;
 use burn::tensor::{Bool, Tensor, TensorData};
 
+use super::flex::attention::{Inputs, try_causal_attention, try_self_attention};
 use crate::error::{Error, Result};
 
 /// Rotary position embedding tables (Su et al. 2021), in the "half-split" layout of GPT-NeoX and
@@ -92,9 +94,12 @@ pub struct Attention<B: Backend> {
 /// head_dim]`. Buffers of the full capacity are written in place (`slice_assign` on a uniquely
 /// held tensor) and attended over whole, with the unwritten tail masked like future positions:
 /// growing them by concatenation, or transposing the keys at every step, copies the whole cache
-/// per step, which dominated decoding time on burn's ndarray backend. (burn 0.21's flex backend
-/// still copies the buffer inside `slice_assign`: it keeps its input alive while asking for
-/// unique storage: about a fifth of `small`'s decoding time, measured with perf.)
+/// per step, which dominated decoding time on burn's ndarray backend. (burn-flex 0.21 still
+/// copies the whole buffer inside `slice_assign`: its `slice_write_impl` binds
+/// `tensor.to_contiguous()` — for a contiguous tensor a second handle on the same storage — while
+/// the original handle lives on to the end of the function, so the storage is shared when it asks
+/// for it mutably, and copy-on-write copies it. About a fifth of `small`'s decoding time,
+/// measured with perf; a fix belongs in burn-flex.)
 #[derive(Clone, Debug)]
 struct LayerCache<B: Backend> {
     keys_transposed: Tensor<B, 4>,
@@ -244,7 +249,16 @@ impl<B: Backend> Attention<B> {
         let [batch, time, d_model] = x.dims();
         let heads = self.n_heads;
         let head_dim = d_model / heads;
-        let qkv = linear_3d(&self.qkv, x);
+        let scale = 1.0 / (head_dim as f32).sqrt();
+        let mut qkv = linear_3d(&self.qkv, x);
+        // A whole sequence without rotation or cache: the flex operation splits and merges the
+        // heads itself.
+        if cache.is_none() && rotary.is_none() && offset == 0 {
+            match try_self_attention(qkv, heads, scale) {
+                Ok(context) => return linear_3d(&self.output, context),
+                Err(unchanged) => qkv = unchanged,
+            }
+        }
         let split = |start: usize| {
             qkv.clone()
                 .narrow(2, start, d_model)
@@ -261,20 +275,37 @@ impl<B: Backend> Attention<B> {
             Some((cache, layer)) => cache.write(layer, offset, keys_transposed, values),
             None => (keys_transposed, values),
         };
-        let total = values.dims()[2];
-        let scale = 1.0 / (head_dim as f64).sqrt();
-        let mut scores = queries.matmul(keys_transposed).mul_scalar(scale);
-        // Some key is hidden from some query unless every key is at or before the first query.
-        if total > offset + 1 {
-            let mask = causal_mask::<B>(time, total, offset, &scores.device())
-                .reshape([1, 1, time, total])
-                .expand([batch, heads, time, total]);
-            scores = scores.mask_fill(mask, f32::NEG_INFINITY);
-        }
-        let context = softmax(scores, 3).matmul(values);
+        let inputs = (queries, keys_transposed, values);
+        let context = match try_causal_attention(inputs, offset, scale) {
+            Ok(context) => context,
+            Err(inputs) => causal_attention_composed(inputs, offset, scale),
+        };
         let context = context.swap_dims(1, 2).reshape([batch, time, d_model]);
         linear_3d(&self.output, context)
     }
+}
+
+/// softmax(mask(Q·Kᵀ·scale))·V from burn's tensor operations, for backends without the custom
+/// operation of [`crate::llm::flex::attention`] (which computes the same function): queries
+/// `[batch, heads, time, head_dim]` at absolute positions `offset..offset + time`, transposed keys
+/// `[batch, heads, head_dim, total]`, values `[batch, heads, total, head_dim]`; query i sees key j
+/// only if j ≤ offset + i.
+pub(crate) fn causal_attention_composed<B: Backend>(
+    (queries, keys_transposed, values): Inputs<B>,
+    offset: usize,
+    scale: f32,
+) -> Tensor<B, 4> {
+    let [batch, heads, time, _] = queries.dims();
+    let total = values.dims()[2];
+    let mut scores = queries.matmul(keys_transposed).mul_scalar(scale);
+    // Some key is hidden from some query unless every key is at or before the first query.
+    if total > offset + 1 {
+        let mask = causal_mask::<B>(time, total, offset, &scores.device())
+            .reshape([1, 1, time, total])
+            .expand([batch, heads, time, total]);
+        scores = scores.mask_fill(mask, f32::NEG_INFINITY);
+    }
+    softmax(scores, 3).matmul(values)
 }
 
 /// A linear layer on `[batch, time, d_input]` as one `[batch·time, d_input]` matrix product:

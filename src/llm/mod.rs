@@ -7,7 +7,8 @@
 //! - [`vocab`], [`task`]: a 24-token character vocabulary; arithmetic (reversed answers) and
 //!   Countdown problems with exact scorers and a hash-based held-out validation split.
 //! - [`model`], [`attention`], [`activation`]: a pre-norm decoder-only transformer (learned or rotary positions,
-//!   tied embeddings optional, presets tiny 0.1M … large 10.7M parameters) with a KV cache.
+//!   tied embeddings optional, presets tiny 0.1M … large 10.7M parameters) with a KV cache;
+//!   [`flex`]: its GELU and attention as custom operations of the default CPU backend.
 //! - [`sampler`], [`scoring`]: batched seeded sampling that records each token's log-probability
 //!   and full-vocabulary entropy; the same quantities, differentiable, for given sequences.
 //! - [`sft`], [`schedule`]: supervised fine-tuning on correct traces (AdamW, warm-up + cosine).
@@ -41,6 +42,7 @@ pub mod checkpoint;
 pub mod evaluate;
 #[cfg(test)]
 pub(crate) mod fixtures;
+pub mod flex;
 pub mod grpo;
 pub mod memory;
 pub mod model;

@@ -3,7 +3,7 @@
 //! ∂J/∂θ(s, a) = d^π_ρ(s)·π(a|s)·A^π(s, a) / (1 − γ)
 //!
 //! (Agarwal, Kakade, Lee & Mahajan 2021, Lemma C.1; Mei et al. 2020, Lemma 1), with d^π_ρ the
-//! normalized discounted occupancy ([`crate::exact::occupancy`]).
+//! normalized discounted occupancy ([`crate::exact::occupancy()`]).
 
 use ndarray::{Array1, Array2, ArrayView2};
 

@@ -1,5 +1,5 @@
 //! Seeded generators of tabular worlds. Each takes a parameter struct (with documented defaults),
-//! checks it, and returns a validated [`TabularMdp`]; `policylab generate KIND … --out FILE` writes
+//! checks it, and returns a validated [`crate::world::TabularMdp`]; `policylab generate KIND … --out FILE` writes
 //! the result in the native format.
 
 pub mod bandit;

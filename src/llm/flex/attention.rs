@@ -1,0 +1,525 @@
+//! Causal scaled-dot-product attention (Vaswani et al. 2017) as a custom operation of the flex
+//! backend: O = softmax(mask(Q·Kᵀ·s))·V with s = 1/√d_head, where query i (absolute position
+//! `offset + i`) sees key j only if j ≤ offset + i. The three matrix products are flex's; the
+//! scaling, the mask and the softmax are one pass over the scores, and on autodiff the operation
+//! is one graph node whose backward pass is written out (P the probabilities, dO the incoming
+//! gradient):
+//!
+//! dV = Pᵀ·dO,  dP = dO·Vᵀ,  dS = s·P ⊙ (dP − rowsum(P ⊙ dP)),  dQ = dS·K,  d(Kᵀ) = Qᵀ·dS.
+//!
+//! Composed from burn's operations (scale, `mask_fill` with an expanded mask, a five-pass softmax,
+//! and autodiff's backward of each) the same attention took about four times as long outside its
+//! matrix products on the `small` preset.
+
+use burn::backend::Autodiff;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::tensor::backend::Backend;
+use burn::tensor::{DType, Shape, Tensor, TensorPrimitive};
+use burn_flex::{FlexTensor, Layout};
+
+use super::fast_math::exp_nonpositive;
+use super::{FlexF32, back, cast, contiguous};
+
+/// Queries `[batch, heads, time, head_dim]`, transposed keys `[batch, heads, head_dim, total]`
+/// and values `[batch, heads, total, head_dim]`.
+pub type Inputs<B> = (Tensor<B, 4>, Tensor<B, 4>, Tensor<B, 4>);
+
+/// The attention output `[batch, heads, time, head_dim]` through the flex operation when `B` is
+/// flex in f32 (with or without autodiff) and the inputs hold f32; otherwise the inputs, untouched,
+/// for the caller's generic path. `scale` multiplies the scores (1/√head_dim).
+pub fn try_causal_attention<B: Backend>(
+    inputs: Inputs<B>,
+    offset: usize,
+    scale: f32,
+) -> Result<Tensor<B, 4>, Inputs<B>> {
+    if [&inputs.0, &inputs.1, &inputs.2]
+        .iter()
+        .any(|x| x.dtype() != DType::F32)
+    {
+        return Err(inputs);
+    }
+    let inputs = match cast::<Inputs<B>, Inputs<FlexF32>>(inputs) {
+        Ok((queries, keys_transposed, values)) => {
+            let probabilities = probabilities(queries, keys_transposed, offset, scale);
+            return Ok(back(probabilities.matmul(values)));
+        }
+        Err(inputs) => inputs,
+    };
+    let (queries, keys_transposed, values) = cast::<Inputs<B>, Inputs<Autodiff<FlexF32>>>(inputs)?;
+    let [queries, keys_transposed, values] =
+        [queries, keys_transposed, values].map(|x| x.into_primitive().tensor());
+    let nodes = [&queries, &keys_transposed, &values].map(|x| x.node.clone());
+    let forward = |probabilities: &Tensor<FlexF32, 4>| {
+        let values = float(values.primitive.clone());
+        probabilities
+            .clone()
+            .matmul(values)
+            .into_primitive()
+            .tensor()
+    };
+    let probabilities = probabilities(
+        float(queries.primitive.clone()),
+        float(keys_transposed.primitive.clone()),
+        offset,
+        scale,
+    );
+    let output = match AttentionBackward
+        .prepare::<NoCheckpointing>(nodes)
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => {
+            let output = forward(&probabilities);
+            let state = AttentionState {
+                queries: queries.primitive,
+                keys_transposed: keys_transposed.primitive,
+                values: values.primitive,
+                probabilities: probabilities.into_primitive().tensor(),
+                offset,
+                scale,
+            };
+            prep.finish(state, output)
+        }
+        OpsKind::UnTracked(prep) => prep.finish(forward(&probabilities)),
+    };
+    Ok(back(Tensor::<Autodiff<FlexF32>, 4>::from_primitive(
+        TensorPrimitive::Float(output),
+    )))
+}
+
+/// Multi-head self-attention over a whole sequence from its fused projection: `qkv`
+/// `[batch, time, 3·d_model]` (queries, keys and values side by side, each `n_heads` heads of
+/// `d_model / n_heads`) to the context `[batch, time, d_model]` with the heads merged, query i
+/// seeing keys 0..=i — [`try_causal_attention`] at offset 0 with the head split and merge inside
+/// the operation: the heads are read as strided views of `qkv` (flex's matrix products take
+/// strides), and on autodiff the gradient of `qkv` is written into one buffer, where splitting
+/// with `narrow`, `reshape` and `swap_dims` copies each part forward and backward. `Err(qkv)`,
+/// untouched, when `B` is not flex in f32 or `qkv` is not f32.
+pub fn try_self_attention<B: Backend>(
+    qkv: Tensor<B, 3>,
+    n_heads: usize,
+    scale: f32,
+) -> Result<Tensor<B, 3>, Tensor<B, 3>> {
+    if qkv.dtype() != DType::F32 || n_heads == 0 || !qkv.dims()[2].is_multiple_of(3 * n_heads) {
+        return Err(qkv);
+    }
+    let qkv = match cast::<Tensor<B, 3>, Tensor<FlexF32, 3>>(qkv) {
+        Ok(qkv) => {
+            let qkv = contiguous(qkv.into_primitive().tensor());
+            let probabilities = self_probabilities(&qkv, n_heads, scale);
+            return Ok(back(merge_heads(probabilities.matmul(head(
+                &qkv,
+                Part::Values,
+                n_heads,
+            )))));
+        }
+        Err(qkv) => qkv,
+    };
+    let qkv = cast::<Tensor<B, 3>, Tensor<Autodiff<FlexF32>, 3>>(qkv)?;
+    let qkv = qkv.into_primitive().tensor();
+    let node = qkv.node.clone();
+    let input = contiguous(qkv.primitive);
+    let probabilities = self_probabilities(&input, n_heads, scale);
+    let output = merge_heads(
+        probabilities
+            .clone()
+            .matmul(head(&input, Part::Values, n_heads)),
+    );
+    let output = output.into_primitive().tensor();
+    let output = match SelfAttentionBackward
+        .prepare::<NoCheckpointing>([node])
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => {
+            let state = SelfAttentionState {
+                qkv: input,
+                probabilities: probabilities.into_primitive().tensor(),
+                n_heads,
+                scale,
+            };
+            prep.finish(state, output)
+        }
+        OpsKind::UnTracked(prep) => prep.finish(output),
+    };
+    Ok(back(Tensor::<Autodiff<FlexF32>, 3>::from_primitive(
+        TensorPrimitive::Float(output),
+    )))
+}
+
+/// Which third of the fused projection.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Part {
+    Queries = 0,
+    Keys = 1,
+    Values = 2,
+}
+
+/// One part of a contiguous `qkv` `[batch, time, 3·d]` as a strided view `[batch, heads, time,
+/// head_dim]` (no copy).
+fn head(qkv: &FlexTensor, part: Part, n_heads: usize) -> Tensor<FlexF32, 4> {
+    let shape = qkv.layout().shape();
+    let (batch, time, width) = (shape[0], shape[1], shape[2]);
+    let head_dim = width / 3 / n_heads;
+    let strides = vec![
+        (time * width) as isize,
+        head_dim as isize,
+        width as isize,
+        1,
+    ];
+    let layout = Layout::new(
+        Shape::new([batch, n_heads, time, head_dim]),
+        strides,
+        part as usize * width / 3,
+    );
+    float(qkv.clone().with_layout(layout))
+}
+
+/// P = softmax(mask(Q·Kᵀ·scale)) for the heads of `qkv`, `[batch, heads, time, time]`.
+fn self_probabilities(qkv: &FlexTensor, n_heads: usize, scale: f32) -> Tensor<FlexF32, 4> {
+    let queries = head(qkv, Part::Queries, n_heads);
+    let keys_transposed = head(qkv, Part::Keys, n_heads).swap_dims(2, 3);
+    probabilities(queries, keys_transposed, 0, scale)
+}
+
+/// `[batch, heads, time, head_dim]` to `[batch, time, heads·head_dim]`.
+fn merge_heads(x: Tensor<FlexF32, 4>) -> Tensor<FlexF32, 3> {
+    let [batch, heads, time, head_dim] = x.dims();
+    x.swap_dims(1, 2).reshape([batch, time, heads * head_dim])
+}
+
+/// What the backward pass of [`try_self_attention`] needs: its contiguous input and P.
+#[derive(Clone, Debug)]
+struct SelfAttentionState {
+    qkv: FlexTensor,
+    probabilities: FlexTensor,
+    n_heads: usize,
+    scale: f32,
+}
+
+/// The autodiff node of [`try_self_attention`].
+#[derive(Debug)]
+struct SelfAttentionBackward;
+
+impl Backward<FlexF32, 1> for SelfAttentionBackward {
+    type State = SelfAttentionState;
+
+    fn backward(
+        self,
+        ops: Ops<Self::State, 1>,
+        grads: &mut Gradients,
+        _checkpointer: &mut Checkpointer,
+    ) {
+        let state = ops.state;
+        let context_grad: Tensor<FlexF32, 3> =
+            Tensor::from_primitive(TensorPrimitive::Float(grads.consume::<FlexF32>(&ops.node)));
+        let [node] = ops.parents;
+        let Some(node) = node else { return };
+        let (qkv, n_heads) = (&state.qkv, state.n_heads);
+        let [batch, time, d_model] = context_grad.dims();
+        let output_grad = context_grad
+            .reshape([batch, time, n_heads, d_model / n_heads])
+            .swap_dims(1, 2);
+        let probabilities = float(state.probabilities);
+        let values_grad = probabilities
+            .clone()
+            .swap_dims(2, 3)
+            .matmul(output_grad.clone());
+        let values = head(qkv, Part::Values, n_heads);
+        let probabilities_grad = output_grad.matmul(values.swap_dims(2, 3));
+        let scores_grad = softmax_backward(probabilities, probabilities_grad, 0, state.scale);
+        let queries_grad = scores_grad.clone().matmul(head(qkv, Part::Keys, n_heads));
+        let keys_grad = scores_grad
+            .swap_dims(2, 3)
+            .matmul(head(qkv, Part::Queries, n_heads));
+        let grad = interleave_heads([queries_grad, keys_grad, values_grad]);
+        grads.register::<FlexF32>(node.id, grad);
+    }
+}
+
+/// The gradients of the three parts, each `[batch, heads, time, head_dim]`, written into one
+/// `[batch, time, 3·heads·head_dim]` buffer laid out like `qkv`.
+fn interleave_heads(parts: [Tensor<FlexF32, 4>; 3]) -> FlexTensor {
+    let [batch, heads, time, head_dim] = parts[0].dims();
+    let d_model = heads * head_dim;
+    let mut output = vec![0.0f32; batch * time * 3 * d_model];
+    for (index, part) in parts.into_iter().enumerate() {
+        let part = contiguous(part.into_primitive().tensor());
+        let values = super::f32_elements(&part);
+        for (block, rows) in values.chunks_exact(time * head_dim).enumerate() {
+            let (b, h) = (block / heads, block % heads);
+            for (t, row) in rows.chunks_exact(head_dim).enumerate() {
+                let start = (b * time + t) * 3 * d_model + index * d_model + h * head_dim;
+                output[start..start + head_dim].copy_from_slice(row);
+            }
+        }
+    }
+    super::from_values(output, Shape::new([batch, time, 3 * d_model]))
+}
+
+/// What the backward pass needs: the inputs and the probabilities P.
+#[derive(Clone, Debug)]
+struct AttentionState {
+    queries: FlexTensor,
+    keys_transposed: FlexTensor,
+    values: FlexTensor,
+    probabilities: FlexTensor,
+    offset: usize,
+    scale: f32,
+}
+
+/// The autodiff node of [`try_causal_attention`].
+#[derive(Debug)]
+struct AttentionBackward;
+
+impl Backward<FlexF32, 3> for AttentionBackward {
+    type State = AttentionState;
+
+    fn backward(
+        self,
+        ops: Ops<Self::State, 3>,
+        grads: &mut Gradients,
+        _checkpointer: &mut Checkpointer,
+    ) {
+        let state = ops.state;
+        let output_grad = float(grads.consume::<FlexF32>(&ops.node));
+        let [queries_node, keys_node, values_node] = ops.parents;
+        let probabilities = float(state.probabilities);
+        if let Some(node) = values_node {
+            let grad = probabilities
+                .clone()
+                .swap_dims(2, 3)
+                .matmul(output_grad.clone());
+            grads.register::<FlexF32>(node.id, grad.into_primitive().tensor());
+        }
+        if queries_node.is_none() && keys_node.is_none() {
+            return;
+        }
+        let values = float(state.values);
+        let probabilities_grad = output_grad.matmul(values.swap_dims(2, 3));
+        let scores_grad =
+            softmax_backward(probabilities, probabilities_grad, state.offset, state.scale);
+        if let Some(node) = queries_node {
+            let keys = float(state.keys_transposed).swap_dims(2, 3);
+            let grad = scores_grad.clone().matmul(keys);
+            grads.register::<FlexF32>(node.id, grad.into_primitive().tensor());
+        }
+        if let Some(node) = keys_node {
+            let queries = float(state.queries).swap_dims(2, 3);
+            let grad = queries.matmul(scores_grad);
+            grads.register::<FlexF32>(node.id, grad.into_primitive().tensor());
+        }
+    }
+}
+
+/// A flex primitive as a tensor.
+fn float(x: FlexTensor) -> Tensor<FlexF32, 4> {
+    Tensor::from_primitive(TensorPrimitive::Float(x))
+}
+
+/// P = softmax(mask(Q·Kᵀ·scale)) over the last dimension, `[batch, heads, time, total]`.
+fn probabilities(
+    queries: Tensor<FlexF32, 4>,
+    keys_transposed: Tensor<FlexF32, 4>,
+    offset: usize,
+    scale: f32,
+) -> Tensor<FlexF32, 4> {
+    let [_, _, time, total] = [
+        queries.dims()[0],
+        queries.dims()[1],
+        queries.dims()[2],
+        keys_transposed.dims()[3],
+    ];
+    let mut scores = contiguous(queries.matmul(keys_transposed).into_primitive().tensor());
+    // `contiguous` made the buffer exactly the elements, held once (a fresh product), so this
+    // writes in place.
+    causal_softmax_rows(scores.storage_mut::<f32>(), time, total, offset, scale);
+    float(scores)
+}
+
+/// dS = scale·P ⊙ (dP − rowsum(P ⊙ dP)), `[batch, heads, time, total]`.
+fn softmax_backward(
+    probabilities: Tensor<FlexF32, 4>,
+    probabilities_grad: Tensor<FlexF32, 4>,
+    offset: usize,
+    scale: f32,
+) -> Tensor<FlexF32, 4> {
+    let [_, _, time, total] = probabilities.dims();
+    let probabilities = contiguous(probabilities.into_primitive().tensor());
+    let mut grad = contiguous(probabilities_grad.into_primitive().tensor());
+    causal_softmax_backward_rows(
+        super::f32_elements(&probabilities),
+        grad.storage_mut::<f32>(),
+        time,
+        total,
+        offset,
+        scale,
+    );
+    float(grad)
+}
+
+/// The number of keys row `row` of a `[…, time, total]` score block sees: keys `0..=offset + i`
+/// for its query i = row mod time, at most `total`.
+fn visible(row: usize, time: usize, total: usize, offset: usize) -> usize {
+    (offset + row % time + 1).min(total)
+}
+
+/// In place, row by row of `total` scores: scale, softmax over the visible keys, 0 for the hidden.
+fn causal_softmax_rows(scores: &mut [f32], time: usize, total: usize, offset: usize, scale: f32) {
+    for (row, values) in scores.chunks_exact_mut(total).enumerate() {
+        let (seen, hidden) = values.split_at_mut(visible(row, time, total, offset));
+        for value in seen.iter_mut() {
+            *value *= scale;
+        }
+        let max = seen.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        for value in seen.iter_mut() {
+            *value = exp_nonpositive(*value - max);
+        }
+        let sum: f32 = seen.iter().sum();
+        for value in seen.iter_mut() {
+            *value /= sum;
+        }
+        hidden.fill(0.0);
+    }
+}
+
+/// In place, row by row: `grad` ← scale·p ⊙ (grad − ⟨p, grad⟩) over the visible keys, 0 elsewhere.
+fn causal_softmax_backward_rows(
+    probabilities: &[f32],
+    grad: &mut [f32],
+    time: usize,
+    total: usize,
+    offset: usize,
+    scale: f32,
+) {
+    let rows = probabilities
+        .chunks_exact(total)
+        .zip(grad.chunks_exact_mut(total));
+    for (row, (p, g)) in rows.enumerate() {
+        let (seen, hidden) = g.split_at_mut(visible(row, time, total, offset));
+        let dot: f32 = p.iter().zip(seen.iter()).map(|(p, g)| p * g).sum();
+        for (g, &p) in seen.iter_mut().zip(p) {
+            *g = scale * p * (*g - dot);
+        }
+        hidden.fill(0.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llm::attention::causal_attention_composed;
+    use burn::tensor::{Distribution, Tolerance};
+
+    type Ad = Autodiff<FlexF32>;
+
+    fn random(shape: [usize; 4], seed: u64) -> Tensor<Ad, 4> {
+        let device = Default::default();
+        Ad::seed(&device, seed);
+        Tensor::random(shape, Distribution::Normal(0.0, 1.0), &device).require_grad()
+    }
+
+    /// The flex operation against burn's composed operations: outputs and the gradients of a
+    /// weighted sum with respect to every input, for a prefill (time = total) and for decoding
+    /// steps into a partly filled key/value buffer (keys from offset + 1 on hidden).
+    #[test]
+    fn matches_the_composed_attention_and_its_gradients() {
+        let (batch, heads, head_dim) = (2, 3, 4);
+        for (time, total, offset) in [(5, 5, 0), (1, 8, 3), (2, 8, 5), (3, 3, 0)] {
+            let queries = random([batch, heads, time, head_dim], 1);
+            let keys_transposed = random([batch, heads, head_dim, total], 2);
+            let values = random([batch, heads, total, head_dim], 3);
+            let weights = random([batch, heads, time, head_dim], 4).detach();
+            let scale = 0.5;
+            let inputs = (queries.clone(), keys_transposed.clone(), values.clone());
+            let fused = try_causal_attention(inputs.clone(), offset, scale).expect("flex");
+            let composed = causal_attention_composed(inputs, offset, scale);
+            let tolerance = Tolerance::<f32>::absolute(2e-6);
+            fused
+                .clone()
+                .into_data()
+                .assert_approx_eq(&composed.clone().into_data(), tolerance);
+            let fused_grads = (fused * weights.clone()).sum().backward();
+            let composed_grads = (composed * weights).sum().backward();
+            for input in [&queries, &keys_transposed, &values] {
+                let fused = input.grad(&fused_grads).expect("gradient").into_data();
+                let composed = input.grad(&composed_grads).expect("gradient").into_data();
+                fused.assert_approx_eq(&composed, Tolerance::<f32>::absolute(1e-5));
+            }
+        }
+    }
+
+    /// The whole-sequence operation on the fused projection against splitting it into heads with
+    /// burn's operations and the composed attention: output and the gradient of `qkv`.
+    #[test]
+    fn self_attention_matches_the_split_composed_path() {
+        let (batch, time, heads, head_dim) = (2, 5, 3, 4);
+        let d_model = heads * head_dim;
+        let qkv = random3([batch, time, 3 * d_model], 8);
+        let weights = random3([batch, time, d_model], 9).detach();
+        let split = |start: usize| {
+            qkv.clone()
+                .narrow(2, start, d_model)
+                .reshape([batch, time, heads, head_dim])
+                .swap_dims(1, 2)
+        };
+        let inputs = (split(0), split(d_model).swap_dims(2, 3), split(2 * d_model));
+        let composed = causal_attention_composed(inputs, 0, 0.5)
+            .swap_dims(1, 2)
+            .reshape([batch, time, d_model]);
+        let fused = try_self_attention(qkv.clone(), heads, 0.5).expect("flex");
+        fused.clone().into_data().assert_approx_eq(
+            &composed.clone().into_data(),
+            Tolerance::<f32>::absolute(2e-6),
+        );
+        let fused_grad = qkv.grad(&(fused * weights.clone()).sum().backward());
+        let composed_grad = qkv.grad(&(composed * weights).sum().backward());
+        fused_grad.expect("gradient").into_data().assert_approx_eq(
+            &composed_grad.expect("gradient").into_data(),
+            Tolerance::<f32>::absolute(1e-5),
+        );
+        let inference = try_self_attention(qkv.clone().inner(), heads, 0.5).expect("flex");
+        let training = try_self_attention(qkv, heads, 0.5).expect("flex");
+        assert_eq!(inference.into_data(), training.inner().into_data());
+    }
+
+    fn random3(shape: [usize; 3], seed: u64) -> Tensor<Ad, 3> {
+        let device = Default::default();
+        Ad::seed(&device, seed);
+        Tensor::random(shape, Distribution::Normal(0.0, 1.0), &device).require_grad()
+    }
+
+    /// Inference (no autodiff) gives the autodiff path's values.
+    #[test]
+    fn inference_path_gives_the_same_values() {
+        let queries = random([1, 2, 4, 4], 5);
+        let keys_transposed = random([1, 2, 4, 4], 6);
+        let values = random([1, 2, 4, 4], 7);
+        let plain = |x: &Tensor<Ad, 4>| x.clone().inner();
+        let inference = try_causal_attention(
+            (plain(&queries), plain(&keys_transposed), plain(&values)),
+            0,
+            0.5,
+        )
+        .expect("flex");
+        let training =
+            try_causal_attention((queries, keys_transposed, values), 0, 0.5).expect("flex");
+        assert_eq!(inference.into_data(), training.inner().into_data());
+    }
+
+    #[test]
+    fn rows_are_distributions_over_the_visible_keys() {
+        let (time, total, offset) = (3, 6, 2);
+        let mut scores: Vec<f32> = (0..time * total).map(|i| (i as f32 * 0.7).sin()).collect();
+        causal_softmax_rows(&mut scores, time, total, offset, 0.3);
+        for (i, row) in scores.chunks(total).enumerate() {
+            let seen = offset + i + 1;
+            assert!((row[..seen].iter().sum::<f32>() - 1.0).abs() < 1e-6);
+            assert!(row[..seen].iter().all(|&p| p > 0.0));
+            assert!(row[seen..].iter().all(|&p| p == 0.0));
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! Custom operations on burn 0.21's flex CPU backend in f32 (the default build's
+//! [`crate::llm::backend::Inference`], and [`crate::llm::backend::Training`] on top of it), where
+//! composing burn's tensor operations costs most of a training pass in memory traffic and scalar
+//! math rather than in matrix products:
+//!
+//! - [`gelu`]: the exact GELU and its derivative in one pass each, on the vectorized `erf` and
+//!   `exp` of [`fast_math`] (flex's own GELU calls libm's scalar `erff`);
+//! - [`attention`]: causal scaled-dot-product attention whose scaling, causal mask and softmax
+//!   are one pass over the scores, with a hand-written backward pass.
+//!
+//! The model code stays generic over the backend: each operation's `try_*` entry point recognises
+//! the two flex backends by their type (`std::any::Any`, no unsafe code) and hands any other
+//! backend's tensors back for the generic path. On autodiff each operation is one graph node,
+//! written against burn-autodiff's `Backward` trait the way burn writes its own operations.
+
+pub mod attention;
+pub mod fast_math;
+pub mod gelu;
+
+use std::any::Any;
+
+use burn::backend::Flex;
+use burn::tensor::backend::Backend;
+use burn::tensor::{Tensor, TensorData};
+use burn_flex::FlexTensor;
+
+/// The flex backend in f32, as [`crate::llm::backend`] builds it.
+pub(crate) type FlexF32 = Flex<f32>;
+
+/// `value` as a `T` if `A` is `T`, else `Err(value)`: a type test on `'static` types, safe code.
+pub(crate) fn cast<A: 'static, T: 'static>(value: A) -> Result<T, A> {
+    let mut slot = Some(value);
+    let taken = (&mut slot as &mut dyn Any)
+        .downcast_mut::<Option<T>>()
+        .and_then(Option::take);
+    match (taken, slot) {
+        (Some(value), _) => Ok(value),
+        (None, Some(value)) => Err(value),
+        // A successful downcast takes the value; a failed one leaves it in the slot.
+        (None, None) => unreachable!("the value is either cast or left in place"),
+    }
+}
+
+/// A tensor of the concrete backend `C` as one of the generic `B`, where the caller has just cast
+/// a `Tensor<B, D>` to `Tensor<C, D>`: `B` is `C`, so the cast back cannot fail.
+pub(crate) fn back<C: Backend, B: Backend, const D: usize>(tensor: Tensor<C, D>) -> Tensor<B, D> {
+    match cast::<Tensor<C, D>, Tensor<B, D>>(tensor) {
+        Ok(tensor) => tensor,
+        Err(_) => unreachable!("B is C: the caller cast a Tensor<B, D> to Tensor<C, D>"),
+    }
+}
+
+/// `x` with offset 0 and canonical strides over exactly its elements: `x` itself when it is so
+/// already (keeping it uniquely held if it was), else a copy.
+pub(crate) fn contiguous(x: FlexTensor) -> FlexTensor {
+    let exact = x.as_slice::<f32>().map(<[f32]>::len) == Some(x.layout().num_elements())
+        && x.layout().start_offset() == 0
+        && x.bytes().len() == 4 * x.layout().num_elements();
+    if exact { x } else { x.to_contiguous() }
+}
+
+/// The elements of a tensor made by [`contiguous`] from an f32 tensor, in order.
+pub(crate) fn f32_elements(x: &FlexTensor) -> &[f32] {
+    // `contiguous` returned offset 0 and canonical strides over the whole buffer, and the callers
+    // admit f32 tensors only (checked by each `try_*` entry point), so `as_slice` returns Some.
+    x.as_slice::<f32>()
+        .expect("a contiguous f32 tensor (checked by the try_* entry point)")
+}
+
+/// A contiguous flex tensor of `shape` holding `values`.
+pub(crate) fn from_values(values: Vec<f32>, shape: burn::tensor::Shape) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, shape))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cast_recognises_the_type() {
+        assert_eq!(cast::<u32, u32>(7), Ok(7));
+        assert_eq!(cast::<u32, i32>(7), Err(7));
+    }
+}
