@@ -1,7 +1,8 @@
 //! Causal scaled-dot-product attention (Vaswani et al. 2017) as a custom operation of the flex
 //! backend: O = softmax(mask(Q·Kᵀ·s))·V with s = 1/√d_head, where query i (absolute position
 //! `offset + i`) sees key j only if j ≤ offset + i. The three matrix products are flex's; the
-//! scaling, the mask and the softmax are one pass over the scores, and on autodiff the operation
+//! scaling, the mask and the softmax are one sweep over the scores' memory (each row is read a
+//! few times while it is in cache), and on autodiff the operation
 //! is one graph node whose backward pass is written out (P the probabilities, dO the incoming
 //! gradient):
 //!
@@ -28,16 +29,25 @@ use super::{FlexF32, back, cast, contiguous};
 pub type Inputs<B> = (Tensor<B, 4>, Tensor<B, 4>, Tensor<B, 4>);
 
 /// The attention output `[batch, heads, time, head_dim]` through the flex operation when `B` is
-/// flex in f32 (with or without autodiff) and the inputs hold f32; otherwise the inputs, untouched,
-/// for the caller's generic path. `scale` multiplies the scores (1/√head_dim).
+/// flex in f32 (with or without autodiff), the inputs hold f32, share their batch and head
+/// dimensions (no broadcasting: the backward pass does not reduce over broadcast dimensions) and
+/// none is empty; otherwise the inputs, untouched, for the caller's generic path. `scale`
+/// multiplies the scores (1/√head_dim).
 pub fn try_causal_attention<B: Backend>(
     inputs: Inputs<B>,
     offset: usize,
     scale: f32,
 ) -> Result<Tensor<B, 4>, Inputs<B>> {
-    if [&inputs.0, &inputs.1, &inputs.2]
-        .iter()
-        .any(|x| x.dtype() != DType::F32)
+    let ([b, h, time, head_dim], keys, values) =
+        (inputs.0.dims(), inputs.1.dims(), inputs.2.dims());
+    let shapes_match =
+        keys == [b, h, head_dim, values[2]] && values[..2] == [b, h] && values[3] == head_dim;
+    let empty = [b, h, time, head_dim, values[2]].contains(&0);
+    if !shapes_match
+        || empty
+        || [&inputs.0, &inputs.1, &inputs.2]
+            .iter()
+            .any(|x| x.dtype() != DType::F32)
     {
         return Err(inputs);
     }
@@ -97,13 +107,19 @@ pub fn try_causal_attention<B: Backend>(
 /// the operation: the heads are read as strided views of `qkv` (flex's matrix products take
 /// strides), and on autodiff the gradient of `qkv` is written into one buffer, where splitting
 /// with `narrow`, `reshape` and `swap_dims` copies each part forward and backward. `Err(qkv)`,
-/// untouched, when `B` is not flex in f32 or `qkv` is not f32.
+/// untouched, when `B` is not flex in f32, `qkv` is not f32, is empty, or its width is not
+/// 3·n_heads·head_dim.
 pub fn try_self_attention<B: Backend>(
     qkv: Tensor<B, 3>,
     n_heads: usize,
     scale: f32,
 ) -> Result<Tensor<B, 3>, Tensor<B, 3>> {
-    if qkv.dtype() != DType::F32 || n_heads == 0 || !qkv.dims()[2].is_multiple_of(3 * n_heads) {
+    let [batch, time, width] = qkv.dims();
+    if qkv.dtype() != DType::F32
+        || n_heads == 0
+        || !width.is_multiple_of(3 * n_heads)
+        || [batch, time, width].contains(&0)
+    {
         return Err(qkv);
     }
     let qkv = match cast::<Tensor<B, 3>, Tensor<FlexF32, 3>>(qkv) {
@@ -159,10 +175,16 @@ enum Part {
 }
 
 /// One part of a contiguous `qkv` `[batch, time, 3·d]` as a strided view `[batch, heads, time,
-/// head_dim]` (no copy).
+/// head_dim]` (no copy). flex's matrix products do not bounds-check strided views, so the view is
+/// only valid over an exact contiguous buffer, which both callers pass.
 fn head(qkv: &FlexTensor, part: Part, n_heads: usize) -> Tensor<FlexF32, 4> {
     let shape = qkv.layout().shape();
     let (batch, time, width) = (shape[0], shape[1], shape[2]);
+    debug_assert!(
+        qkv.as_slice::<f32>().map(<[f32]>::len) == Some(batch * time * width)
+            && qkv.bytes().len() == 4 * batch * time * width,
+        "head views need an exact contiguous f32 buffer"
+    );
     let head_dim = width / 3 / n_heads;
     let strides = vec![
         (time * width) as isize,
@@ -490,6 +512,25 @@ mod tests {
         let device = Default::default();
         Ad::seed(&device, seed);
         Tensor::random(shape, Distribution::Normal(0.0, 1.0), &device).require_grad()
+    }
+
+    /// Broadcast batch dimensions and empty inputs go to the generic path.
+    #[test]
+    fn broadcast_and_empty_inputs_are_handed_back() {
+        let broadcast = (
+            random([2, 1, 3, 4], 10),
+            random([1, 1, 4, 3], 11),
+            random([1, 1, 3, 4], 12),
+        );
+        assert!(try_causal_attention(broadcast, 0, 0.5).is_err());
+        let empty = (
+            random([2, 1, 0, 4], 10),
+            random([2, 1, 4, 0], 11),
+            random([2, 1, 0, 4], 12),
+        );
+        assert!(try_causal_attention(empty, 0, 0.5).is_err());
+        assert!(try_self_attention(random3([2, 0, 12], 13), 2, 0.5).is_err());
+        assert!(try_self_attention(random3([2, 3, 12], 13), 5, 0.5).is_err());
     }
 
     /// Inference (no autodiff) gives the autodiff path's values.
