@@ -20,7 +20,7 @@ use super::grid::value_text;
 use super::seeding::run_seed;
 use super::spec::Experiment;
 use super::store::{
-    RunMeta, finished_runs, git_commit, read_meta, run_id, write_results, write_run,
+    RunMeta, build_commit, finished_runs, git_commit, read_meta, run_id, write_results, write_run,
 };
 use super::world_spec::WorldKind;
 use crate::error::{Error, Result};
@@ -151,6 +151,7 @@ pub fn manifest(
         "spec": experiment.file,
         "policylab_version": env!("CARGO_PKG_VERSION"),
         "git_commit": git_commit(),
+        "built_from": build_commit(),
         "threads": options.threads,
         "shard": options.shard.map(|s| format!("{}/{}", s.index, s.count)),
         "runs_total": experiment.run_count(),

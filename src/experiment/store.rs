@@ -274,7 +274,15 @@ pub fn results_csv(out: &Path, metas: &[RunMeta]) -> Result<String> {
     Ok(text)
 }
 
-/// The commit of the working directory's git checkout, if git is there to ask.
+/// The commit this binary was built from (`+modified` when the build's tracked files differed
+/// from it), recorded by `build.rs`; None where the build had no git checkout. Manifests state it
+/// beside [`git_commit`]: the two differ when a binary older than the checkout wrote the results.
+pub fn build_commit() -> Option<String> {
+    let commit = env!("POLICYLAB_BUILD_COMMIT");
+    (!commit.is_empty()).then(|| commit.to_string())
+}
+
+/// The commit of the working directory's git checkout at run time, if git is there to ask.
 pub fn git_commit() -> Option<String> {
     let output = std::process::Command::new("git")
         .args(["rev-parse", "HEAD"])
@@ -295,4 +303,21 @@ pub fn write_results(out: &Path, metas: &[RunMeta], manifest: serde_json::Value)
     )?;
     let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
     write_atomic(&out.join("manifest.json"), text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The build commit is absent (no git at build time) or a full hash, possibly marked
+    /// `+modified`.
+    #[test]
+    fn build_commit_is_a_full_hash() {
+        let Some(commit) = build_commit() else {
+            return;
+        };
+        let hash = commit.strip_suffix("+modified").unwrap_or(&commit);
+        assert_eq!(hash.len(), 40, "{commit}");
+        assert!(hash.bytes().all(|b| b.is_ascii_hexdigit()), "{commit}");
+    }
 }

@@ -25,7 +25,7 @@ use serde_json::json;
 
 use super::runner::{RunOptions, run_experiment};
 use super::spec::Experiment;
-use super::store::git_commit;
+use super::store::{build_commit, git_commit};
 use super::table::{ResultsTable, Trajectory};
 use crate::error::{Error, Result};
 use crate::io::write_atomic;
@@ -175,6 +175,7 @@ pub fn reproduce(entry: &Entry, options: &ReproduceOptions) -> Result<Report> {
         "comparisons": report.comparisons,
         "policylab_version": env!("CARGO_PKG_VERSION"),
         "git_commit": git_commit(),
+        "built_from": build_commit(),
         "results": out.join("results.csv").display().to_string(),
     });
     let text = serde_json::to_string_pretty(&numbers).unwrap_or_default();
