@@ -14,15 +14,14 @@
 
 use burn::backend::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
-use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::autodiff::ops::{Backward, Ops};
 use burn::tensor::backend::Backend;
 use burn::tensor::{DType, Shape, Tensor, TensorPrimitive};
 use burn_flex::{FlexTensor, Layout};
 
 use super::fast_math::exp_nonpositive;
-use super::{FlexF32, back, cast, contiguous};
+use super::{FlexF32, back, cast, contiguous, record};
 
 /// Queries `[batch, heads, time, head_dim]`, transposed keys `[batch, heads, head_dim, total]`
 /// and values `[batch, heads, total, head_dim]`.
@@ -61,40 +60,26 @@ pub fn try_causal_attention<B: Backend>(
     let (queries, keys_transposed, values) = cast::<Inputs<B>, Inputs<Autodiff<FlexF32>>>(inputs)?;
     let [queries, keys_transposed, values] =
         [queries, keys_transposed, values].map(|x| x.into_primitive().tensor());
-    let nodes = [&queries, &keys_transposed, &values].map(|x| x.node.clone());
-    let forward = |probabilities: &Tensor<FlexF32, 4>| {
-        let values = float(values.primitive.clone());
-        probabilities
-            .clone()
-            .matmul(values)
-            .into_primitive()
-            .tensor()
-    };
     let probabilities = probabilities(
         float(queries.primitive.clone()),
         float(keys_transposed.primitive.clone()),
         offset,
         scale,
     );
-    let output = match AttentionBackward
-        .prepare::<NoCheckpointing>(nodes)
-        .compute_bound()
-        .stateful()
-    {
-        OpsKind::Tracked(prep) => {
-            let output = forward(&probabilities);
-            let state = AttentionState {
-                queries: queries.primitive,
-                keys_transposed: keys_transposed.primitive,
-                values: values.primitive,
-                probabilities: probabilities.into_primitive().tensor(),
-                offset,
-                scale,
-            };
-            prep.finish(state, output)
-        }
-        OpsKind::UnTracked(prep) => prep.finish(forward(&probabilities)),
-    };
+    let output = probabilities
+        .clone()
+        .matmul(float(values.primitive.clone()))
+        .into_primitive()
+        .tensor();
+    let parents = [&queries, &keys_transposed, &values];
+    let output = record(AttentionBackward, parents, output, || AttentionState {
+        queries: queries.primitive.clone(),
+        keys_transposed: keys_transposed.primitive.clone(),
+        values: values.primitive.clone(),
+        probabilities: probabilities.into_primitive().tensor(),
+        offset,
+        scale,
+    });
     Ok(back(Tensor::<Autodiff<FlexF32>, 4>::from_primitive(
         TensorPrimitive::Float(output),
     )))
@@ -136,8 +121,7 @@ pub fn try_self_attention<B: Backend>(
     };
     let qkv = cast::<Tensor<B, 3>, Tensor<Autodiff<FlexF32>, 3>>(qkv)?;
     let qkv = qkv.into_primitive().tensor();
-    let node = qkv.node.clone();
-    let input = contiguous(qkv.primitive);
+    let input = contiguous(qkv.primitive.clone());
     let probabilities = self_probabilities(&input, n_heads, scale);
     let output = merge_heads(
         probabilities
@@ -145,22 +129,14 @@ pub fn try_self_attention<B: Backend>(
             .matmul(head(&input, Part::Values, n_heads)),
     );
     let output = output.into_primitive().tensor();
-    let output = match SelfAttentionBackward
-        .prepare::<NoCheckpointing>([node])
-        .compute_bound()
-        .stateful()
-    {
-        OpsKind::Tracked(prep) => {
-            let state = SelfAttentionState {
-                qkv: input,
-                probabilities: probabilities.into_primitive().tensor(),
-                n_heads,
-                scale,
-            };
-            prep.finish(state, output)
+    let output = record(SelfAttentionBackward, [&qkv], output, || {
+        SelfAttentionState {
+            qkv: input,
+            probabilities: probabilities.into_primitive().tensor(),
+            n_heads,
+            scale,
         }
-        OpsKind::UnTracked(prep) => prep.finish(output),
-    };
+    });
     Ok(back(Tensor::<Autodiff<FlexF32>, 3>::from_primitive(
         TensorPrimitive::Float(output),
     )))

@@ -5,14 +5,13 @@
 
 use burn::backend::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
-use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, Ops, OpsKind, unary};
+use burn::backend::autodiff::ops::{Backward, Ops, unary};
 use burn::tensor::backend::Backend;
 use burn::tensor::{DType, Tensor, TensorPrimitive};
 use burn_flex::FlexTensor;
 
-use super::{FlexF32, back, cast, contiguous, f32_elements, fast_math, from_values};
+use super::{FlexF32, back, cast, contiguous, f32_elements, fast_math, from_values, record};
 
 /// GELU of `x` through the flex kernels when `B` is flex in f32 (with or without autodiff) and
 /// `x` holds f32; otherwise `Err(x)`, untouched, for the caller's generic path.
@@ -31,17 +30,8 @@ pub fn try_gelu<B: Backend, const D: usize>(x: Tensor<B, D>) -> Result<Tensor<B,
     match cast::<Tensor<B, D>, Tensor<Autodiff<FlexF32>, D>>(x) {
         Ok(x) => {
             let input = x.into_primitive().tensor();
-            let output = match GeluBackward
-                .prepare::<NoCheckpointing>([input.node.clone()])
-                .compute_bound()
-                .stateful()
-            {
-                OpsKind::Tracked(prep) => {
-                    let output = gelu(&input.primitive);
-                    prep.finish(input.primitive, output)
-                }
-                OpsKind::UnTracked(prep) => prep.finish(gelu(&input.primitive)),
-            };
+            let output = gelu(&input.primitive);
+            let output = record(GeluBackward, [&input], output, || input.primitive.clone());
             Ok(back(Tensor::<Autodiff<FlexF32>, D>::from_primitive(
                 TensorPrimitive::Float(output),
             )))

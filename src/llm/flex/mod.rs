@@ -19,8 +19,11 @@ pub mod gelu;
 
 use std::any::Any;
 
-use burn::backend::Flex;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::ops::{Backward, OpsKind};
+use burn::backend::{Autodiff, Flex};
 use burn::tensor::backend::Backend;
+use burn::tensor::ops::FloatTensor;
 use burn::tensor::{Tensor, TensorData};
 use burn_flex::FlexTensor;
 
@@ -65,6 +68,25 @@ pub(crate) fn f32_elements(x: &FlexTensor) -> &[f32] {
     // admit f32 tensors only (checked by each `try_*` entry point), so `as_slice` returns Some.
     x.as_slice::<f32>()
         .expect("a contiguous f32 tensor (checked by the try_* entry point)")
+}
+
+/// `output`, computed from `parents`, as one node of the autodiff graph whose backward pass is
+/// `operation` with the state `state()` (built only when some parent is tracked).
+pub(crate) fn record<O: Backward<FlexF32, N>, const N: usize>(
+    operation: O,
+    parents: [&FloatTensor<Autodiff<FlexF32>>; N],
+    output: FlexTensor,
+    state: impl FnOnce() -> O::State,
+) -> FloatTensor<Autodiff<FlexF32>> {
+    let nodes = parents.map(|parent| parent.node.clone());
+    match operation
+        .prepare::<NoCheckpointing>(nodes)
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => prep.finish(state(), output),
+        OpsKind::UnTracked(prep) => prep.finish(output),
+    }
 }
 
 /// A contiguous flex tensor of `shape` holding `values`.
