@@ -221,20 +221,18 @@ impl Backward<FlexF32, 1> for SelfAttentionBackward {
         let output_grad = context_grad
             .reshape([batch, time, n_heads, d_model / n_heads])
             .swap_dims(1, 2);
-        let probabilities = float(state.probabilities);
-        let values_grad = probabilities
-            .clone()
-            .swap_dims(2, 3)
-            .matmul(output_grad.clone());
-        let values = head(qkv, Part::Values, n_heads);
-        let probabilities_grad = output_grad.matmul(values.swap_dims(2, 3));
-        let scores_grad = softmax_backward(probabilities, probabilities_grad, 0, state.scale);
-        let queries_grad = scores_grad.clone().matmul(head(qkv, Part::Keys, n_heads));
-        let keys_grad = scores_grad
-            .swap_dims(2, 3)
-            .matmul(head(qkv, Part::Queries, n_heads));
-        let grad = interleave_heads([queries_grad, keys_grad, values_grad]);
-        grads.register::<FlexF32>(node.id, grad);
+        let parts = [Part::Queries, Part::Keys, Part::Values].map(|part| head(qkv, part, n_heads));
+        let [Some(queries), Some(keys), Some(values)] = attention_gradients(
+            parts,
+            float(state.probabilities),
+            output_grad,
+            (0, state.scale),
+            [true; 3],
+        ) else {
+            // All three were asked for, and attention_gradients computes each one asked for.
+            unreachable!("attention_gradients returns every gradient asked for")
+        };
+        grads.register::<FlexF32>(node.id, interleave_heads([queries, keys, values]));
     }
 }
 
@@ -284,33 +282,58 @@ impl Backward<FlexF32, 3> for AttentionBackward {
     ) {
         let state = ops.state;
         let output_grad = float(grads.consume::<FlexF32>(&ops.node));
-        let [queries_node, keys_node, values_node] = ops.parents;
-        let probabilities = float(state.probabilities);
-        if let Some(node) = values_node {
-            let grad = probabilities
-                .clone()
-                .swap_dims(2, 3)
-                .matmul(output_grad.clone());
-            grads.register::<FlexF32>(node.id, grad.into_primitive().tensor());
-        }
-        if queries_node.is_none() && keys_node.is_none() {
-            return;
-        }
-        let values = float(state.values);
-        let probabilities_grad = output_grad.matmul(values.swap_dims(2, 3));
-        let scores_grad =
-            softmax_backward(probabilities, probabilities_grad, state.offset, state.scale);
-        if let Some(node) = queries_node {
-            let keys = float(state.keys_transposed).swap_dims(2, 3);
-            let grad = scores_grad.clone().matmul(keys);
-            grads.register::<FlexF32>(node.id, grad.into_primitive().tensor());
-        }
-        if let Some(node) = keys_node {
-            let queries = float(state.queries).swap_dims(2, 3);
-            let grad = queries.matmul(scores_grad);
-            grads.register::<FlexF32>(node.id, grad.into_primitive().tensor());
+        let inputs = [
+            float(state.queries),
+            float(state.keys_transposed).swap_dims(2, 3),
+            float(state.values),
+        ];
+        let wanted = ops.parents.each_ref().map(Option::is_some);
+        let gradients = attention_gradients(
+            inputs,
+            float(state.probabilities),
+            output_grad,
+            (state.offset, state.scale),
+            wanted,
+        );
+        for (index, (node, grad)) in ops.parents.into_iter().zip(gradients).enumerate() {
+            if let (Some(node), Some(grad)) = (node, grad) {
+                // The keys' parent is Kᵀ: its gradient is dKᵀ.
+                let grad = if index == 1 {
+                    grad.swap_dims(2, 3)
+                } else {
+                    grad
+                };
+                grads.register::<FlexF32>(node.id, grad.into_primitive().tensor());
+            }
         }
     }
+}
+
+/// The backward pass of O = P·V, P = softmax(mask(Q·Kᵀ·scale)), from the incoming dO and
+/// `[Q, K, V]` (each `[batch, heads, time or total, head_dim]`): `[dQ, dK, dV]` in the same
+/// layout, those `wanted` only — dV = Pᵀ·dO, dS = scale·P ⊙ (dP − rowsum(P ⊙ dP)) with
+/// dP = dO·Vᵀ, dQ = dS·K, dK = dSᵀ·Q, with the forward pass's causal offset and scale.
+fn attention_gradients(
+    [queries, keys, values]: [Tensor<FlexF32, 4>; 3],
+    probabilities: Tensor<FlexF32, 4>,
+    output_grad: Tensor<FlexF32, 4>,
+    (offset, scale): (usize, f32),
+    wanted: [bool; 3],
+) -> [Option<Tensor<FlexF32, 4>>; 3] {
+    let values_grad = wanted[2].then(|| {
+        probabilities
+            .clone()
+            .swap_dims(2, 3)
+            .matmul(output_grad.clone())
+    });
+    if !wanted[0] && !wanted[1] {
+        return [None, None, values_grad];
+    }
+    let probabilities_grad = output_grad.matmul(values.swap_dims(2, 3));
+    let scores_grad = softmax_backward(probabilities, probabilities_grad, offset, scale);
+    let queries_grad = wanted[0].then(|| scores_grad.clone().matmul(keys));
+    let keys_grad = wanted[1].then(|| scores_grad.swap_dims(2, 3).matmul(queries));
+    [queries_grad, keys_grad, values_grad]
 }
 
 /// A flex primitive as a tensor.
@@ -488,6 +511,24 @@ mod tests {
         let device = Default::default();
         Ad::seed(&device, seed);
         Tensor::random(shape, Distribution::Normal(0.0, 1.0), &device).require_grad()
+    }
+
+    /// With only the values tracked, their gradient alone is registered, equal to the composed
+    /// path's.
+    #[test]
+    fn values_alone_get_their_gradient() {
+        let queries = random([1, 2, 3, 4], 14).set_require_grad(false);
+        let keys_transposed = random([1, 2, 4, 3], 15).set_require_grad(false);
+        let values = random([1, 2, 3, 4], 16);
+        let inputs = (queries.clone(), keys_transposed.clone(), values.clone());
+        let fused = try_causal_attention(inputs.clone(), 0, 0.5).expect("flex");
+        let composed = causal_attention_composed(inputs, 0, 0.5);
+        let fused_grads = fused.sum().backward();
+        let composed_grads = composed.sum().backward();
+        assert!(queries.grad(&fused_grads).is_none());
+        let fused = values.grad(&fused_grads).expect("gradient").into_data();
+        let composed = values.grad(&composed_grads).expect("gradient").into_data();
+        fused.assert_approx_eq(&composed, Tolerance::<f32>::absolute(1e-5));
     }
 
     /// Broadcast batch dimensions and empty inputs go to the generic path.
