@@ -313,7 +313,11 @@ pub(crate) fn causal_attention_composed<B: Backend>(
 /// (about 10× slower for one token per row at batch 64).
 pub(crate) fn linear_3d<B: Backend>(layer: &Linear<B>, x: Tensor<B, 3>) -> Tensor<B, 3> {
     let [batch, time, d_input] = x.dims();
-    let y = layer.forward(x.reshape([batch * time, d_input]));
+    let y = crate::llm::flex::linear::linear(
+        x.reshape([batch * time, d_input]),
+        layer.weight.val(),
+        layer.bias.as_ref().map(|b| b.val()),
+    );
     let d_output = y.dims()[1];
     y.reshape([batch, time, d_output])
 }

@@ -363,7 +363,8 @@ impl<B: Backend> Transformer<B> {
             None => {
                 let [batch, time, d] = x.dims();
                 let flat = x.reshape([batch * time, d]);
-                let logits = flat.matmul(self.token_embedding.weight.val().transpose());
+                let table = self.token_embedding.weight.val().transpose();
+                let logits = crate::llm::flex::linear::linear(flat, table, None);
                 logits.reshape([batch, time, self.config.vocab_size])
             }
         }

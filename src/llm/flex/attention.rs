@@ -1,8 +1,9 @@
 //! Causal scaled-dot-product attention (Vaswani et al. 2017) as a custom operation of the flex
 //! backend: O = softmax(mask(Q·Kᵀ·s))·V with s = 1/√d_head, where query i (absolute position
-//! `offset + i`) sees key j only if j ≤ offset + i. The three matrix products are flex's; the
-//! scaling, the mask and the softmax are one sweep over the scores' memory (each row is read a
-//! few times while it is in cache), and on autodiff the operation
+//! `offset + i`) sees key j only if j ≤ offset + i. The matrix products are flex's gemm calls
+//! spread over the rayon pool's threads ([`super::matmul`]); the scaling, the mask and the softmax
+//! are one sweep over the scores' memory (each row is read a few times while it is in cache), and
+//! on autodiff the operation
 //! is one graph node whose backward pass is written out (P the probabilities, dO the incoming
 //! gradient):
 //!
@@ -21,6 +22,9 @@ use burn::tensor::{DType, Shape, Tensor, TensorPrimitive};
 use burn_flex::{FlexTensor, Layout};
 
 use super::fast_math::exp_nonpositive;
+use rayon::prelude::*;
+
+use super::matmul::matmul;
 use super::{FlexF32, back, cast, contiguous, record};
 
 /// Queries `[batch, heads, time, head_dim]`, transposed keys `[batch, heads, head_dim, total]`
@@ -53,7 +57,7 @@ pub fn try_causal_attention<B: Backend>(
     let inputs = match cast::<Inputs<B>, Inputs<FlexF32>>(inputs) {
         Ok((queries, keys_transposed, values)) => {
             let probabilities = probabilities(queries, keys_transposed, offset, scale);
-            return Ok(back(probabilities.matmul(values)));
+            return Ok(back(matmul(probabilities, values)));
         }
         Err(inputs) => inputs,
     };
@@ -66,9 +70,7 @@ pub fn try_causal_attention<B: Backend>(
         offset,
         scale,
     );
-    let output = probabilities
-        .clone()
-        .matmul(float(values.primitive.clone()))
+    let output = matmul(probabilities.clone(), float(values.primitive.clone()))
         .into_primitive()
         .tensor();
     let parents = [&queries, &keys_transposed, &values];
@@ -111,11 +113,8 @@ pub fn try_self_attention<B: Backend>(
         Ok(qkv) => {
             let qkv = contiguous(qkv.into_primitive().tensor());
             let probabilities = self_probabilities(&qkv, n_heads, scale);
-            return Ok(back(merge_heads(probabilities.matmul(head(
-                &qkv,
-                Part::Values,
-                n_heads,
-            )))));
+            let values = head(&qkv, Part::Values, n_heads);
+            return Ok(back(merge_heads(matmul(probabilities, values))));
         }
         Err(qkv) => qkv,
     };
@@ -123,11 +122,10 @@ pub fn try_self_attention<B: Backend>(
     let qkv = qkv.into_primitive().tensor();
     let input = contiguous(qkv.primitive.clone());
     let probabilities = self_probabilities(&input, n_heads, scale);
-    let output = merge_heads(
-        probabilities
-            .clone()
-            .matmul(head(&input, Part::Values, n_heads)),
-    );
+    let output = merge_heads(matmul(
+        probabilities.clone(),
+        head(&input, Part::Values, n_heads),
+    ));
     let output = output.into_primitive().tensor();
     let output = record(SelfAttentionBackward, [&qkv], output, || {
         SelfAttentionState {
@@ -320,19 +318,15 @@ fn attention_gradients(
     (offset, scale): (usize, f32),
     wanted: [bool; 3],
 ) -> [Option<Tensor<FlexF32, 4>>; 3] {
-    let values_grad = wanted[2].then(|| {
-        probabilities
-            .clone()
-            .swap_dims(2, 3)
-            .matmul(output_grad.clone())
-    });
+    let values_grad =
+        wanted[2].then(|| matmul(probabilities.clone().swap_dims(2, 3), output_grad.clone()));
     if !wanted[0] && !wanted[1] {
         return [None, None, values_grad];
     }
-    let probabilities_grad = output_grad.matmul(values.swap_dims(2, 3));
+    let probabilities_grad = matmul(output_grad, values.swap_dims(2, 3));
     let scores_grad = softmax_backward(probabilities, probabilities_grad, offset, scale);
-    let queries_grad = wanted[0].then(|| scores_grad.clone().matmul(keys));
-    let keys_grad = wanted[1].then(|| scores_grad.swap_dims(2, 3).matmul(queries));
+    let queries_grad = wanted[0].then(|| matmul(scores_grad.clone(), keys));
+    let keys_grad = wanted[1].then(|| matmul(scores_grad.swap_dims(2, 3), queries));
     [queries_grad, keys_grad, values_grad]
 }
 
@@ -354,7 +348,7 @@ fn probabilities(
         queries.dims()[2],
         keys_transposed.dims()[3],
     ];
-    let mut scores = contiguous(queries.matmul(keys_transposed).into_primitive().tensor());
+    let mut scores = contiguous(matmul(queries, keys_transposed).into_primitive().tensor());
     // `contiguous` made the buffer exactly the elements, held once (a fresh product), so this
     // writes in place.
     causal_softmax_rows(scores.storage_mut::<f32>(), time, total, offset, scale);
@@ -389,25 +383,34 @@ fn visible(row: usize, time: usize, total: usize, offset: usize) -> usize {
 }
 
 /// In place, row by row of `total` scores: scale, softmax over the visible keys, 0 for the hidden.
+/// The `[time, total]` blocks (one per batch entry and head) go to the rayon pool's threads; each
+/// row is computed the same way whichever thread takes it.
 fn causal_softmax_rows(scores: &mut [f32], time: usize, total: usize, offset: usize, scale: f32) {
-    for (row, values) in scores.chunks_exact_mut(total).enumerate() {
-        let (seen, hidden) = values.split_at_mut(visible(row, time, total, offset));
-        for value in seen.iter_mut() {
-            *value *= scale;
-        }
-        let max = seen.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        for value in seen.iter_mut() {
-            *value = exp_nonpositive(*value - max);
-        }
-        let sum: f32 = seen.iter().sum();
-        for value in seen.iter_mut() {
-            *value /= sum;
-        }
-        hidden.fill(0.0);
-    }
+    let block = time * total;
+    scores
+        .par_chunks_mut(block)
+        .with_min_len(blocks_per_task(block))
+        .for_each(|scores| {
+            for (row, values) in scores.chunks_exact_mut(total).enumerate() {
+                let (seen, hidden) = values.split_at_mut(visible(row, time, total, offset));
+                for value in seen.iter_mut() {
+                    *value *= scale;
+                }
+                let max = seen.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                for value in seen.iter_mut() {
+                    *value = exp_nonpositive(*value - max);
+                }
+                let sum: f32 = seen.iter().sum();
+                for value in seen.iter_mut() {
+                    *value /= sum;
+                }
+                hidden.fill(0.0);
+            }
+        });
 }
 
-/// In place, row by row: `grad` ← scale·p ⊙ (grad − ⟨p, grad⟩) over the visible keys, 0 elsewhere.
+/// In place, row by row: `grad` ← scale·p ⊙ (grad − ⟨p, grad⟩) over the visible keys, 0 elsewhere;
+/// the blocks in parallel as in [`causal_softmax_rows`].
 fn causal_softmax_backward_rows(
     probabilities: &[f32],
     grad: &mut [f32],
@@ -416,17 +419,29 @@ fn causal_softmax_backward_rows(
     offset: usize,
     scale: f32,
 ) {
-    let rows = probabilities
-        .chunks_exact(total)
-        .zip(grad.chunks_exact_mut(total));
-    for (row, (p, g)) in rows.enumerate() {
-        let (seen, hidden) = g.split_at_mut(visible(row, time, total, offset));
-        let dot: f32 = p.iter().zip(seen.iter()).map(|(p, g)| p * g).sum();
-        for (g, &p) in seen.iter_mut().zip(p) {
-            *g = scale * p * (*g - dot);
-        }
-        hidden.fill(0.0);
-    }
+    let block = time * total;
+    grad.par_chunks_mut(block)
+        .zip(probabilities.par_chunks(block))
+        .with_min_len(blocks_per_task(block))
+        .for_each(|(grad, probabilities)| {
+            let rows = probabilities
+                .chunks_exact(total)
+                .zip(grad.chunks_exact_mut(total));
+            for (row, (p, g)) in rows.enumerate() {
+                let (seen, hidden) = g.split_at_mut(visible(row, time, total, offset));
+                let dot: f32 = p.iter().zip(seen.iter()).map(|(p, g)| p * g).sum();
+                for (g, &p) in seen.iter_mut().zip(p) {
+                    *g = scale * p * (*g - dot);
+                }
+                hidden.fill(0.0);
+            }
+        });
+}
+
+/// Score blocks of `block` elements per rayon task: at least [`super::PARALLEL_GRAIN`] elements,
+/// so that a decoding step's small blocks are not split into tasks costing more than their work.
+fn blocks_per_task(block: usize) -> usize {
+    super::PARALLEL_GRAIN.div_ceil(block.max(1))
 }
 
 #[cfg(test)]

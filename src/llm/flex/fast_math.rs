@@ -19,7 +19,13 @@
 //!
 //! No fused multiply-add is used and nothing is reordered, so these functions give the same bits
 //! on every machine and at any thread count (the runs' reproducibility rule; flex's matrix
-//! products choose their kernels by CPU, so whole runs are the same bits on one machine).
+//! products choose their kernels by CPU, so whole runs are the same bits on one machine). The
+//! GELU passes split their elements among the rayon pool's threads in chunks of
+//! [`PARALLEL_GRAIN`]; each element's arithmetic does not depend on the chunk.
+
+use rayon::prelude::*;
+
+use super::PARALLEL_GRAIN;
 
 /// √½.
 const FRAC_1_SQRT_2: f32 = std::f32::consts::FRAC_1_SQRT_2;
@@ -106,22 +112,36 @@ pub fn erf(x: f32) -> f32 {
 
 /// GELU(x) = x·(1 + erf(x/√2))/2 of every element of `x`.
 pub fn gelu(x: &[f32]) -> Vec<f32> {
-    x.iter()
-        .map(|&v| 0.5 * v * (1.0 + erf(v * FRAC_1_SQRT_2)))
-        .collect()
+    let mut output = vec![0.0; x.len()];
+    output
+        .par_chunks_mut(PARALLEL_GRAIN)
+        .zip(x.par_chunks(PARALLEL_GRAIN))
+        .for_each(|(output, x)| {
+            for (output, &v) in output.iter_mut().zip(x) {
+                *output = 0.5 * v * (1.0 + erf(v * FRAC_1_SQRT_2));
+            }
+        });
+    output
 }
 
 /// `grad`·GELU′(x) elementwise, GELU′(x) = Φ(x) + x·φ(x) = (1 + erf(x/√2))/2 + x·exp(−x²/2)/√(2π).
 /// The slices have equal lengths (the caller's shapes match).
 pub fn gelu_backward(x: &[f32], grad: &[f32]) -> Vec<f32> {
-    x.iter()
-        .zip(grad)
-        .map(|(&v, &g)| {
-            let cdf = 0.5 * (1.0 + erf(v * FRAC_1_SQRT_2));
-            let pdf = FRAC_1_SQRT_2PI * exp_nonpositive(-0.5 * v * v);
-            g * (cdf + v * pdf)
-        })
-        .collect()
+    let mut output = vec![0.0; x.len()];
+    output
+        .par_chunks_mut(PARALLEL_GRAIN)
+        .zip(
+            x.par_chunks(PARALLEL_GRAIN)
+                .zip(grad.par_chunks(PARALLEL_GRAIN)),
+        )
+        .for_each(|(output, (x, grad))| {
+            for ((output, &v), &g) in output.iter_mut().zip(x).zip(grad) {
+                let cdf = 0.5 * (1.0 + erf(v * FRAC_1_SQRT_2));
+                let pdf = FRAC_1_SQRT_2PI * exp_nonpositive(-0.5 * v * v);
+                *output = g * (cdf + v * pdf);
+            }
+        });
+    output
 }
 
 #[cfg(test)]

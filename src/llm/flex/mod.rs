@@ -6,7 +6,9 @@
 //! - [`gelu`]: the exact GELU and its derivative in one pass each, on the vectorized `erf` and
 //!   `exp` of [`fast_math`] (flex's own GELU calls libm's scalar `erff`);
 //! - [`attention`]: causal scaled-dot-product attention whose scaling, causal mask and softmax
-//!   are one pass over the scores, with a hand-written backward pass.
+//!   are one pass over the scores, with a hand-written backward pass;
+//! - [`linear`]: the linear layer, whose matrix products ([`matmul`]) run on every thread of the
+//!   rayon pool with the bits of flex's single-threaded ones.
 //!
 //! The model code stays generic over the backend: each operation's `try_*` entry point recognises
 //! the two flex backends by their type (`std::any::Any`, no unsafe code) and hands any other
@@ -16,6 +18,8 @@
 pub mod attention;
 pub mod fast_math;
 pub mod gelu;
+pub mod linear;
+pub mod matmul;
 
 use std::any::Any;
 
@@ -26,6 +30,10 @@ use burn::tensor::backend::Backend;
 use burn::tensor::ops::FloatTensor;
 use burn::tensor::{Tensor, TensorData};
 use burn_flex::FlexTensor;
+
+/// Elements per rayon task in the elementwise passes (GELU, the attention softmax): about 30 µs
+/// of work at a few nanoseconds an element, against a task's few microseconds of overhead.
+pub const PARALLEL_GRAIN: usize = 1 << 14;
 
 /// The flex backend in f32, as [`crate::llm::backend`] builds it.
 pub(crate) type FlexF32 = Flex<f32>;
@@ -44,8 +52,8 @@ pub(crate) fn cast<A: 'static, T: 'static>(value: A) -> Result<T, A> {
     }
 }
 
-/// A tensor of the concrete backend `C` as one of the generic `B`, where the caller has just cast
-/// a `Tensor<B, D>` to `Tensor<C, D>`: `B` is `C`, so the cast back cannot fail.
+/// A tensor of backend `C` as one of backend `B`, where the caller knows `B` is `C` (it has just
+/// cast another tensor from one to the other), so the cast cannot fail.
 pub(crate) fn back<C: Backend, B: Backend, const D: usize>(tensor: Tensor<C, D>) -> Tensor<B, D> {
     match cast::<Tensor<C, D>, Tensor<B, D>>(tensor) {
         Ok(tensor) => tensor,
@@ -92,6 +100,19 @@ pub(crate) fn record<O: Backward<FlexF32, N>, const N: usize>(
 /// A contiguous flex tensor of `shape` holding `values`.
 pub(crate) fn from_values(values: Vec<f32>, shape: burn::tensor::Shape) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(values, shape))
+}
+
+/// A tensor of standard normal draws from its own seeded generator (burn's backend seed is one
+/// global, which tests running at once would share).
+#[cfg(test)]
+pub(crate) fn normal<B: Backend, const D: usize>(shape: [usize; D], seed: u64) -> Tensor<B, D> {
+    use rand::SeedableRng;
+    use rand_distr::Distribution;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let values: Vec<f32> = (0..shape.iter().product::<usize>())
+        .map(|_| rand_distr::StandardNormal.sample(&mut rng))
+        .collect();
+    Tensor::from_data(TensorData::new(values, shape), &Default::default())
 }
 
 #[cfg(test)]

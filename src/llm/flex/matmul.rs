@@ -1,0 +1,254 @@
+//! Matrix products of flex f32 tensors on every thread of the current rayon pool, with the bits
+//! of flex's own single-threaded product at any thread count.
+//!
+//! flex multiplies through the `gemm` crate and enables gemm's threads only together with its
+//! `rayon` feature, which also splits flex's reductions by thread (their bits would then depend
+//! on the thread count; policylab builds flex without it). Here the same `gemm::gemm` call flex
+//! makes — the same shapes, strides, α = 0 (the output is overwritten), β = 1 — is made with
+//! `Parallelism::Rayon(0)`. gemm splits the *output* among threads in tiles and runs the depth
+//! loop the same way for every tile, so each output element is the same chain of fused
+//! multiply-adds in the same order whatever the thread count (`tests` check the bits against
+//! flex's product at 1, 2 and 3 threads). A batched product (rank ≥ 3) gives each batch entry to
+//! one thread, as flex's own parallel path does, with the same single-threaded call per entry.
+//! The output is written straight into an f32 buffer: flex's product allocates bytes and copies
+//! them into an aligned buffer afterwards (`Bytes::try_enforce_runtime_align`).
+//!
+//! Called from a thread outside any rayon pool (the `llm` commands, the speed example), the
+//! product runs on rayon's global pool; inside a sweep's worker it runs on the sweep's pool, where
+//! a worker busy with its own run leaves the other half to the caller (no result depends on who
+//! computes which tile).
+
+use burn::tensor::ops::FloatTensorOps;
+use burn::tensor::{Shape, Tensor, TensorPrimitive};
+use burn_flex::FlexTensor;
+use rayon::prelude::*;
+
+use super::{FlexF32, from_values};
+
+/// `lhs · rhs` for `[…, m, k] · […, k, n]` with equal batch dimensions: the bits of
+/// `lhs.matmul(rhs)` on flex, computed on the current rayon pool's threads. Broadcast batch
+/// dimensions, negative strides or a view that would reach outside its buffer go to flex's own
+/// product.
+pub fn matmul<const D: usize>(
+    lhs: Tensor<FlexF32, D>,
+    rhs: Tensor<FlexF32, D>,
+) -> Tensor<FlexF32, D> {
+    let (lhs, rhs) = (lhs.into_primitive().tensor(), rhs.into_primitive().tensor());
+    let output = match (Operand::of(&lhs), Operand::of(&rhs)) {
+        (Some(a), Some(b)) if a.batch == b.batch && a.cols == b.rows => product(&a, &b),
+        _ => FlexF32::float_matmul(lhs, rhs),
+    };
+    Tensor::from_primitive(TensorPrimitive::Float(output))
+}
+
+/// A flex f32 tensor read as a stack of strided matrices, checked to lie inside its buffer.
+struct Operand<'a> {
+    data: &'a [f32],
+    offset: usize,
+    /// The leading dimensions' sizes and strides.
+    batch: Vec<usize>,
+    batch_strides: Vec<usize>,
+    rows: usize,
+    cols: usize,
+    row_stride: usize,
+    col_stride: usize,
+}
+
+impl<'a> Operand<'a> {
+    /// `None` unless `x` is f32 of rank ≥ 2 with non-negative strides whose every element lies in
+    /// its buffer (so the raw pointers handed to gemm stay in bounds).
+    fn of(x: &'a FlexTensor) -> Option<Self> {
+        if x.dtype() != burn::tensor::DType::F32 {
+            return None;
+        }
+        let layout = x.layout();
+        let dims = layout.shape().to_vec();
+        let rank = dims.len();
+        let strides: Vec<usize> = layout
+            .strides()
+            .iter()
+            .map(|&s| usize::try_from(s).ok())
+            .collect::<Option<_>>()?;
+        if rank < 2 || dims.contains(&0) {
+            return None;
+        }
+        let data: &[f32] = x.storage();
+        let offset = layout.start_offset();
+        // The largest index the view reaches: offset + Σ (dim − 1)·stride.
+        let last = dims
+            .iter()
+            .zip(&strides)
+            .try_fold(offset, |acc, (&dim, &stride)| {
+                acc.checked_add((dim - 1).checked_mul(stride)?)
+            })?;
+        if last >= data.len() {
+            return None;
+        }
+        Some(Self {
+            data,
+            offset,
+            batch: dims[..rank - 2].to_vec(),
+            batch_strides: strides[..rank - 2].to_vec(),
+            rows: dims[rank - 2],
+            cols: dims[rank - 1],
+            row_stride: strides[rank - 2],
+            col_stride: strides[rank - 1],
+        })
+    }
+
+    /// The offset of batch entry `index` (row-major over the batch dimensions).
+    fn entry_offset(&self, mut index: usize) -> usize {
+        let mut offset = self.offset;
+        for (&dim, &stride) in self.batch.iter().zip(&self.batch_strides).rev() {
+            offset += (index % dim) * stride;
+            index /= dim;
+        }
+        offset
+    }
+}
+
+/// The product of two checked operands with equal batch dimensions, as a contiguous tensor.
+fn product(a: &Operand, b: &Operand) -> FlexTensor {
+    let (m, n) = (a.rows, b.cols);
+    let entries: usize = a.batch.iter().product();
+    let mut output = vec![0.0f32; entries * m * n];
+    let one = |entry: usize, out: &mut [f32], parallelism: gemm::Parallelism| {
+        gemm_into(
+            out,
+            a,
+            a.entry_offset(entry),
+            b,
+            b.entry_offset(entry),
+            parallelism,
+        );
+    };
+    if entries == 1 {
+        one(0, &mut output, gemm::Parallelism::Rayon(0));
+    } else {
+        output
+            .par_chunks_mut(m * n)
+            .enumerate()
+            .for_each(|(entry, out)| one(entry, out, gemm::Parallelism::None));
+    }
+    let mut dims = a.batch.clone();
+    dims.extend([m, n]);
+    from_values(output, Shape::from(dims))
+}
+
+/// `out` (row-major `[a.rows, b.cols]`) ← the matrix of `a` at `a_offset` times that of `b` at
+/// `b_offset`: flex's call to gemm (α = 0, β = 1, no conjugation).
+fn gemm_into(
+    out: &mut [f32],
+    a: &Operand,
+    a_offset: usize,
+    b: &Operand,
+    b_offset: usize,
+    parallelism: gemm::Parallelism,
+) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    assert_eq!(out.len(), m * n, "the output holds one [m, n] matrix");
+    // Strides fit in isize: each is at most the buffer's length (checked by `Operand::of`), and a
+    // Rust allocation holds at most isize::MAX bytes.
+    let signed = |s: usize| s as isize;
+    // SAFETY: `Operand::of` checked that every element of each operand's view, for every batch
+    // entry (offset + Σ (dim − 1)·stride < len), lies inside its slice, so gemm reads only inside
+    // `a.data` and `b.data`; it writes the m·n elements of `out` (checked above) with row stride n
+    // and column stride 1. α = 0 means `out`'s previous values are not read. The operands are
+    // shared borrows and `out` an exclusive one, so nothing else writes them meanwhile.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            out.as_mut_ptr(),
+            1,
+            signed(n),
+            false,
+            a.data.as_ptr().add(a_offset),
+            signed(a.col_stride),
+            signed(a.row_stride),
+            b.data.as_ptr().add(b_offset),
+            signed(b.col_stride),
+            signed(b.row_stride),
+            0.0f32,
+            1.0f32,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn random<const D: usize>(shape: [usize; D], seed: u64) -> Tensor<FlexF32, D> {
+        super::super::normal(shape, seed)
+    }
+
+    fn bits<const D: usize>(x: Tensor<FlexF32, D>) -> Vec<u32> {
+        x.into_data()
+            .to_vec::<f32>()
+            .expect("an f32 tensor")
+            .iter()
+            .map(|v| v.to_bits())
+            .collect()
+    }
+
+    /// `matmul(lhs, rhs)` at 1, 2 and 3 threads, each bit for bit flex's `lhs.matmul(rhs)`.
+    fn check<const D: usize>(lhs: Tensor<FlexF32, D>, rhs: Tensor<FlexF32, D>) {
+        let expected = lhs.clone().matmul(rhs.clone());
+        let shape = expected.dims();
+        let expected = bits(expected);
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a small thread pool");
+            let ours = pool.install(|| matmul(lhs.clone(), rhs.clone()));
+            assert_eq!(ours.dims(), shape);
+            assert!(
+                bits(ours) == expected,
+                "{shape:?} at {threads} threads differs from flex's product"
+            );
+        }
+    }
+
+    #[test]
+    fn two_dimensional_products_match_flex_bit_for_bit_at_any_thread_count() {
+        // The model's shapes (rows = batch·time; depth beyond gemm's 512-wide blocks in the
+        // weight gradients), odd sizes, and transposed views as the backward passes use them.
+        check(random([4096, 128], 1), random([128, 384], 2));
+        check(random([1000, 130], 3), random([130, 77], 4));
+        check(random([64, 512], 5), random([512, 128], 6));
+        check(random([1500, 96], 7).transpose(), random([1500, 40], 8));
+        check(random([300, 70], 9), random([50, 70], 10).transpose());
+        check(random([3, 5], 11), random([5, 1], 12));
+    }
+
+    #[test]
+    fn batched_products_match_flex_bit_for_bit_at_any_thread_count() {
+        check(random([4, 3, 64, 32], 13), random([4, 3, 32, 64], 14));
+        check(
+            random([2, 5, 32, 17], 15),
+            random([2, 5, 40, 17], 16).swap_dims(2, 3),
+        );
+        check(random([6, 9, 33], 17), random([6, 33, 1], 18));
+    }
+
+    #[test]
+    fn broadcast_or_out_of_buffer_views_use_flex_s_product() {
+        // Broadcast batch dimensions: flex's product (and its value).
+        let (a, b) = (random([3, 4, 5], 19), random([1, 5, 2], 20));
+        assert_eq!(bits(matmul(a.clone(), b.clone())), bits(a.matmul(b)));
+        // A view reaching past its buffer is refused before any pointer is formed.
+        let x = random([2, 3], 21).into_primitive().tensor();
+        let outside =
+            x.clone()
+                .with_layout(burn_flex::Layout::new(Shape::new([3, 3]), vec![3, 1], 0));
+        assert!(Operand::of(&outside).is_none());
+        assert!(Operand::of(&x).is_some());
+    }
+}
