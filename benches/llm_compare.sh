@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The LLM policy's speed on both CPU backends against PyTorch, interleaved on one machine:
-# for each preset, ROUNDS rounds of (flex, ndarray, PyTorch on 1 thread), each timing sampling
-# and the scoring pass three times (examples/llm_speed.rs, benches/reference/torch_llm.py), then
-# the means and the ratios to PyTorch (> 1: policylab is faster).
+# for each preset, ROUNDS rounds of (flex on 1 and on 2 threads, ndarray, PyTorch on 1 and on 2
+# threads), each timing sampling and the scoring pass three times (examples/llm_speed.rs,
+# benches/reference/torch_llm.py), then the means and the ratios to PyTorch on the same number
+# of threads (> 1: policylab is faster; ndarray, single-threaded, against PyTorch on 1).
 # Usage: benches/llm_compare.sh [presets, default "small tiny"] [rounds, default 3]
 # Needs torch in .venv: python3 -m venv .venv && .venv/bin/pip install torch
 set -euo pipefail
@@ -21,12 +22,16 @@ log=target/llm_compare.log
 : > "$log"
 for preset in $presets; do
   for round in $(seq "$rounds"); do
-    echo "== $preset $round flex" >> "$log"
-    target/llm_speed_flex "$preset" 64 16 48 3 >> "$log"
-    echo "== $preset $round ndarray" >> "$log"
+    for threads in 1 2; do
+      echo "== $preset $round flex$threads" >> "$log"
+      RAYON_NUM_THREADS=$threads target/llm_speed_flex "$preset" 64 16 48 3 >> "$log"
+    done
+    echo "== $preset $round ndarray1" >> "$log"
     target/ndarray-backend/release/examples/llm_speed "$preset" 64 16 48 3 >> "$log"
-    echo "== $preset $round torch" >> "$log"
-    .venv/bin/python benches/reference/torch_llm.py "$preset" 1 >> "$log"
+    for threads in 1 2; do
+      echo "== $preset $round torch$threads" >> "$log"
+      .venv/bin/python benches/reference/torch_llm.py "$preset" "$threads" >> "$log"
+    done
   done
 done
 python3 - "$log" <<'PY'
@@ -49,9 +54,9 @@ for line in open(sys.argv[1]):
         current["tokens"].append(j["decoded_tokens_per_second"])
         current["forward"].append(j["forward_seconds"])
         current["both"].append(j["forward_backward_seconds"])
-print("preset  backend  tokens/s  forward s  fwd+bwd s  | vs torch: tokens  forward  fwd+bwd")
+print("preset  backend  tokens/s  forward s  fwd+bwd s  | vs torch, same threads: tokens  forward  fwd+bwd")
 for (preset, backend), r in runs.items():
-    t = runs[(preset, "torch")]
+    t = runs[(preset, "torch" + backend[-1])]
     mean = {k: statistics.mean(v) for k, v in r.items()}
     ref = {k: statistics.mean(v) for k, v in t.items()}
     print(f"{preset:7} {backend:8} {mean['tokens']:8.0f} {mean['forward']:10.3f} {mean['both']:10.3f}  |"

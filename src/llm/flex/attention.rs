@@ -22,10 +22,8 @@ use burn::tensor::{DType, Shape, Tensor, TensorPrimitive};
 use burn_flex::{FlexTensor, Layout};
 
 use super::fast_math::exp_nonpositive;
-use rayon::prelude::*;
-
 use super::matmul::matmul;
-use super::{FlexF32, back, cast, contiguous, record};
+use super::{FlexF32, PARALLEL_GRAIN, back, cast, chunked, contiguous, record};
 
 /// Queries `[batch, heads, time, head_dim]`, transposed keys `[batch, heads, head_dim, total]`
 /// and values `[batch, heads, total, head_dim]`.
@@ -386,27 +384,23 @@ fn visible(row: usize, time: usize, total: usize, offset: usize) -> usize {
 /// The `[time, total]` blocks (one per batch entry and head) go to the rayon pool's threads; each
 /// row is computed the same way whichever thread takes it.
 fn causal_softmax_rows(scores: &mut [f32], time: usize, total: usize, offset: usize, scale: f32) {
-    let block = time * total;
-    scores
-        .par_chunks_mut(block)
-        .with_min_len(blocks_per_task(block))
-        .for_each(|scores| {
-            for (row, values) in scores.chunks_exact_mut(total).enumerate() {
-                let (seen, hidden) = values.split_at_mut(visible(row, time, total, offset));
-                for value in seen.iter_mut() {
-                    *value *= scale;
-                }
-                let max = seen.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                for value in seen.iter_mut() {
-                    *value = exp_nonpositive(*value - max);
-                }
-                let sum: f32 = seen.iter().sum();
-                for value in seen.iter_mut() {
-                    *value /= sum;
-                }
-                hidden.fill(0.0);
+    chunked(scores, time * total, PARALLEL_GRAIN, |_, scores| {
+        for (row, values) in scores.chunks_exact_mut(total).enumerate() {
+            let (seen, hidden) = values.split_at_mut(visible(row, time, total, offset));
+            for value in seen.iter_mut() {
+                *value *= scale;
             }
-        });
+            let max = seen.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            for value in seen.iter_mut() {
+                *value = exp_nonpositive(*value - max);
+            }
+            let sum: f32 = seen.iter().sum();
+            for value in seen.iter_mut() {
+                *value /= sum;
+            }
+            hidden.fill(0.0);
+        }
+    });
 }
 
 /// In place, row by row: `grad` ← scale·p ⊙ (grad − ⟨p, grad⟩) over the visible keys, 0 elsewhere;
@@ -420,28 +414,20 @@ fn causal_softmax_backward_rows(
     scale: f32,
 ) {
     let block = time * total;
-    grad.par_chunks_mut(block)
-        .zip(probabilities.par_chunks(block))
-        .with_min_len(blocks_per_task(block))
-        .for_each(|(grad, probabilities)| {
-            let rows = probabilities
-                .chunks_exact(total)
-                .zip(grad.chunks_exact_mut(total));
-            for (row, (p, g)) in rows.enumerate() {
-                let (seen, hidden) = g.split_at_mut(visible(row, time, total, offset));
-                let dot: f32 = p.iter().zip(seen.iter()).map(|(p, g)| p * g).sum();
-                for (g, &p) in seen.iter_mut().zip(p) {
-                    *g = scale * p * (*g - dot);
-                }
-                hidden.fill(0.0);
+    chunked(grad, block, PARALLEL_GRAIN, |index, grad| {
+        let probabilities = &probabilities[index * block..][..grad.len()];
+        let rows = probabilities
+            .chunks_exact(total)
+            .zip(grad.chunks_exact_mut(total));
+        for (row, (p, g)) in rows.enumerate() {
+            let (seen, hidden) = g.split_at_mut(visible(row, time, total, offset));
+            let dot: f32 = p.iter().zip(seen.iter()).map(|(p, g)| p * g).sum();
+            for (g, &p) in seen.iter_mut().zip(p) {
+                *g = scale * p * (*g - dot);
             }
-        });
-}
-
-/// Score blocks of `block` elements per rayon task: at least [`super::PARALLEL_GRAIN`] elements,
-/// so that a decoding step's small blocks are not split into tasks costing more than their work.
-fn blocks_per_task(block: usize) -> usize {
-    super::PARALLEL_GRAIN.div_ceil(block.max(1))
+            hidden.fill(0.0);
+        }
+    });
 }
 
 #[cfg(test)]

@@ -23,9 +23,7 @@
 //! GELU passes split their elements among the rayon pool's threads in chunks of
 //! [`PARALLEL_GRAIN`]; each element's arithmetic does not depend on the chunk.
 
-use rayon::prelude::*;
-
-use super::PARALLEL_GRAIN;
+use super::{PARALLEL_GRAIN, chunked};
 
 /// √½.
 const FRAC_1_SQRT_2: f32 = std::f32::consts::FRAC_1_SQRT_2;
@@ -113,14 +111,17 @@ pub fn erf(x: f32) -> f32 {
 /// GELU(x) = x·(1 + erf(x/√2))/2 of every element of `x`.
 pub fn gelu(x: &[f32]) -> Vec<f32> {
     let mut output = vec![0.0; x.len()];
-    output
-        .par_chunks_mut(PARALLEL_GRAIN)
-        .zip(x.par_chunks(PARALLEL_GRAIN))
-        .for_each(|(output, x)| {
+    chunked(
+        &mut output,
+        PARALLEL_GRAIN,
+        PARALLEL_GRAIN,
+        |index, output| {
+            let x = &x[index * PARALLEL_GRAIN..][..output.len()];
             for (output, &v) in output.iter_mut().zip(x) {
                 *output = 0.5 * v * (1.0 + erf(v * FRAC_1_SQRT_2));
             }
-        });
+        },
+    );
     output
 }
 
@@ -128,19 +129,20 @@ pub fn gelu(x: &[f32]) -> Vec<f32> {
 /// The slices have equal lengths (the caller's shapes match).
 pub fn gelu_backward(x: &[f32], grad: &[f32]) -> Vec<f32> {
     let mut output = vec![0.0; x.len()];
-    output
-        .par_chunks_mut(PARALLEL_GRAIN)
-        .zip(
-            x.par_chunks(PARALLEL_GRAIN)
-                .zip(grad.par_chunks(PARALLEL_GRAIN)),
-        )
-        .for_each(|(output, (x, grad))| {
+    chunked(
+        &mut output,
+        PARALLEL_GRAIN,
+        PARALLEL_GRAIN,
+        |index, output| {
+            let start = index * PARALLEL_GRAIN;
+            let (x, grad) = (&x[start..][..output.len()], &grad[start..][..output.len()]);
             for ((output, &v), &g) in output.iter_mut().zip(x).zip(grad) {
                 let cdf = 0.5 * (1.0 + erf(v * FRAC_1_SQRT_2));
                 let pdf = FRAC_1_SQRT_2PI * exp_nonpositive(-0.5 * v * v);
                 *output = g * (cdf + v * pdf);
             }
-        });
+        },
+    );
     output
 }
 

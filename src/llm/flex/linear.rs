@@ -19,9 +19,9 @@ use burn::tensor::{DType, Shape, Tensor, TensorPrimitive};
 use burn_flex::FlexTensor;
 
 use super::matmul::matmul;
-use rayon::prelude::*;
-
-use super::{FlexF32, PARALLEL_GRAIN, back, cast, contiguous, f32_elements, from_values, record};
+use super::{
+    FlexF32, PARALLEL_GRAIN, back, cast, chunked, contiguous, f32_elements, from_values, record,
+};
 
 /// x·W + b, through the flex operation when `B` is flex in f32 (with or without autodiff) and
 /// every input holds f32, else through `burn::tensor::module::linear`.
@@ -76,15 +76,11 @@ fn forward(x: FlexTensor, weight: FlexTensor, bias: Option<FlexTensor>) -> FlexT
     match output.try_storage_mut::<f32>() {
         // `matmul` returns a fresh contiguous [rows, bias.len()] buffer held once.
         Some(values) if values.len().is_multiple_of(bias.len()) => {
-            let rows_per_task = PARALLEL_GRAIN.div_ceil(bias.len());
-            values
-                .par_chunks_mut(bias.len())
-                .with_min_len(rows_per_task)
-                .for_each(|row| {
-                    for (value, &b) in row.iter_mut().zip(bias) {
-                        *value += b;
-                    }
-                });
+            chunked(values, bias.len(), PARALLEL_GRAIN, |_, row| {
+                for (value, &b) in row.iter_mut().zip(bias) {
+                    *value += b;
+                }
+            });
             output
         }
         _ => {

@@ -18,12 +18,14 @@
 //! a worker busy with its own run leaves the other half to the caller (no result depends on who
 //! computes which tile).
 
+use super::{FlexF32, chunked, from_values};
 use burn::tensor::ops::FloatTensorOps;
 use burn::tensor::{Shape, Tensor, TensorPrimitive};
 use burn_flex::FlexTensor;
-use rayon::prelude::*;
 
-use super::{FlexF32, from_values};
+/// Multiply-adds below which a product stays on the calling thread (≈ 250 µs of work: handing it
+/// to the pool costs a thread wake-up), and the work per task of a batched product.
+const PARALLEL_PRODUCT: usize = 1 << 23;
 
 /// `lhs · rhs` for `[…, m, k] · […, k, n]` with equal batch dimensions: the bits of
 /// `lhs.matmul(rhs)` on flex, computed on the current rayon pool's threads. Broadcast batch
@@ -112,23 +114,21 @@ fn product(a: &Operand, b: &Operand) -> FlexTensor {
     let (m, n) = (a.rows, b.cols);
     let entries: usize = a.batch.iter().product();
     let mut output = vec![0.0f32; entries * m * n];
-    let one = |entry: usize, out: &mut [f32], parallelism: gemm::Parallelism| {
-        gemm_into(
-            out,
-            a,
-            a.entry_offset(entry),
-            b,
-            b.entry_offset(entry),
-            parallelism,
-        );
-    };
+    let depth = a.cols;
     if entries == 1 {
-        one(0, &mut output, gemm::Parallelism::Rayon(0));
+        let parallelism = if m * n * depth >= PARALLEL_PRODUCT && rayon::current_num_threads() > 1 {
+            gemm::Parallelism::Rayon(0)
+        } else {
+            gemm::Parallelism::None
+        };
+        gemm_into(&mut output, a, a.offset, b, b.offset, parallelism);
     } else {
-        output
-            .par_chunks_mut(m * n)
-            .enumerate()
-            .for_each(|(entry, out)| one(entry, out, gemm::Parallelism::None));
+        // Output elements per task such that a task holds PARALLEL_PRODUCT multiply-adds.
+        let grain = PARALLEL_PRODUCT.div_ceil(depth);
+        chunked(&mut output, m * n, grain, |entry, out| {
+            let (a_offset, b_offset) = (a.entry_offset(entry), b.entry_offset(entry));
+            gemm_into(out, a, a_offset, b, b_offset, gemm::Parallelism::None);
+        });
     }
     let mut dims = a.batch.clone();
     dims.extend([m, n]);
@@ -230,6 +230,9 @@ mod tests {
 
     #[test]
     fn batched_products_match_flex_bit_for_bit_at_any_thread_count() {
+        // Large enough for the rayon path (16 entries a task here), and small ones that stay on
+        // the calling thread.
+        check(random([8, 4, 64, 64], 22), random([8, 4, 64, 64], 23));
         check(random([4, 3, 64, 32], 13), random([4, 3, 32, 64], 14));
         check(
             random([2, 5, 32, 17], 15),

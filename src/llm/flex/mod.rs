@@ -23,6 +23,8 @@ pub mod matmul;
 
 use std::any::Any;
 
+use rayon::prelude::*;
+
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::ops::{Backward, OpsKind};
 use burn::backend::{Autodiff, Flex};
@@ -34,6 +36,31 @@ use burn_flex::FlexTensor;
 /// Elements per rayon task in the elementwise passes (GELU, the attention softmax): about 30 µs
 /// of work at a few nanoseconds an element, against a task's few microseconds of overhead.
 pub const PARALLEL_GRAIN: usize = 1 << 14;
+
+/// `kernel(index, chunk)` on each `chunk`-element piece of `output` in order (the last may be
+/// shorter), on the rayon pool's threads when `output` holds at least two tasks of `grain`
+/// elements and the pool has more than one thread, else on the calling thread: handing work to
+/// the pool from outside it costs a thread wake-up, more than a decoding step's small
+/// operations take. Which thread runs a piece never changes what it computes.
+pub(crate) fn chunked(
+    output: &mut [f32],
+    chunk: usize,
+    grain: usize,
+    kernel: impl Fn(usize, &mut [f32]) + Send + Sync,
+) {
+    let chunk = chunk.max(1);
+    if output.len() >= 2 * grain && rayon::current_num_threads() > 1 {
+        output
+            .par_chunks_mut(chunk)
+            .enumerate()
+            .with_min_len(grain.div_ceil(chunk))
+            .for_each(|(index, piece)| kernel(index, piece));
+    } else {
+        for (index, piece) in output.chunks_mut(chunk).enumerate() {
+            kernel(index, piece);
+        }
+    }
+}
 
 /// The flex backend in f32, as [`crate::llm::backend`] builds it.
 pub(crate) type FlexF32 = Flex<f32>;
