@@ -15,8 +15,11 @@
 //!
 //! Called from a thread outside any rayon pool (the `llm` commands, the speed example), the
 //! product runs on rayon's global pool; inside a sweep's worker it runs on the sweep's pool, where
-//! a worker busy with its own run leaves the other half to the caller (no result depends on who
-//! computes which tile).
+//! a worker busy with its own run leaves the other half to the caller, and an idle one (the
+//! sweep's last run) helps. No result depends on who computes which tile. (On more than two
+//! threads a worker waiting for a stolen half may start another queued run meanwhile — rayon's
+//! work stealing — which can delay the run it paused, never change it.) Products below
+//! `PARALLEL_PRODUCT` multiply-adds stay on the calling thread.
 
 use super::{FlexF32, chunked, from_values};
 use burn::tensor::ops::FloatTensorOps;
@@ -230,9 +233,9 @@ mod tests {
 
     #[test]
     fn batched_products_match_flex_bit_for_bit_at_any_thread_count() {
-        // Large enough for the rayon path (16 entries a task here), and small ones that stay on
-        // the calling thread.
-        check(random([8, 4, 64, 64], 22), random([8, 4, 64, 64], 23));
+        // Large enough for the rayon path (four tasks of 32 entries), and small ones that stay
+        // on the calling thread.
+        check(random([16, 8, 64, 64], 22), random([16, 8, 64, 64], 23));
         check(random([4, 3, 64, 32], 13), random([4, 3, 32, 64], 14));
         check(
             random([2, 5, 32, 17], 15),

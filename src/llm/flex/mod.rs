@@ -38,10 +38,11 @@ use burn_flex::FlexTensor;
 pub const PARALLEL_GRAIN: usize = 1 << 14;
 
 /// `kernel(index, chunk)` on each `chunk`-element piece of `output` in order (the last may be
-/// shorter), on the rayon pool's threads when `output` holds at least two tasks of `grain`
+/// shorter), on the rayon pool's threads when `output` holds at least four tasks of `grain`
 /// elements and the pool has more than one thread, else on the calling thread: handing work to
 /// the pool from outside it costs a thread wake-up, more than a decoding step's small
-/// operations take. Which thread runs a piece never changes what it computes.
+/// operations take (a decoding step's GELU, 64 rows × 512, stays on the calling thread). Which
+/// thread runs a piece never changes what it computes.
 pub(crate) fn chunked(
     output: &mut [f32],
     chunk: usize,
@@ -49,7 +50,7 @@ pub(crate) fn chunked(
     kernel: impl Fn(usize, &mut [f32]) + Send + Sync,
 ) {
     let chunk = chunk.max(1);
-    if output.len() >= 2 * grain && rayon::current_num_threads() > 1 {
+    if output.len() >= 4 * grain && rayon::current_num_threads() > 1 {
         output
             .par_chunks_mut(chunk)
             .enumerate()
