@@ -172,21 +172,13 @@ impl<const N: usize> Backward<FlexF32, N> for LinearBackward {
 
 #[cfg(test)]
 mod tests {
+    use super::super::bits;
     use super::*;
 
     type Ad = Autodiff<FlexF32>;
 
     fn random<B: Backend, const D: usize>(shape: [usize; D], seed: u64) -> Tensor<B, D> {
         super::super::normal(shape, seed)
-    }
-
-    fn bits<B: Backend, const D: usize>(x: Tensor<B, D>) -> Vec<u32> {
-        x.into_data()
-            .to_vec::<f32>()
-            .expect("an f32 tensor")
-            .iter()
-            .map(|v| v.to_bits())
-            .collect()
     }
 
     /// The value and the gradients of x, W and b of Σ (y ⊙ u) for a fixed random u, through

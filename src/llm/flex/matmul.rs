@@ -185,19 +185,11 @@ fn gemm_into(
 
 #[cfg(test)]
 mod tests {
+    use super::super::bits;
     use super::*;
 
     fn random<const D: usize>(shape: [usize; D], seed: u64) -> Tensor<FlexF32, D> {
         super::super::normal(shape, seed)
-    }
-
-    fn bits<const D: usize>(x: Tensor<FlexF32, D>) -> Vec<u32> {
-        x.into_data()
-            .to_vec::<f32>()
-            .expect("an f32 tensor")
-            .iter()
-            .map(|v| v.to_bits())
-            .collect()
     }
 
     /// `matmul(lhs, rhs)` at 1, 2 and 3 threads, each bit for bit flex's `lhs.matmul(rhs)`.

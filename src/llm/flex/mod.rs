@@ -143,6 +143,17 @@ pub(crate) fn normal<B: Backend, const D: usize>(shape: [usize; D], seed: u64) -
     Tensor::from_data(TensorData::new(values, shape), &Default::default())
 }
 
+/// A float tensor's elements as bit patterns, for bit-for-bit comparisons.
+#[cfg(test)]
+pub(crate) fn bits<B: Backend, const D: usize>(x: Tensor<B, D>) -> Vec<u32> {
+    x.into_data()
+        .to_vec::<f32>()
+        .expect("an f32 tensor")
+        .iter()
+        .map(|v| v.to_bits())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
