@@ -11,7 +11,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{DType, Tensor, TensorPrimitive};
 use burn_flex::FlexTensor;
 
-use super::{FlexF32, back, cast, contiguous, f32_elements, fast_math, from_values, record};
+use super::{FlexF32, back, cast, contiguous, f32_elements, fast_math, float, from_values, record};
 
 /// GELU of `x` through the flex kernels when `B` is flex in f32 (with or without autodiff) and
 /// `x` holds f32; otherwise `Err(x)`, untouched, for the caller's generic path.
@@ -58,11 +58,6 @@ impl Backward<FlexF32, 1> for GeluBackward {
             gelu_backward(&input, &grad)
         });
     }
-}
-
-/// The primitive of a flex float tensor.
-fn float<const D: usize>(x: Tensor<FlexF32, D>) -> FlexTensor {
-    x.into_primitive().tensor()
 }
 
 /// GELU(x) elementwise, into a fresh contiguous tensor of x's shape.

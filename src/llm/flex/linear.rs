@@ -20,7 +20,8 @@ use burn_flex::FlexTensor;
 
 use super::matmul::matmul;
 use super::{
-    FlexF32, PARALLEL_GRAIN, back, cast, chunked, contiguous, f32_elements, from_values, record,
+    FlexF32, PARALLEL_GRAIN, back, cast, chunked, contiguous, f32_elements, float, from_values,
+    record, tensor,
 };
 
 /// x·W + b, through the flex operation when `B` is flex in f32 (with or without autodiff) and
@@ -54,16 +55,6 @@ pub fn linear<B: Backend>(
         }
         Err(x) => burn::tensor::module::linear(x, weight, bias),
     }
-}
-
-/// The primitive of a flex float tensor.
-fn float<const D: usize>(x: Tensor<FlexF32, D>) -> FlexTensor {
-    x.into_primitive().tensor()
-}
-
-/// A flex primitive as a tensor of rank `D`.
-fn tensor<const D: usize>(x: FlexTensor) -> Tensor<FlexF32, D> {
-    Tensor::from_primitive(TensorPrimitive::Float(x))
 }
 
 /// x·W (+ b added to every row: one f32 addition an element, as flex's broadcast `float_add` in

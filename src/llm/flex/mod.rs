@@ -30,7 +30,7 @@ use burn::backend::autodiff::ops::{Backward, OpsKind};
 use burn::backend::{Autodiff, Flex};
 use burn::tensor::backend::Backend;
 use burn::tensor::ops::FloatTensor;
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData, TensorPrimitive};
 use burn_flex::FlexTensor;
 
 /// Elements per rayon task in the elementwise passes (GELU, the attention softmax): about 30 µs
@@ -123,6 +123,16 @@ pub(crate) fn record<O: Backward<FlexF32, N>, const N: usize>(
         OpsKind::Tracked(prep) => prep.finish(state(), output),
         OpsKind::UnTracked(prep) => prep.finish(output),
     }
+}
+
+/// The primitive of a flex float tensor.
+pub(crate) fn float<const D: usize>(x: Tensor<FlexF32, D>) -> FlexTensor {
+    x.into_primitive().tensor()
+}
+
+/// A flex primitive as a tensor of rank `D`.
+pub(crate) fn tensor<const D: usize>(x: FlexTensor) -> Tensor<FlexF32, D> {
+    Tensor::from_primitive(TensorPrimitive::Float(x))
 }
 
 /// A contiguous flex tensor of `shape` holding `values`.
