@@ -20,6 +20,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Bool, Tensor, TensorData};
 
 use super::flex::attention::{Inputs, try_causal_attention, try_self_attention};
+use super::flex::slice_write::slice_assign;
 use crate::error::{Error, Result};
 
 /// Rotary position embedding tables (Su et al. 2021), in the "half-split" layout of GPT-NeoX and
@@ -91,15 +92,12 @@ pub struct Attention<B: Backend> {
 
 /// The keys and values of one layer, filled up to the cache's length: keys transposed,
 /// `[batch, heads, head_dim, capacity]`, ready for `q·kᵀ`; values `[batch, heads, capacity,
-/// head_dim]`. Buffers of the full capacity are written in place (`slice_assign` on a uniquely
+/// head_dim]`. Buffers of the full capacity are written in place (a `slice_assign` on a uniquely
 /// held tensor) and attended over whole, with the unwritten tail masked like future positions:
 /// growing them by concatenation, or transposing the keys at every step, copies the whole cache
-/// per step, which dominated decoding time on burn's ndarray backend. (burn-flex 0.21 still
-/// copies the whole buffer inside `slice_assign`: its `slice_write_impl` binds
-/// `tensor.to_contiguous()` — for a contiguous tensor a second handle on the same storage — while
-/// the original handle lives on to the end of the function, so the storage is shared when it asks
-/// for it mutably, and copy-on-write copies it. About a fifth of `small`'s decoding time,
-/// measured with perf; a fix belongs in burn-flex.)
+/// per step, which dominated decoding time on burn's ndarray backend. On flex the write goes
+/// through [`crate::llm::flex::slice_write`], since flex's own `slice_assign` copies the whole
+/// buffer.
 #[derive(Clone, Debug)]
 struct LayerCache<B: Backend> {
     keys_transposed: Tensor<B, 4>,
@@ -217,13 +215,16 @@ impl<B: Backend> KvCache<B> {
         };
         let positions = offset..offset + time;
         let entry = LayerCache {
-            keys_transposed: entry.keys_transposed.slice_assign(
+            keys_transposed: slice_assign(
+                entry.keys_transposed,
                 [0..batch, 0..heads, 0..head_dim, positions.clone()],
                 keys_transposed.clone(),
             ),
-            values: entry
-                .values
-                .slice_assign([0..batch, 0..heads, positions, 0..head_dim], values.clone()),
+            values: slice_assign(
+                entry.values,
+                [0..batch, 0..heads, positions, 0..head_dim],
+                values.clone(),
+            ),
         };
         let attend = if offset == 0 {
             (keys_transposed, values)

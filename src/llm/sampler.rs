@@ -17,13 +17,17 @@
 //! later tokens are discarded; decoding stops when every row is finished or after
 //! `max_new_tokens` tokens.
 //!
+//! On the flex backend the batch's rows are split into shards, one per thread, each decoded
+//! through its own key/value cache side by side with the others (`Shards`); every row's logits
+//! keep their bits whatever the split, so the samples depend on the seed alone.
+//!
 //! Speed, measured with `cargo run --release --example llm_speed` on the project's 2-core machine
-//! (burn's flex backend, f32, one thread; side by side with PyTorch in benches/README.md): the
-//! `small` preset (0.80M parameters) at batch 64, 16-token prompts and 48 new tokens decodes
-//! about 4,900 tokens/s (rows × steps, ≈ 13 ms per step) on a day PyTorch decoded 4,600; `tiny`
-//! about 22,500. Scoring the resulting `[64, 64]` batch takes ≈ 0.47 s forward and ≈ 1.4 s
-//! forward + backward for `small` (since then ≈ 1.0 s on one thread and ≈ 0.6 s on two, where
-//! [`crate::llm::flex`] threads its matrix products and elementwise passes).
+//! (burn's flex backend, f32; side by side with PyTorch in benches/README.md): the `small` preset
+//! (0.80M parameters) at batch 64, 16-token prompts and 48 new tokens decodes about 6,900
+//! tokens/s (rows × steps) on one thread and about 11,500 on two; `tiny` about 32,500 and 58,000.
+//! Scoring the resulting `[64, 64]` batch takes ≈ 0.33 s forward and ≈ 0.93 s forward + backward
+//! for `small` on one thread, ≈ 0.23 s and ≈ 0.65 s on two ([`crate::llm::flex`] threads its
+//! matrix products and elementwise passes).
 
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
@@ -224,12 +228,9 @@ pub fn sample<B: Backend>(
         ));
     }
     let batch = prompts.len();
-    let device = model.device();
-    let mut cache = model.new_cache();
-    let flat: Vec<i64> = prompts.iter().flatten().map(|&t| i64::from(t)).collect();
-    let prompt_tensor = Tensor::from_data(TensorData::new(flat, [batch, prompt_len]), &device);
-    let logits = model.forward_cached(prompt_tensor, &mut cache)?;
-    let mut last = logits.narrow(1, prompt_len - 1, 1).reshape([batch, vocab]);
+    let mut shards = Shards::new(model, batch);
+    let prompt_rows: Vec<i64> = prompts.iter().flatten().map(|&t| i64::from(t)).collect();
+    let mut host = shards.next_logits(model, &prompt_rows, prompt_len)?;
 
     let mut samples = Samples {
         prompt_len,
@@ -241,14 +242,6 @@ pub fn sample<B: Backend>(
     };
     let mut row_distribution = RowDistribution::new(vocab);
     for step in 0..config.max_new_tokens {
-        let host = last
-            .into_data()
-            .convert::<f32>()
-            .into_vec::<f32>()
-            .map_err(|e| Error::Numerical {
-                origin: "sampler".into(),
-                detail: format!("cannot read the logits: {e:?}"),
-            })?;
         let mut next = vec![i64::from(config.eos); batch];
         for row in 0..batch {
             if samples.finished[row] {
@@ -278,12 +271,89 @@ pub fn sample<B: Backend>(
         if step + 1 == config.max_new_tokens || samples.finished.iter().all(|&f| f) {
             break;
         }
-        let input = Tensor::from_data(TensorData::new(next, [batch, 1]), &device);
-        last = model
-            .forward_cached(input, &mut cache)?
-            .reshape([batch, vocab]);
+        host = shards.next_logits(model, &next, 1)?;
     }
     Ok(samples)
+}
+
+/// Fewest rows a shard of the batch gets: below this a forward pass is mostly per-call overhead.
+const MIN_SHARD_ROWS: usize = 8;
+
+/// gemm 0.19 multiplies products of at most 16 × 16 outputs whose left operand is row-major and
+/// right operand column-major — the tied-embedding head, `x·Eᵀ`, `[rows, vocab]` — with a
+/// dot-product kernel that sums in another order than its tiled kernel; a shard's head product
+/// must stay above this size (as the whole batch's then is too) for its rows to keep their bits.
+const GEMM_DOT_KERNEL_OUTPUTS: usize = 16 * 16;
+
+/// The batch's rows split into contiguous shards, each with its own key/value cache, whose
+/// forward passes run side by side on the rayon pool: one shard per thread on the flex backend
+/// (at most one per [`MIN_SHARD_ROWS`] rows, and more than [`GEMM_DOT_KERNEL_OUTPUTS`] logits
+/// each), one shard elsewhere. A decoding step's operations are too small to split among threads
+/// one by one (each hand-over costs a thread wake-up, see [`crate::llm::flex`]); whole forward
+/// passes of part of the rows are not. Every row's logits are the same bits whichever shard
+/// computes them and however many there are: each operation of the forward pass treats rows
+/// independently, and flex's matrix products run the same depth loop for every output element
+/// whatever the number of rows, given the size condition above (`tests` check whole samples at
+/// 1, 2 and 3 threads), so the samples do not depend on the thread count.
+struct Shards<B: Backend> {
+    rows: Vec<std::ops::Range<usize>>,
+    caches: Vec<super::attention::KvCache<B>>,
+}
+
+impl<B: Backend> Shards<B> {
+    fn new(model: &Transformer<B>, batch: usize) -> Self {
+        let vocab = model.config().vocab_size.max(1);
+        let fewest_rows = MIN_SHARD_ROWS.max(GEMM_DOT_KERNEL_OUTPUTS / vocab + 1);
+        let count = if crate::llm::flex::is_flex::<B>() {
+            rayon::current_num_threads().min(batch / fewest_rows).max(1)
+        } else {
+            1
+        };
+        let rows = (0..count)
+            .map(|shard| shard * batch / count..(shard + 1) * batch / count)
+            .collect();
+        let caches = (0..count).map(|_| model.new_cache()).collect();
+        Shards { rows, caches }
+    }
+
+    /// Feeds `tokens` (`width` per row, rows in order) to the model through the shards' caches
+    /// and returns the logits after each row's last token, `[batch, vocab]` row-major on the host.
+    fn next_logits(
+        &mut self,
+        model: &Transformer<B>,
+        tokens: &[i64],
+        width: usize,
+    ) -> Result<Vec<f32>> {
+        let run = |(rows, cache): (&std::ops::Range<usize>, &mut super::attention::KvCache<B>)| {
+            let shard = tokens[rows.start * width..rows.end * width].to_vec();
+            let input =
+                Tensor::from_data(TensorData::new(shard, [rows.len(), width]), &model.device());
+            let logits = model.forward_cached(input, cache)?;
+            let vocab = model.config().vocab_size;
+            logits
+                .narrow(1, width - 1, 1)
+                .reshape([rows.len(), vocab])
+                .into_data()
+                .convert::<f32>()
+                .into_vec::<f32>()
+                .map_err(|e| Error::Numerical {
+                    origin: "sampler".into(),
+                    detail: format!("cannot read the logits: {e:?}"),
+                })
+        };
+        let shards = self.rows.iter().zip(self.caches.iter_mut());
+        let parts: Vec<Vec<f32>> = if self.rows.len() == 1 {
+            shards.map(run).collect::<Result<_>>()?
+        } else {
+            use rayon::prelude::*;
+            shards
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .map(run)
+                .collect::<Result<_>>()?
+        };
+        Ok(parts.concat())
+    }
 }
 
 /// The common prompt length; errors for no prompts, empty or unequal prompts, or bad ids.
@@ -429,8 +499,8 @@ fn normalise(scores: &mut [f64]) {
 mod tests {
     use super::*;
     use crate::llm::backend::Inference;
-    use crate::llm::model::Positions;
     use crate::llm::model::tests::{tiny, tokens};
+    use crate::llm::model::{Positions, TransformerConfig};
     use crate::llm::scoring::{token_scores, token_scores_at};
     use burn::module::Param;
     use rand::SeedableRng;
@@ -556,6 +626,57 @@ mod tests {
             assert!(!response[..response.len() - 1].contains(&2));
             assert!(response.len() == 8 || one.finished[row]);
         }
+    }
+
+    #[test]
+    fn shards_give_the_same_bits_as_the_whole_batch() {
+        // The `small` preset's widths (products of depth 128 and 512) and a batch that splits
+        // into shards of uneven size (80 rows: 40 + 40 on two threads, 26 + 27 + 27 on three),
+        // so gemm's row tiles fall differently in every split; with 11 ids a shard needs 24
+        // rows for its head product to keep gemm's tiled kernel.
+        let config = TransformerConfig::preset("small", 11, 24).unwrap();
+        let model = config.init::<B>(&Default::default(), 5).unwrap();
+        let prompts: Vec<Vec<u32>> = (0..80)
+            .map(|row| {
+                (0..6)
+                    .map(|t| ((row * 5 + t * 3) % 10) as u32 + 1)
+                    .collect()
+            })
+            .collect();
+        let sampler = SamplerConfig::new(12, 0);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                assert_eq!(Shards::new(&model, prompts.len()).rows.len(), threads);
+                let mut rng = ChaCha8Rng::seed_from_u64(3);
+                sample(&model, &prompts, &sampler, &mut rng).unwrap()
+            })
+        };
+        let one = run(1);
+        let bits = |samples: &Samples| -> Vec<u32> {
+            samples
+                .log_probs
+                .iter()
+                .chain(&samples.entropies)
+                .flatten()
+                .map(|v| v.to_bits())
+                .collect()
+        };
+        for threads in [2, 3] {
+            let sharded = run(threads);
+            assert_eq!(sharded.responses, one.responses, "{threads} threads");
+            assert!(bits(&sharded) == bits(&one), "{threads} threads");
+        }
+        assert!(one.responses.iter().map(Vec::len).sum::<usize>() > 80 * 4);
+        // Fewer rows than three shards of 24: two shards on three threads.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        assert_eq!(pool.install(|| Shards::new(&model, 71).rows.len()), 2);
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! - [`attention`]: causal scaled-dot-product attention whose scaling, causal mask and softmax
 //!   are one pass over the scores, with a hand-written backward pass;
 //! - [`linear`]: the linear layer, whose matrix products ([`matmul`]) run on every thread of the
-//!   rayon pool with the bits of flex's single-threaded ones.
+//!   rayon pool with the bits of flex's single-threaded ones;
+//! - [`slice_write`]: the key/value cache's write, in place (flex's `slice_assign` copies the
+//!   whole buffer).
 //!
 //! The model code stays generic over the backend: each operation's `try_*` entry point recognises
 //! the two flex backends by their type (`std::any::Any`, no unsafe code) and hands any other
@@ -20,6 +22,7 @@ pub mod fast_math;
 pub mod gelu;
 pub mod linear;
 pub mod matmul;
+pub mod slice_write;
 
 use std::any::Any;
 
@@ -65,6 +68,11 @@ pub(crate) fn chunked(
 
 /// The flex backend in f32, as [`crate::llm::backend`] builds it.
 pub(crate) type FlexF32 = Flex<f32>;
+
+/// Whether `B` is the flex backend in f32 (without autodiff).
+pub fn is_flex<B: Backend>() -> bool {
+    std::any::TypeId::of::<B>() == std::any::TypeId::of::<FlexF32>()
+}
 
 /// `value` as a `T` if `A` is `T`, else `Err(value)`: a type test on `'static` types, safe code.
 pub(crate) fn cast<A: 'static, T: 'static>(value: A) -> Result<T, A> {
