@@ -50,6 +50,7 @@ pub mod flex;
 pub mod grpo;
 pub mod memory;
 pub mod model;
+pub mod normalization;
 pub mod pass_at_k;
 pub mod policy_loss;
 pub mod rollout;

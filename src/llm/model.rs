@@ -26,6 +26,7 @@ use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use super::attention::{Attention, KvCache, Rotary, linear_3d};
+use super::normalization::layer_norm;
 use crate::error::{Error, Result};
 
 /// How positions enter the model.
@@ -264,11 +265,11 @@ impl<B: Backend> Block<B> {
         offset: usize,
         cache: Option<(&mut KvCache<B>, usize)>,
     ) -> Tensor<B, 3> {
-        let attended = self
-            .attention
-            .forward(self.norm1.forward(x.clone()), rotary, offset, cache);
+        let attended =
+            self.attention
+                .forward(layer_norm(&self.norm1, x.clone()), rotary, offset, cache);
         let x = x + attended;
-        let hidden = gelu(linear_3d(&self.mlp_in, self.norm2.forward(x.clone())));
+        let hidden = gelu(linear_3d(&self.mlp_in, layer_norm(&self.norm2, x.clone())));
         x + linear_3d(&self.mlp_out, hidden)
     }
 }
@@ -357,7 +358,7 @@ impl<B: Backend> Transformer<B> {
             let layer_cache = cache.as_deref_mut().map(|cache| (cache, layer));
             x = block.forward(x, self.rotary.as_ref(), offset, layer_cache);
         }
-        let x = self.final_norm.forward(x);
+        let x = layer_norm(&self.final_norm, x);
         match &self.head {
             Some(head) => linear_3d(head, x),
             None => {

@@ -22,7 +22,7 @@ use burn::tensor::{DType, Shape, Tensor, TensorPrimitive};
 use burn_flex::{FlexTensor, Layout};
 
 use super::fast_math::exp_nonpositive;
-use super::matmul::matmul;
+use super::matmul::{matmul, matmul_merging_heads};
 use super::{FlexF32, PARALLEL_GRAIN, back, cast, chunked, contiguous, record};
 
 /// Queries `[batch, heads, time, head_dim]`, transposed keys `[batch, heads, head_dim, total]`
@@ -112,7 +112,7 @@ pub fn try_self_attention<B: Backend>(
             let qkv = contiguous(qkv.into_primitive().tensor());
             let probabilities = self_probabilities(&qkv, n_heads, scale);
             let values = head(&qkv, Part::Values, n_heads);
-            return Ok(back(merge_heads(matmul(probabilities, values))));
+            return Ok(back(matmul_merging_heads(probabilities, values)));
         }
         Err(qkv) => qkv,
     };
@@ -120,10 +120,7 @@ pub fn try_self_attention<B: Backend>(
     let qkv = qkv.into_primitive().tensor();
     let input = contiguous(qkv.primitive.clone());
     let probabilities = self_probabilities(&input, n_heads, scale);
-    let output = merge_heads(matmul(
-        probabilities.clone(),
-        head(&input, Part::Values, n_heads),
-    ));
+    let output = matmul_merging_heads(probabilities.clone(), head(&input, Part::Values, n_heads));
     let output = output.into_primitive().tensor();
     let output = record(SelfAttentionBackward, [&qkv], output, || {
         SelfAttentionState {
@@ -177,12 +174,6 @@ fn self_probabilities(qkv: &FlexTensor, n_heads: usize, scale: f32) -> Tensor<Fl
     let queries = head(qkv, Part::Queries, n_heads);
     let keys_transposed = head(qkv, Part::Keys, n_heads).swap_dims(2, 3);
     probabilities(queries, keys_transposed, 0, scale)
-}
-
-/// `[batch, heads, time, head_dim]` to `[batch, time, heads·head_dim]`.
-fn merge_heads(x: Tensor<FlexF32, 4>) -> Tensor<FlexF32, 3> {
-    let [batch, heads, time, head_dim] = x.dims();
-    x.swap_dims(1, 2).reshape([batch, time, heads * head_dim])
 }
 
 /// What the backward pass of [`try_self_attention`] needs: its contiguous input and P.

@@ -46,6 +46,50 @@ pub fn matmul<const D: usize>(
     Tensor::from_primitive(TensorPrimitive::Float(output))
 }
 
+/// `lhs · rhs` for `[batch, heads, m, k] · [batch, heads, k, n]` with the heads merged into the
+/// last dimension, `[batch, m, heads·n]`: the bits of `matmul` followed by `swap_dims(1, 2)` and
+/// a reshape, with each head's product written straight into its columns (gemm takes the
+/// output's row stride) instead of into a head-major buffer that the reshape then copies.
+/// Operands `matmul` would hand to flex take that path.
+pub fn matmul_merging_heads(
+    lhs: Tensor<FlexF32, 4>,
+    rhs: Tensor<FlexF32, 4>,
+) -> Tensor<FlexF32, 3> {
+    let [batch, heads, m, _] = lhs.dims();
+    let n = rhs.dims()[3];
+    let (lhs, rhs) = (lhs.into_primitive().tensor(), rhs.into_primitive().tensor());
+    let output = match (Operand::of(&lhs), Operand::of(&rhs)) {
+        (Some(a), Some(b)) if a.batch == b.batch && a.cols == b.rows => {
+            let width = heads * n;
+            let mut output = vec![0.0f32; batch * m * width];
+            let grain = PARALLEL_PRODUCT.div_ceil(a.cols);
+            chunked(&mut output, m * width, grain, |entry, out| {
+                for head in 0..heads {
+                    let index = entry * heads + head;
+                    let (a_offset, b_offset) = (a.entry_offset(index), b.entry_offset(index));
+                    let out = &mut out[head * n..];
+                    gemm_into(
+                        out,
+                        width,
+                        &a,
+                        a_offset,
+                        &b,
+                        b_offset,
+                        gemm::Parallelism::None,
+                    );
+                }
+            });
+            from_values(output, Shape::new([batch, m, width]))
+        }
+        _ => {
+            let product = FlexF32::float_matmul(lhs, rhs);
+            let merged = FlexF32::float_swap_dims(product, 1, 2);
+            FlexF32::float_reshape(merged, Shape::new([batch, m, heads * n]))
+        }
+    };
+    Tensor::from_primitive(TensorPrimitive::Float(output))
+}
+
 /// A flex f32 tensor read as a stack of strided matrices, checked to lie inside its buffer.
 struct Operand<'a> {
     data: &'a [f32],
@@ -124,13 +168,13 @@ fn product(a: &Operand, b: &Operand) -> FlexTensor {
         } else {
             gemm::Parallelism::None
         };
-        gemm_into(&mut output, a, a.offset, b, b.offset, parallelism);
+        gemm_into(&mut output, n, a, a.offset, b, b.offset, parallelism);
     } else {
         // Output elements per task such that a task holds PARALLEL_PRODUCT multiply-adds.
         let grain = PARALLEL_PRODUCT.div_ceil(depth);
         chunked(&mut output, m * n, grain, |entry, out| {
             let (a_offset, b_offset) = (a.entry_offset(entry), b.entry_offset(entry));
-            gemm_into(out, a, a_offset, b, b_offset, gemm::Parallelism::None);
+            gemm_into(out, n, a, a_offset, b, b_offset, gemm::Parallelism::None);
         });
     }
     let mut dims = a.batch.clone();
@@ -138,10 +182,12 @@ fn product(a: &Operand, b: &Operand) -> FlexTensor {
     from_values(output, Shape::from(dims))
 }
 
-/// `out` (row-major `[a.rows, b.cols]`) ← the matrix of `a` at `a_offset` times that of `b` at
-/// `b_offset`: flex's call to gemm (α = 0, β = 1, no conjugation).
+/// `out` (row-major `[a.rows, b.cols]`, rows `out_row_stride` apart) ← the matrix of `a` at
+/// `a_offset` times that of `b` at `b_offset`: flex's call to gemm (α = 0, β = 1, no
+/// conjugation). The output's strides do not change the arithmetic of an element.
 fn gemm_into(
     out: &mut [f32],
+    out_row_stride: usize,
     a: &Operand,
     a_offset: usize,
     b: &Operand,
@@ -149,14 +195,17 @@ fn gemm_into(
     parallelism: gemm::Parallelism,
 ) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
-    assert_eq!(out.len(), m * n, "the output holds one [m, n] matrix");
+    assert!(
+        out_row_stride >= n && out.len() >= (m - 1) * out_row_stride + n,
+        "the output holds one [m, n] matrix with rows {out_row_stride} apart"
+    );
     // Strides fit in isize: each is at most the buffer's length (checked by `Operand::of`), and a
     // Rust allocation holds at most isize::MAX bytes.
     let signed = |s: usize| s as isize;
     // SAFETY: `Operand::of` checked that every element of each operand's view, for every batch
     // entry (offset + Σ (dim − 1)·stride < len), lies inside its slice, so gemm reads only inside
-    // `a.data` and `b.data`; it writes the m·n elements of `out` (checked above) with row stride n
-    // and column stride 1. α = 0 means `out`'s previous values are not read. The operands are
+    // `a.data` and `b.data`; it writes m rows of n elements of `out`, rows `out_row_stride` apart
+    // (the last ending at (m − 1)·out_row_stride + n ≤ out.len(), checked above), column stride 1. α = 0 means `out`'s previous values are not read. The operands are
     // shared borrows and `out` an exclusive one, so nothing else writes them meanwhile.
     unsafe {
         gemm::gemm(
@@ -165,7 +214,7 @@ fn gemm_into(
             k,
             out.as_mut_ptr(),
             1,
-            signed(n),
+            signed(out_row_stride),
             false,
             a.data.as_ptr().add(a_offset),
             signed(a.col_stride),
@@ -234,6 +283,38 @@ mod tests {
             random([2, 5, 40, 17], 16).swap_dims(2, 3),
         );
         check(random([6, 9, 33], 17), random([6, 33, 1], 18));
+    }
+
+    #[test]
+    fn merged_heads_are_the_product_swapped_and_reshaped_bit_for_bit() {
+        // The attention output's shapes: values as a strided view of a fused projection.
+        for (shape, threads) in [
+            ([3, 4, 10, 10], 1),
+            ([16, 4, 64, 64], 2),
+            ([16, 4, 64, 64], 3),
+        ] {
+            let [batch, heads, m, depth] = shape;
+            let probabilities = random(shape, 24);
+            let values = random([batch, depth, heads, 32], 25).swap_dims(1, 2);
+            let expected = lhs_then_merge(probabilities.clone(), values.clone());
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a small thread pool");
+            let ours = pool.install(|| matmul_merging_heads(probabilities, values));
+            assert_eq!(ours.dims(), [batch, m, heads * 32]);
+            assert!(bits(ours) == expected, "{shape:?} at {threads} threads");
+        }
+    }
+
+    fn lhs_then_merge(lhs: Tensor<FlexF32, 4>, rhs: Tensor<FlexF32, 4>) -> Vec<u32> {
+        let [batch, heads, m, _] = lhs.dims();
+        let n = rhs.dims()[3];
+        bits(
+            lhs.matmul(rhs)
+                .swap_dims(1, 2)
+                .reshape([batch, m, heads * n]),
+        )
     }
 
     #[test]

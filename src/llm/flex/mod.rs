@@ -7,6 +7,8 @@
 //!   `exp` of [`fast_math`] (flex's own GELU calls libm's scalar `erff`);
 //! - [`attention`]: causal scaled-dot-product attention whose scaling, causal mask and softmax
 //!   are one pass over the scores, with a hand-written backward pass;
+//! - [`layer_norm`]: layer normalization, forward and backward in two passes each by blocks of
+//!   rows (burn composes it from ten operations on autodiff);
 //! - [`linear`]: the linear layer, whose matrix products ([`matmul`]) run on every thread of the
 //!   rayon pool with the bits of flex's single-threaded ones;
 //! - [`slice_write`]: the key/value cache's write, in place (flex's `slice_assign` copies the
@@ -20,6 +22,7 @@
 pub mod attention;
 pub mod fast_math;
 pub mod gelu;
+pub mod layer_norm;
 pub mod linear;
 pub mod matmul;
 pub mod slice_write;
