@@ -21,7 +21,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{DType, Shape, Tensor, TensorPrimitive};
 use burn_flex::{FlexTensor, Layout};
 
-use super::fast_math::exp_nonpositive;
+use super::fast_math::{exp_nonpositive, wide};
 use super::matmul::{matmul, matmul_merging_heads};
 use super::{FlexF32, PARALLEL_GRAIN, back, cast, chunked, contiguous, record};
 
@@ -376,6 +376,14 @@ fn visible(row: usize, time: usize, total: usize, offset: usize) -> usize {
 /// row is computed the same way whichever thread takes it.
 fn causal_softmax_rows(scores: &mut [f32], time: usize, total: usize, offset: usize, scale: f32) {
     chunked(scores, time * total, PARALLEL_GRAIN, |_, scores| {
+        wide(|| softmax_block(scores, time, total, offset, scale));
+    });
+}
+
+/// [`causal_softmax_rows`] on one `[time, total]` block.
+#[inline(always)]
+fn softmax_block(scores: &mut [f32], time: usize, total: usize, offset: usize, scale: f32) {
+    {
         for (row, values) in scores.chunks_exact_mut(total).enumerate() {
             let (seen, hidden) = values.split_at_mut(visible(row, time, total, offset));
             for value in seen.iter_mut() {
@@ -391,7 +399,7 @@ fn causal_softmax_rows(scores: &mut [f32], time: usize, total: usize, offset: us
             }
             hidden.fill(0.0);
         }
-    });
+    }
 }
 
 /// In place, row by row: `grad` ← scale·p ⊙ (grad − ⟨p, grad⟩) over the visible keys, 0 elsewhere;
@@ -407,6 +415,21 @@ fn causal_softmax_backward_rows(
     let block = time * total;
     chunked(grad, block, PARALLEL_GRAIN, |index, grad| {
         let probabilities = &probabilities[index * block..][..grad.len()];
+        wide(|| softmax_backward_block(probabilities, grad, time, total, offset, scale));
+    });
+}
+
+/// [`causal_softmax_backward_rows`] on one block.
+#[inline(always)]
+fn softmax_backward_block(
+    probabilities: &[f32],
+    grad: &mut [f32],
+    time: usize,
+    total: usize,
+    offset: usize,
+    scale: f32,
+) {
+    {
         let rows = probabilities
             .chunks_exact(total)
             .zip(grad.chunks_exact_mut(total));
@@ -418,7 +441,7 @@ fn causal_softmax_backward_rows(
             }
             hidden.fill(0.0);
         }
-    });
+    }
 }
 
 #[cfg(test)]

@@ -268,10 +268,20 @@ mod tests {
         let (mut narrow, mut wide_values) = (vec![0.0; xs.len()], vec![0.0; xs.len()]);
         gelu_elements(&xs, &mut narrow);
         wide(|| gelu_elements(&xs, &mut wide_values));
-        assert!(narrow.iter().zip(&wide_values).all(|(a, b)| a.to_bits() == b.to_bits()));
+        assert!(
+            narrow
+                .iter()
+                .zip(&wide_values)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        );
         gelu_backward_elements(&xs, &grad, &mut narrow);
         wide(|| gelu_backward_elements(&xs, &grad, &mut wide_values));
-        assert!(narrow.iter().zip(&wide_values).all(|(a, b)| a.to_bits() == b.to_bits()));
+        assert!(
+            narrow
+                .iter()
+                .zip(&wide_values)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        );
     }
 
     #[test]
