@@ -19,8 +19,8 @@ use crate::experiment::reproduce::{Entry, ReproduceOptions, catalogue, find, rep
 ///
 /// --quick uses each experiment's smaller budget (each tabular entry in under about two minutes
 /// and each llm-* entry in about three on two cores); the default is the full budget behind the
-/// committed figures (the three llm-* entries train transformers on the CPU: about half an hour
-/// together).
+/// committed figures (the three llm-* entries train transformers on the CPU: about a quarter of
+/// an hour together).
 ///
 /// Examples:
 ///   policylab reproduce --list

@@ -6,10 +6,10 @@
 //! The pieces, in the order a run uses them:
 //! - [`vocab`], [`task`]: a 24-token character vocabulary; arithmetic (reversed answers) and
 //!   Countdown problems with exact scorers and a hash-based held-out validation split.
-//! - [`model`], [`attention`], [`activation`]: a pre-norm decoder-only transformer (learned or rotary positions,
-//!   tied embeddings optional, presets tiny 0.1M … large 10.7M parameters) with a KV cache;
-//!   [`flex`]: its GELU, attention and linear layers as custom operations of the default CPU
-//!   backend.
+//! - [`model`], [`attention`], [`activation`], [`normalization`]: a pre-norm decoder-only
+//!   transformer (learned or rotary positions, tied embeddings optional, presets tiny 0.1M … large
+//!   10.7M parameters) with a KV cache; [`flex`]: its GELU, attention, layer norms, linear layers
+//!   and cache writes as custom operations of the default CPU backend.
 //! - [`sampler`], [`scoring`]: batched seeded sampling that records each token's log-probability
 //!   and full-vocabulary entropy; the same quantities, differentiable, for given sequences.
 //! - [`sft`], [`schedule`]: supervised fine-tuning on correct traces (AdamW, warm-up + cosine).
@@ -32,8 +32,10 @@
 //! backends are built without their multi-threaded kernels (ndarray also without its SIMD ones) so
 //! that a seed gives the same bits on every run and at any thread count. On flex, [`flex`]'s own
 //! operations use the rayon pool's threads where the split cannot change a bit: the matrix products
-//! of the linear layers and of attention (gemm divides the output, never a sum), and elementwise or
-//! row-wise passes (GELU, the attention softmax, the bias).
+//! of the linear layers and of attention (gemm divides the output, never a sum), elementwise or
+//! row-wise passes (GELU, the attention softmax, the bias, layer norm — whose γ and β gradients
+//! sum fixed blocks of rows in block order), and the sampler decodes the batch's rows in shards,
+//! one per thread (every row's logits keep their bits whatever the split).
 //!
 //! The catalogue entries `llm-entropy-law`, `llm-entropy-interventions` and `llm-covariance`
 //! ([`crate::experiment::reproduce`]) run these pieces from experiment files.

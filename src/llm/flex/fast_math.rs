@@ -21,7 +21,10 @@
 //! on every machine and at any thread count (the runs' reproducibility rule; flex's matrix
 //! products choose their kernels by CPU, so whole runs are the same bits on one machine). The
 //! GELU passes split their elements among the rayon pool's threads in chunks of
-//! [`PARALLEL_GRAIN`]; each element's arithmetic does not depend on the chunk.
+//! [`PARALLEL_GRAIN`]; each element's arithmetic does not depend on the chunk. Each chunk runs
+//! compiled for AVX2 where the CPU has it (`wide`): 8 floats per instruction instead of the
+//! x86-64 baseline's 4, with the same operations, which took the `small` training pass from
+//! ≈ 0.87 s to ≈ 0.80 s on one thread (GELU was 13% of it).
 
 use super::{PARALLEL_GRAIN, chunked};
 
