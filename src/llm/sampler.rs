@@ -285,15 +285,24 @@ const MIN_SHARD_ROWS: usize = 8;
 /// must stay above this size (as the whole batch's then is too) for its rows to keep their bits.
 const GEMM_DOT_KERNEL_OUTPUTS: usize = 16 * 16;
 
+/// gemm 0.19 sums a depth beyond 512 in blocks whose size depends on the output's shape when both
+/// output dimensions are at most 64 (512 and the rest), and on the depth alone otherwise (equal
+/// blocks): a model with a product deeper than 512 — d_model or d_ff above it, as in the
+/// `medium` and `large` presets' MLPs — needs shards of more than 64 rows for its rows to keep
+/// their bits.
+const GEMM_SHALLOW_DEPTH: usize = 512;
+const GEMM_SMALL_SIDE: usize = 64;
+
 /// The batch's rows split into contiguous shards, each with its own key/value cache, whose
 /// forward passes run side by side on the rayon pool: one shard per thread on the flex backend
-/// (at most one per [`MIN_SHARD_ROWS`] rows, and more than [`GEMM_DOT_KERNEL_OUTPUTS`] logits
-/// each), one shard elsewhere. A decoding step's operations are too small to split among threads
+/// (at most one per [`MIN_SHARD_ROWS`] rows, more than [`GEMM_DOT_KERNEL_OUTPUTS`] logits each,
+/// and more than [`GEMM_SMALL_SIDE`] rows in a model deeper than [`GEMM_SHALLOW_DEPTH`]), one
+/// shard elsewhere. A decoding step's operations are too small to split among threads
 /// one by one (each hand-over costs a thread wake-up, see [`crate::llm::flex`]); whole forward
 /// passes of part of the rows are not. Every row's logits are the same bits whichever shard
 /// computes them and however many there are: each operation of the forward pass treats rows
 /// independently, and flex's matrix products run the same depth loop for every output element
-/// whatever the number of rows, given the size condition above (`tests` check whole samples at
+/// whatever the number of rows, given the size conditions above (`tests` check whole samples at
 /// 1, 2 and 3 threads), so the samples do not depend on the thread count.
 struct Shards<B: Backend> {
     rows: Vec<std::ops::Range<usize>>,
@@ -302,8 +311,12 @@ struct Shards<B: Backend> {
 
 impl<B: Backend> Shards<B> {
     fn new(model: &Transformer<B>, batch: usize) -> Self {
-        let vocab = model.config().vocab_size.max(1);
-        let fewest_rows = MIN_SHARD_ROWS.max(GEMM_DOT_KERNEL_OUTPUTS / vocab + 1);
+        let config = model.config();
+        let vocab = config.vocab_size.max(1);
+        let deep = config.d_model.max(config.d_ff) > GEMM_SHALLOW_DEPTH;
+        let fewest_rows = MIN_SHARD_ROWS
+            .max(GEMM_DOT_KERNEL_OUTPUTS / vocab + 1)
+            .max(if deep { GEMM_SMALL_SIDE + 1 } else { 0 });
         let count = if crate::llm::flex::is_flex::<B>() {
             rayon::current_num_threads().min(batch / fewest_rows).max(1)
         } else {
@@ -671,6 +684,50 @@ mod tests {
             assert!(bits(&sharded) == bits(&one), "{threads} threads");
         }
         assert!(one.responses.iter().map(Vec::len).sum::<usize>() > 80 * 4);
+        // A product deeper than 512 (d_ff 520, output width 16): shards of more than 64 rows.
+        let deep = TransformerConfig {
+            vocab_size: 11,
+            d_model: 16,
+            n_layers: 1,
+            n_heads: 2,
+            d_ff: 520,
+            max_len: 16,
+            positions: Positions::Learned,
+            tied_embeddings: true,
+        };
+        let deep_model = deep.init::<B>(&Default::default(), 6).unwrap();
+        let deep_prompts: Vec<Vec<u32>> = (0..130)
+            .map(|row| {
+                (0..4)
+                    .map(|t| ((row * 3 + t * 7) % 10) as u32 + 1)
+                    .collect()
+            })
+            .collect();
+        let deep_sample = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let mut rng = ChaCha8Rng::seed_from_u64(4);
+                let shards = Shards::new(&deep_model, deep_prompts.len()).rows.len();
+                (
+                    shards,
+                    sample(
+                        &deep_model,
+                        &deep_prompts,
+                        &SamplerConfig::new(8, 0),
+                        &mut rng,
+                    )
+                    .unwrap(),
+                )
+            })
+        };
+        let (one_shard, whole) = deep_sample(1);
+        let (two_shards, sharded) = deep_sample(3);
+        assert_eq!((one_shard, two_shards), (1, 2));
+        assert_eq!(sharded.responses, whole.responses);
+        assert!(bits(&sharded) == bits(&whole));
         // Fewer rows than three shards of 24: two shards on three threads.
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(3)

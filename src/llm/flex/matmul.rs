@@ -287,22 +287,27 @@ mod tests {
 
     #[test]
     fn merged_heads_are_the_product_swapped_and_reshaped_bit_for_bit() {
-        // The attention output's shapes: values as a strided view of a fused projection.
-        for (shape, threads) in [
-            ([3, 4, 10, 10], 1),
-            ([16, 4, 64, 64], 2),
-            ([16, 4, 64, 64], 3),
-        ] {
+        // The attention output's shapes, values as a strided view of a fused projection; head
+        // widths that fill gemm's tiles (32) and that leave ragged edges (5, 33, 1).
+        let cases = [
+            ([3, 4, 10, 10], 32, 1),
+            ([16, 4, 64, 64], 32, 2),
+            ([16, 4, 64, 64], 32, 3),
+            ([2, 3, 7, 9], 5, 2),
+            ([2, 3, 17, 12], 33, 1),
+            ([2, 4, 6, 6], 1, 2),
+        ];
+        for (shape, width, threads) in cases {
             let [batch, heads, m, depth] = shape;
             let probabilities = random(shape, 24);
-            let values = random([batch, depth, heads, 32], 25).swap_dims(1, 2);
+            let values = random([batch, depth, heads, width], 25).swap_dims(1, 2);
             let expected = lhs_then_merge(probabilities.clone(), values.clone());
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
                 .expect("a small thread pool");
             let ours = pool.install(|| matmul_merging_heads(probabilities, values));
-            assert_eq!(ours.dims(), [batch, m, heads * 32]);
+            assert_eq!(ours.dims(), [batch, m, heads * width]);
             assert!(bits(ours) == expected, "{shape:?} at {threads} threads");
         }
     }

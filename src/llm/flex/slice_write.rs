@@ -18,8 +18,8 @@ use burn::tensor::{DType, Tensor};
 use super::{FlexF32, back, cast, contiguous, f32_elements, float, tensor};
 
 /// `tensor` with the block `ranges` replaced by `value` (whose shape is the ranges' lengths):
-/// in place on the flex backend in f32 for a contiguous `tensor`, else burn's `slice_assign`
-/// (which also reports ranges that do not fit).
+/// in place on the flex backend in f32 (a strided `tensor` is first copied to a contiguous one),
+/// else, or for ranges that do not fit, burn's `slice_assign` (which reports them).
 pub fn slice_assign<B: Backend, const D: usize>(
     tensor: Tensor<B, D>,
     ranges: [Range<usize>; D],
