@@ -512,6 +512,7 @@ fn normalise(scores: &mut [f64]) {
 mod tests {
     use super::*;
     use crate::llm::backend::Inference;
+    use crate::llm::flex::pool;
     use crate::llm::model::tests::{tiny, tokens};
     use crate::llm::model::{Positions, TransformerConfig};
     use crate::llm::scoring::{token_scores, token_scores_at};
@@ -615,16 +616,7 @@ mod tests {
     fn same_seed_same_samples_at_any_thread_count() {
         let model = sharp_model(Positions::Rotary, 2);
         let config = SamplerConfig::new(8, 2);
-        let run = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| {
-                let mut rng = ChaCha8Rng::seed_from_u64(42);
-                sample(&model, &prompts(), &config, &mut rng).unwrap()
-            })
-        };
+        let run = |threads| sample_on(threads, &model, &prompts(), &config, 42).1;
         let one = run(1);
         assert_eq!(one, run(3));
         let mut rng = ChaCha8Rng::seed_from_u64(43);
@@ -641,6 +633,49 @@ mod tests {
         }
     }
 
+    /// On a pool of `threads` threads: the number of shards `model` splits `prompts` into, and
+    /// the samples drawn with `seed`.
+    fn sample_on(
+        threads: usize,
+        model: &Transformer<B>,
+        prompts: &[Vec<u32>],
+        config: &SamplerConfig,
+        seed: u64,
+    ) -> (usize, Samples) {
+        pool(threads).install(|| {
+            let shards = Shards::new(model, prompts.len()).rows.len();
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            (shards, sample(model, prompts, config, &mut rng).unwrap())
+        })
+    }
+
+    /// `rows` prompts of `len` ids in 1..=10: id (row·row_step + t·position_step) mod 10 + 1.
+    fn varied_prompts(
+        rows: usize,
+        len: usize,
+        row_step: usize,
+        position_step: usize,
+    ) -> Vec<Vec<u32>> {
+        (0..rows)
+            .map(|row| {
+                (0..len)
+                    .map(|t| ((row * row_step + t * position_step) % 10) as u32 + 1)
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The log-probabilities and entropies of `samples` as bit patterns.
+    fn sample_bits(samples: &Samples) -> Vec<u32> {
+        samples
+            .log_probs
+            .iter()
+            .chain(&samples.entropies)
+            .flatten()
+            .map(|v| v.to_bits())
+            .collect()
+    }
+
     #[test]
     fn shards_give_the_same_bits_as_the_whole_batch() {
         // The `small` preset's widths (products of depth 128 and 512) and a batch that splits
@@ -649,39 +684,17 @@ mod tests {
         // rows for its head product to keep gemm's tiled kernel.
         let config = TransformerConfig::preset("small", 11, 24).unwrap();
         let model = config.init::<B>(&Default::default(), 5).unwrap();
-        let prompts: Vec<Vec<u32>> = (0..80)
-            .map(|row| {
-                (0..6)
-                    .map(|t| ((row * 5 + t * 3) % 10) as u32 + 1)
-                    .collect()
-            })
-            .collect();
+        let prompts = varied_prompts(80, 6, 5, 3);
         let sampler = SamplerConfig::new(12, 0);
-        let run = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| {
-                assert_eq!(Shards::new(&model, prompts.len()).rows.len(), threads);
-                let mut rng = ChaCha8Rng::seed_from_u64(3);
-                sample(&model, &prompts, &sampler, &mut rng).unwrap()
-            })
-        };
-        let one = run(1);
-        let bits = |samples: &Samples| -> Vec<u32> {
-            samples
-                .log_probs
-                .iter()
-                .chain(&samples.entropies)
-                .flatten()
-                .map(|v| v.to_bits())
-                .collect()
-        };
+        let (_, one) = sample_on(1, &model, &prompts, &sampler, 3);
         for threads in [2, 3] {
-            let sharded = run(threads);
+            let (shards, sharded) = sample_on(threads, &model, &prompts, &sampler, 3);
+            assert_eq!(shards, threads);
             assert_eq!(sharded.responses, one.responses, "{threads} threads");
-            assert!(bits(&sharded) == bits(&one), "{threads} threads");
+            assert!(
+                sample_bits(&sharded) == sample_bits(&one),
+                "{threads} threads"
+            );
         }
         assert!(one.responses.iter().map(Vec::len).sum::<usize>() > 80 * 4);
         // A product deeper than 512 (d_ff 520, output width 16): shards of more than 64 rows.
@@ -696,44 +709,15 @@ mod tests {
             tied_embeddings: true,
         };
         let deep_model = deep.init::<B>(&Default::default(), 6).unwrap();
-        let deep_prompts: Vec<Vec<u32>> = (0..130)
-            .map(|row| {
-                (0..4)
-                    .map(|t| ((row * 3 + t * 7) % 10) as u32 + 1)
-                    .collect()
-            })
-            .collect();
-        let deep_sample = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| {
-                let mut rng = ChaCha8Rng::seed_from_u64(4);
-                let shards = Shards::new(&deep_model, deep_prompts.len()).rows.len();
-                (
-                    shards,
-                    sample(
-                        &deep_model,
-                        &deep_prompts,
-                        &SamplerConfig::new(8, 0),
-                        &mut rng,
-                    )
-                    .unwrap(),
-                )
-            })
-        };
-        let (one_shard, whole) = deep_sample(1);
-        let (two_shards, sharded) = deep_sample(3);
+        let deep_prompts = varied_prompts(130, 4, 3, 7);
+        let sampler = SamplerConfig::new(8, 0);
+        let (one_shard, whole) = sample_on(1, &deep_model, &deep_prompts, &sampler, 4);
+        let (two_shards, sharded) = sample_on(3, &deep_model, &deep_prompts, &sampler, 4);
         assert_eq!((one_shard, two_shards), (1, 2));
         assert_eq!(sharded.responses, whole.responses);
-        assert!(bits(&sharded) == bits(&whole));
+        assert!(sample_bits(&sharded) == sample_bits(&whole));
         // Fewer rows than three shards of 24: two shards on three threads.
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(3)
-            .build()
-            .unwrap();
-        assert_eq!(pool.install(|| Shards::new(&model, 71).rows.len()), 2);
+        assert_eq!(pool(3).install(|| Shards::new(&model, 71).rows.len()), 2);
     }
 
     #[test]

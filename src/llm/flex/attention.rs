@@ -383,22 +383,20 @@ fn causal_softmax_rows(scores: &mut [f32], time: usize, total: usize, offset: us
 /// [`causal_softmax_rows`] on one `[time, total]` block.
 #[inline(always)]
 fn softmax_block(scores: &mut [f32], time: usize, total: usize, offset: usize, scale: f32) {
-    {
-        for (row, values) in scores.chunks_exact_mut(total).enumerate() {
-            let (seen, hidden) = values.split_at_mut(visible(row, time, total, offset));
-            for value in seen.iter_mut() {
-                *value *= scale;
-            }
-            let max = seen.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            for value in seen.iter_mut() {
-                *value = exp_nonpositive(*value - max);
-            }
-            let sum: f32 = seen.iter().sum();
-            for value in seen.iter_mut() {
-                *value /= sum;
-            }
-            hidden.fill(0.0);
+    for (row, values) in scores.chunks_exact_mut(total).enumerate() {
+        let (seen, hidden) = values.split_at_mut(visible(row, time, total, offset));
+        for value in seen.iter_mut() {
+            *value *= scale;
         }
+        let max = seen.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        for value in seen.iter_mut() {
+            *value = exp_nonpositive(*value - max);
+        }
+        let sum: f32 = seen.iter().sum();
+        for value in seen.iter_mut() {
+            *value /= sum;
+        }
+        hidden.fill(0.0);
     }
 }
 
@@ -429,18 +427,16 @@ fn softmax_backward_block(
     offset: usize,
     scale: f32,
 ) {
-    {
-        let rows = probabilities
-            .chunks_exact(total)
-            .zip(grad.chunks_exact_mut(total));
-        for (row, (p, g)) in rows.enumerate() {
-            let (seen, hidden) = g.split_at_mut(visible(row, time, total, offset));
-            let dot: f32 = p.iter().zip(seen.iter()).map(|(p, g)| p * g).sum();
-            for (g, &p) in seen.iter_mut().zip(p) {
-                *g = scale * p * (*g - dot);
-            }
-            hidden.fill(0.0);
+    let rows = probabilities
+        .chunks_exact(total)
+        .zip(grad.chunks_exact_mut(total));
+    for (row, (p, g)) in rows.enumerate() {
+        let (seen, hidden) = g.split_at_mut(visible(row, time, total, offset));
+        let dot: f32 = p.iter().zip(seen.iter()).map(|(p, g)| p * g).sum();
+        for (g, &p) in seen.iter_mut().zip(p) {
+            *g = scale * p * (*g - dot);
         }
+        hidden.fill(0.0);
     }
 }
 

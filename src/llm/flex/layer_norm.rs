@@ -26,17 +26,15 @@ use burn::backend::autodiff::ops::{Backward, Ops};
 use burn::tensor::backend::Backend;
 use burn::tensor::{DType, Shape, Tensor, TensorPrimitive};
 use burn_flex::FlexTensor;
-use rayon::prelude::*;
 
 use super::fast_math::wide;
-use super::{FlexF32, back, cast, contiguous, f32_elements, float, from_values, record, tensor};
+use super::{
+    FlexF32, back, cast, chunked_pair, contiguous, f32_elements, float, from_values, record, tensor,
+};
 
-/// Rows per block: the unit of work handed to a thread, and of the partial sums of dγ and dβ.
+/// Rows per block: the unit of work handed to a thread (from four blocks up, `chunked_pair`),
+/// and of the partial sums of dγ and dβ.
 pub const BLOCK_ROWS: usize = 64;
-
-/// Blocks below which a pass stays on the calling thread (handing work to the pool costs a
-/// thread wake-up, more than a decoding step's normalization of a few rows takes).
-const PARALLEL_BLOCKS: usize = 4;
 
 /// The inputs: x, γ and, if the layer has one, β.
 pub type Inputs<B, const D: usize> = (Tensor<B, D>, Tensor<B, 1>, Option<Tensor<B, 1>>);
@@ -118,23 +116,17 @@ fn forward(
     let rows = input.len() / width;
     let mut output = vec![0.0f32; input.len()];
     let mut statistics = vec![0.0f32; 2 * rows];
-    let block = |(index, (output, statistics)): (usize, (&mut [f32], &mut [f32]))| {
-        let input = &input[index * BLOCK_ROWS * width..][..output.len()];
-        wide(|| normalize_rows(input, output, statistics, gamma, beta, epsilon));
-    };
-    if parallel(rows) {
-        output
-            .par_chunks_mut(BLOCK_ROWS * width)
-            .zip(statistics.par_chunks_mut(2 * BLOCK_ROWS))
-            .enumerate()
-            .for_each(block);
-    } else {
-        output
-            .chunks_mut(BLOCK_ROWS * width)
-            .zip(statistics.chunks_mut(2 * BLOCK_ROWS))
-            .enumerate()
-            .for_each(block);
-    }
+    let (rows_chunk, statistics_chunk) = (BLOCK_ROWS * width, 2 * BLOCK_ROWS);
+    chunked_pair(
+        &mut output,
+        rows_chunk,
+        &mut statistics,
+        statistics_chunk,
+        |index, output, statistics| {
+            let input = &input[index * rows_chunk..][..output.len()];
+            wide(|| normalize_rows(input, output, statistics, gamma, beta, epsilon));
+        },
+    );
     (from_values(output, shape), Statistics(statistics))
 }
 
@@ -166,12 +158,6 @@ fn normalize_rows(
         }
         stats.copy_from_slice(&[mean, r]);
     }
-}
-
-/// Whether `rows` rows are worth the pool: at least [`PARALLEL_BLOCKS`] blocks and more than one
-/// thread.
-fn parallel(rows: usize) -> bool {
-    rows >= PARALLEL_BLOCKS * BLOCK_ROWS && rayon::current_num_threads() > 1
 }
 
 /// Σ_{i < n} term(i) in a fixed order: eight interleaved partial sums (term i goes to lane
@@ -241,23 +227,16 @@ fn gradients(state: &LayerNormState, grad: &FlexTensor) -> [Vec<f32>; 3] {
     let mut x_grad = vec![0.0f32; input.len()];
     // Per block: Σ dy·x̂ (dγ) then Σ dy (dβ), each `width` long.
     let mut partial = vec![0.0f32; blocks * 2 * width];
-    let block = |(index, (x_grad, partial)): (usize, (&mut [f32], &mut [f32]))| {
-        let start = index * BLOCK_ROWS;
-        wide(|| backward_rows(start, x_grad, partial, input, dy, gamma, statistics));
-    };
-    if parallel(rows) {
-        x_grad
-            .par_chunks_mut(BLOCK_ROWS * width)
-            .zip(partial.par_chunks_mut(2 * width))
-            .enumerate()
-            .for_each(block);
-    } else {
-        x_grad
-            .chunks_mut(BLOCK_ROWS * width)
-            .zip(partial.chunks_mut(2 * width))
-            .enumerate()
-            .for_each(block);
-    }
+    chunked_pair(
+        &mut x_grad,
+        BLOCK_ROWS * width,
+        &mut partial,
+        2 * width,
+        |index, x_grad, partial| {
+            let start = index * BLOCK_ROWS;
+            wide(|| backward_rows(start, x_grad, partial, input, dy, gamma, statistics));
+        },
+    );
     let mut gamma_grad = vec![0.0f32; width];
     let mut beta_grad = vec![0.0f32; width];
     for sums in partial.chunks_exact(2 * width) {
@@ -301,7 +280,7 @@ fn backward_rows(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{bits, normal};
+    use super::super::{bits, normal, pool};
     use super::*;
     use burn::nn::{LayerNorm, LayerNormConfig};
 
@@ -455,12 +434,7 @@ mod tests {
                 bits(beta.grad(&grads).unwrap()),
             ]
         };
-        let pools = [1, 2, 3].map(|threads| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .expect("a small thread pool")
-        });
+        let pools = [1, 2, 3].map(pool);
         let expected = pools[0].install(run);
         for pool in &pools[1..] {
             assert!(pool.install(run) == expected);

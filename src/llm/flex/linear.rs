@@ -163,7 +163,7 @@ impl<const N: usize> Backward<FlexF32, N> for LinearBackward {
 
 #[cfg(test)]
 mod tests {
-    use super::super::bits;
+    use super::super::{bits, pool};
     use super::*;
 
     type Ad = Autodiff<FlexF32>;
@@ -209,10 +209,7 @@ mod tests {
         for (with_bias, transposed) in [(true, false), (false, false), (false, true)] {
             let expected = run(burn::tensor::module::linear, with_bias, transposed);
             for threads in [1, 2] {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(threads)
-                    .build()
-                    .expect("a small thread pool");
+                let pool = pool(threads);
                 let ours = pool.install(|| run(linear, with_bias, transposed));
                 assert!(
                     ours == expected,

@@ -195,6 +195,10 @@ fn gemm_into(
     parallelism: gemm::Parallelism,
 ) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
+    // The guard of the unsafe call below; it cannot fire for this file's callers: `product`
+    // passes m·n elements with rows n apart, `matmul_merging_heads` head h's columns of an
+    // [m, heads·n] block (m·heads·n − h·n ≥ (m − 1)·heads·n + n elements for h < heads), and
+    // m ≥ 1 (`Operand::of` refuses empty dimensions).
     assert!(
         out_row_stride >= n && out.len() >= (m - 1) * out_row_stride + n,
         "the output holds one [m, n] matrix with rows {out_row_stride} apart"
@@ -234,7 +238,7 @@ fn gemm_into(
 
 #[cfg(test)]
 mod tests {
-    use super::super::bits;
+    use super::super::{bits, pool};
     use super::*;
 
     fn random<const D: usize>(shape: [usize; D], seed: u64) -> Tensor<FlexF32, D> {
@@ -247,10 +251,7 @@ mod tests {
         let shape = expected.dims();
         let expected = bits(expected);
         for threads in [1, 2, 3] {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .expect("a small thread pool");
+            let pool = pool(threads);
             let ours = pool.install(|| matmul(lhs.clone(), rhs.clone()));
             assert_eq!(ours.dims(), shape);
             assert!(
@@ -302,10 +303,7 @@ mod tests {
             let probabilities = random(shape, 24);
             let values = random([batch, depth, heads, width], 25).swap_dims(1, 2);
             let expected = lhs_then_merge(probabilities.clone(), values.clone());
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .expect("a small thread pool");
+            let pool = pool(threads);
             let ours = pool.install(|| matmul_merging_heads(probabilities, values));
             assert_eq!(ours.dims(), [batch, m, heads * width]);
             assert!(bits(ours) == expected, "{shape:?} at {threads} threads");

@@ -56,7 +56,7 @@ pub(crate) fn chunked(
     kernel: impl Fn(usize, &mut [f32]) + Send + Sync,
 ) {
     let chunk = chunk.max(1);
-    if output.len() >= 4 * grain && rayon::current_num_threads() > 1 {
+    if worth_the_pool(output.len(), grain) {
         output
             .par_chunks_mut(chunk)
             .enumerate()
@@ -67,6 +67,39 @@ pub(crate) fn chunked(
             kernel(index, piece);
         }
     }
+}
+
+/// [`chunked`] for two outputs cut into the same number of pieces (`first` by `first_chunk`,
+/// `second` by `second_chunk` elements), one piece of each per task: `kernel(index, first piece,
+/// second piece)`, on the pool from four pieces up.
+pub(crate) fn chunked_pair(
+    first: &mut [f32],
+    first_chunk: usize,
+    second: &mut [f32],
+    second_chunk: usize,
+    kernel: impl Fn(usize, &mut [f32], &mut [f32]) + Send + Sync,
+) {
+    let (first_chunk, second_chunk) = (first_chunk.max(1), second_chunk.max(1));
+    if worth_the_pool(first.len(), first_chunk) {
+        first
+            .par_chunks_mut(first_chunk)
+            .zip(second.par_chunks_mut(second_chunk))
+            .enumerate()
+            .for_each(|(index, (a, b))| kernel(index, a, b));
+    } else {
+        let pieces = first
+            .chunks_mut(first_chunk)
+            .zip(second.chunks_mut(second_chunk));
+        for (index, (a, b)) in pieces.enumerate() {
+            kernel(index, a, b);
+        }
+    }
+}
+
+/// Whether `len` elements in tasks of `grain` are worth handing to the pool: at least four tasks,
+/// and more than one thread.
+fn worth_the_pool(len: usize, grain: usize) -> bool {
+    len >= 4 * grain && rayon::current_num_threads() > 1
 }
 
 /// The flex backend in f32, as [`crate::llm::backend`] builds it.
@@ -162,6 +195,15 @@ pub(crate) fn normal<B: Backend, const D: usize>(shape: [usize; D], seed: u64) -
         .map(|_| rand_distr::StandardNormal.sample(&mut rng))
         .collect();
     Tensor::from_data(TensorData::new(values, shape), &Default::default())
+}
+
+/// A rayon pool of `threads` threads, for tests that compare thread counts.
+#[cfg(test)]
+pub(crate) fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a small thread pool")
 }
 
 /// A float tensor's elements as bit patterns, for bit-for-bit comparisons.
