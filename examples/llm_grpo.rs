@@ -27,6 +27,8 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 fn main() -> policylab::Result<()> {
+    // As `policylab` does for its runs.
+    policylab::llm::heap::keep_freed_memory();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let text = |i: usize, default: &str| args.get(i).cloned().unwrap_or(default.to_string());
     let number = |i: usize, default: usize| -> usize {

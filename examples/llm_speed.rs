@@ -24,6 +24,8 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 fn main() -> policylab::Result<()> {
+    // As `policylab` does for its runs.
+    policylab::llm::heap::keep_freed_memory();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |i: usize, default: usize| -> usize {
         args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default)

@@ -108,6 +108,7 @@ impl WorldArgs {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
+    crate::llm::heap::keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => check::run(&args),

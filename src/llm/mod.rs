@@ -20,7 +20,8 @@
 //! - [`evaluate`], [`pass_at_k`], [`checkpoint`]: greedy validation accuracy R, pass@k, saving and
 //!   loading models.
 //! - [`memory`]: an upper-bound estimate of a training step's memory, to refuse a model too large
-//!   for the machine before any work.
+//!   for the machine before any work; [`heap`]: the C heap told to keep freed memory, so a
+//!   training step's buffers are reused rather than faulted in from the kernel again.
 //! - [`world`], [`catalogue`], [`run`]: what experiment files use — an `llm = "…"` world (task,
 //!   model preset, SFT recipe prepared once per output folder, validation protocol), the RL
 //!   algorithms by name with their parameters, and one resumable run with validation accuracy
@@ -50,6 +51,7 @@ pub mod evaluate;
 pub(crate) mod fixtures;
 pub mod flex;
 pub mod grpo;
+pub mod heap;
 pub mod memory;
 pub mod model;
 pub mod normalization;

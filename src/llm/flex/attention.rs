@@ -21,7 +21,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{DType, Shape, Tensor, TensorPrimitive};
 use burn_flex::{FlexTensor, Layout};
 
-use super::fast_math::{exp_nonpositive, wide};
+use super::fast_math::{exp_nonpositive, wide_kernel};
 use super::matmul::{matmul, matmul_merging_heads};
 use super::{FlexF32, PARALLEL_GRAIN, back, cast, chunked, contiguous, record};
 
@@ -367,6 +367,7 @@ fn softmax_backward(
 
 /// The number of keys row `row` of a `[…, time, total]` score block sees: keys `0..=offset + i`
 /// for its query i = row mod time, at most `total`.
+#[inline(always)]
 fn visible(row: usize, time: usize, total: usize, offset: usize) -> usize {
     (offset + row % time + 1).min(total)
 }
@@ -376,27 +377,28 @@ fn visible(row: usize, time: usize, total: usize, offset: usize) -> usize {
 /// row is computed the same way whichever thread takes it.
 fn causal_softmax_rows(scores: &mut [f32], time: usize, total: usize, offset: usize, scale: f32) {
     chunked(scores, time * total, PARALLEL_GRAIN, |_, scores| {
-        wide(|| softmax_block(scores, time, total, offset, scale));
+        softmax_block(scores, time, total, offset, scale);
     });
 }
 
-/// [`causal_softmax_rows`] on one `[time, total]` block.
-#[inline(always)]
-fn softmax_block(scores: &mut [f32], time: usize, total: usize, offset: usize, scale: f32) {
-    for (row, values) in scores.chunks_exact_mut(total).enumerate() {
-        let (seen, hidden) = values.split_at_mut(visible(row, time, total, offset));
-        for value in seen.iter_mut() {
-            *value *= scale;
+wide_kernel! {
+    /// [`causal_softmax_rows`] on one `[time, total]` block.
+    fn softmax_block(scores: &mut [f32], time: usize, total: usize, offset: usize, scale: f32) {
+        for (row, values) in scores.chunks_exact_mut(total).enumerate() {
+            let (seen, hidden) = values.split_at_mut(visible(row, time, total, offset));
+            for value in seen.iter_mut() {
+                *value *= scale;
+            }
+            let max = seen.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            for value in seen.iter_mut() {
+                *value = exp_nonpositive(*value - max);
+            }
+            let sum: f32 = seen.iter().sum();
+            for value in seen.iter_mut() {
+                *value /= sum;
+            }
+            hidden.fill(0.0);
         }
-        let max = seen.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        for value in seen.iter_mut() {
-            *value = exp_nonpositive(*value - max);
-        }
-        let sum: f32 = seen.iter().sum();
-        for value in seen.iter_mut() {
-            *value /= sum;
-        }
-        hidden.fill(0.0);
     }
 }
 
@@ -413,30 +415,31 @@ fn causal_softmax_backward_rows(
     let block = time * total;
     chunked(grad, block, PARALLEL_GRAIN, |index, grad| {
         let probabilities = &probabilities[index * block..][..grad.len()];
-        wide(|| softmax_backward_block(probabilities, grad, time, total, offset, scale));
+        softmax_backward_block(probabilities, grad, time, total, offset, scale);
     });
 }
 
-/// [`causal_softmax_backward_rows`] on one block.
-#[inline(always)]
-fn softmax_backward_block(
-    probabilities: &[f32],
-    grad: &mut [f32],
-    time: usize,
-    total: usize,
-    offset: usize,
-    scale: f32,
-) {
-    let rows = probabilities
-        .chunks_exact(total)
-        .zip(grad.chunks_exact_mut(total));
-    for (row, (p, g)) in rows.enumerate() {
-        let (seen, hidden) = g.split_at_mut(visible(row, time, total, offset));
-        let dot: f32 = p.iter().zip(seen.iter()).map(|(p, g)| p * g).sum();
-        for (g, &p) in seen.iter_mut().zip(p) {
-            *g = scale * p * (*g - dot);
+wide_kernel! {
+    /// [`causal_softmax_backward_rows`] on one block.
+    fn softmax_backward_block(
+        probabilities: &[f32],
+        grad: &mut [f32],
+        time: usize,
+        total: usize,
+        offset: usize,
+        scale: f32,
+    ) {
+        let rows = probabilities
+            .chunks_exact(total)
+            .zip(grad.chunks_exact_mut(total));
+        for (row, (p, g)) in rows.enumerate() {
+            let (seen, hidden) = g.split_at_mut(visible(row, time, total, offset));
+            let dot: f32 = p.iter().zip(seen.iter()).map(|(p, g)| p * g).sum();
+            for (g, &p) in seen.iter_mut().zip(p) {
+                *g = scale * p * (*g - dot);
+            }
+            hidden.fill(0.0);
         }
-        hidden.fill(0.0);
     }
 }
 

@@ -1,7 +1,9 @@
 //! The exact GELU as a custom operation of the flex backend, forward and backward, on the
-//! vectorized `erf` and `exp` of [`super::fast_math`]. On autodiff it is one graph node whose
-//! backward pass is grad·GELU′(x) from the saved input, where differentiating the composed formula
-//! takes about eight passes over the activations.
+//! vectorized `erf` and `exp` of [`super::fast_math`]. On autodiff it is one graph node: the
+//! forward pass computes GELU′(x) beside GELU(x) (they share the `erf`) and keeps it, so the
+//! backward pass is one multiplication, grad·GELU′(x); differentiating the composed formula took
+//! about eight passes over the activations, and recomputing GELU′(x) from the saved input a
+//! second `erf`.
 
 use burn::backend::Autodiff;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -11,7 +13,10 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{DType, Tensor, TensorPrimitive};
 use burn_flex::FlexTensor;
 
-use super::{FlexF32, back, cast, contiguous, f32_elements, fast_math, float, from_values, record};
+use super::{
+    FlexF32, PARALLEL_GRAIN, back, cast, chunked, contiguous, f32_elements, fast_math, float,
+    from_values, record_computed,
+};
 
 /// GELU of `x` through the flex kernels when `B` is flex in f32 (with or without autodiff) and
 /// `x` holds f32; otherwise `Err(x)`, untouched, for the caller's generic path.
@@ -30,8 +35,12 @@ pub fn try_gelu<B: Backend, const D: usize>(x: Tensor<B, D>) -> Result<Tensor<B,
     match cast::<Tensor<B, D>, Tensor<Autodiff<FlexF32>, D>>(x) {
         Ok(x) => {
             let input = x.into_primitive().tensor();
-            let output = gelu(&input.primitive);
-            let output = record(GeluBackward, [&input], output, || input.primitive.clone());
+            let output = record_computed(
+                GeluBackward,
+                [&input],
+                || gelu_with_derivative(&input.primitive),
+                || gelu(&input.primitive),
+            );
             Ok(back(Tensor::<Autodiff<FlexF32>, D>::from_primitive(
                 TensorPrimitive::Float(output),
             )))
@@ -40,7 +49,7 @@ pub fn try_gelu<B: Backend, const D: usize>(x: Tensor<B, D>) -> Result<Tensor<B,
     }
 }
 
-/// The autodiff node: its state is the input x, its backward pass grad·GELU′(x).
+/// The autodiff node: its state is GELU′(x), its backward pass grad·GELU′(x).
 #[derive(Debug)]
 struct GeluBackward;
 
@@ -53,9 +62,9 @@ impl Backward<FlexF32, 1> for GeluBackward {
         grads: &mut Gradients,
         _checkpointer: &mut Checkpointer,
     ) {
-        let input = ops.state;
+        let derivative = ops.state;
         unary::<FlexF32, _>(ops.parents, ops.node, grads, |grad| {
-            gelu_backward(&input, &grad)
+            times_derivative(grad, &derivative)
         });
     }
 }
@@ -69,11 +78,33 @@ fn gelu(x: &FlexTensor) -> FlexTensor {
     )
 }
 
-/// grad·GELU′(x) elementwise, into a fresh contiguous tensor of x's shape.
-fn gelu_backward(x: &FlexTensor, grad: &FlexTensor) -> FlexTensor {
-    let (x, grad) = (contiguous(x.clone()), contiguous(grad.clone()));
-    let output = fast_math::gelu_backward(f32_elements(&x), f32_elements(&grad));
-    from_values(output, x.layout().shape().clone())
+/// GELU(x) and GELU′(x), each a fresh contiguous tensor of x's shape.
+fn gelu_with_derivative(x: &FlexTensor) -> (FlexTensor, FlexTensor) {
+    let x = contiguous(x.clone());
+    let (values, derivative) = fast_math::gelu_with_derivative(f32_elements(&x));
+    let shape = x.layout().shape();
+    (
+        from_values(values, shape.clone()),
+        from_values(derivative, shape.clone()),
+    )
+}
+
+/// grad·GELU′(x) elementwise, in `grad`'s buffer when it holds it alone (else in a copy).
+fn times_derivative(grad: FlexTensor, derivative: &FlexTensor) -> FlexTensor {
+    let mut grad = contiguous(grad);
+    let derivative = f32_elements(derivative);
+    chunked(
+        grad.storage_mut::<f32>(),
+        PARALLEL_GRAIN,
+        PARALLEL_GRAIN,
+        |index, grad| {
+            let derivative = &derivative[index * PARALLEL_GRAIN..][..grad.len()];
+            for (g, &d) in grad.iter_mut().zip(derivative) {
+                *g *= d;
+            }
+        },
+    );
+    grad
 }
 
 #[cfg(test)]

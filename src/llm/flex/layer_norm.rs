@@ -27,7 +27,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{DType, Shape, Tensor, TensorPrimitive};
 use burn_flex::FlexTensor;
 
-use super::fast_math::wide;
+use super::fast_math::wide_kernel;
 use super::{
     FlexF32, back, cast, chunked_pair, contiguous, f32_elements, float, from_values, record, tensor,
 };
@@ -124,39 +124,40 @@ fn forward(
         statistics_chunk,
         |index, output, statistics| {
             let input = &input[index * rows_chunk..][..output.len()];
-            wide(|| normalize_rows(input, output, statistics, gamma, beta, epsilon));
+            normalize_rows(input, output, statistics, gamma, beta, epsilon);
         },
     );
     (from_values(output, shape), Statistics(statistics))
 }
 
-/// The forward pass on a block of rows: y and each row's (μ, r).
-#[inline(always)]
-fn normalize_rows(
-    input: &[f32],
-    output: &mut [f32],
-    statistics: &mut [f32],
-    gamma: &[f32],
-    beta: Option<&[f32]>,
-    epsilon: f32,
-) {
-    let width = gamma.len();
-    for ((x, y), stats) in input
-        .chunks_exact(width)
-        .zip(output.chunks_exact_mut(width))
-        .zip(statistics.chunks_exact_mut(2))
-    {
-        let mean = lane_sum(width, |i| x[i]) / width as f32;
-        let variance = lane_sum(width, |i| (x[i] - mean) * (x[i] - mean)) / width as f32;
-        let r = 1.0 / (variance + epsilon).sqrt();
-        for (i, (y, &v)) in y.iter_mut().zip(x).enumerate() {
-            let scaled = (v - mean) * r * gamma[i];
-            *y = match beta {
-                Some(beta) => scaled + beta[i],
-                None => scaled,
-            };
+wide_kernel! {
+    /// The forward pass on a block of rows: y and each row's (μ, r).
+    fn normalize_rows(
+        input: &[f32],
+        output: &mut [f32],
+        statistics: &mut [f32],
+        gamma: &[f32],
+        beta: Option<&[f32]>,
+        epsilon: f32,
+    ) {
+        let width = gamma.len();
+        for ((x, y), stats) in input
+            .chunks_exact(width)
+            .zip(output.chunks_exact_mut(width))
+            .zip(statistics.chunks_exact_mut(2))
+        {
+            let mean = lane_sum(width, |i| x[i]) / width as f32;
+            let variance = lane_sum(width, |i| (x[i] - mean) * (x[i] - mean)) / width as f32;
+            let r = 1.0 / (variance + epsilon).sqrt();
+            for (i, (y, &v)) in y.iter_mut().zip(x).enumerate() {
+                let scaled = (v - mean) * r * gamma[i];
+                *y = match beta {
+                    Some(beta) => scaled + beta[i],
+                    None => scaled,
+                };
+            }
+            stats.copy_from_slice(&[mean, r]);
         }
-        stats.copy_from_slice(&[mean, r]);
     }
 }
 
@@ -234,7 +235,7 @@ fn gradients(state: &LayerNormState, grad: &FlexTensor) -> [Vec<f32>; 3] {
         2 * width,
         |index, x_grad, partial| {
             let start = index * BLOCK_ROWS;
-            wide(|| backward_rows(start, x_grad, partial, input, dy, gamma, statistics));
+            backward_rows(start, x_grad, partial, input, dy, gamma, statistics);
         },
     );
     let mut gamma_grad = vec![0.0f32; width];
@@ -248,32 +249,33 @@ fn gradients(state: &LayerNormState, grad: &FlexTensor) -> [Vec<f32>; 3] {
     [x_grad, gamma_grad, beta_grad]
 }
 
-/// The backward pass on the block of rows from `start`: dx, and the block's partial sums of dγ
-/// and dβ (`partial`, 2·width long).
-#[inline(always)]
-fn backward_rows(
-    start: usize,
-    x_grad: &mut [f32],
-    partial: &mut [f32],
-    input: &[f32],
-    dy: &[f32],
-    gamma: &[f32],
-    statistics: &[f32],
-) {
-    let width = gamma.len();
-    let (gamma_partial, beta_partial) = partial.split_at_mut(width);
-    for (row, dx) in x_grad.chunks_exact_mut(width).enumerate() {
-        let row = start + row;
-        let (x, dy) = (&input[row * width..][..width], &dy[row * width..][..width]);
-        let (mean, r) = (statistics[2 * row], statistics[2 * row + 1]);
-        let normalized = |i: usize| (x[i] - mean) * r;
-        let g_mean = lane_sum(width, |i| dy[i] * gamma[i]) / width as f32;
-        let gx_mean = lane_sum(width, |i| dy[i] * gamma[i] * normalized(i)) / width as f32;
-        for (i, dx) in dx.iter_mut().enumerate() {
-            let x_hat = normalized(i);
-            *dx = r * (dy[i] * gamma[i] - g_mean - x_hat * gx_mean);
-            gamma_partial[i] += dy[i] * x_hat;
-            beta_partial[i] += dy[i];
+wide_kernel! {
+    /// The backward pass on the block of rows from `start`: dx, and the block's partial sums of dγ
+    /// and dβ (`partial`, 2·width long).
+    fn backward_rows(
+        start: usize,
+        x_grad: &mut [f32],
+        partial: &mut [f32],
+        input: &[f32],
+        dy: &[f32],
+        gamma: &[f32],
+        statistics: &[f32],
+    ) {
+        let width = gamma.len();
+        let (gamma_partial, beta_partial) = partial.split_at_mut(width);
+        for (row, dx) in x_grad.chunks_exact_mut(width).enumerate() {
+            let row = start + row;
+            let (x, dy) = (&input[row * width..][..width], &dy[row * width..][..width]);
+            let (mean, r) = (statistics[2 * row], statistics[2 * row + 1]);
+            let normalized = |i: usize| (x[i] - mean) * r;
+            let g_mean = lane_sum(width, |i| dy[i] * gamma[i]) / width as f32;
+            let gx_mean = lane_sum(width, |i| dy[i] * gamma[i] * normalized(i)) / width as f32;
+            for (i, dx) in dx.iter_mut().enumerate() {
+                let x_hat = normalized(i);
+                *dx = r * (dy[i] * gamma[i] - g_mean - x_hat * gx_mean);
+                gamma_partial[i] += dy[i] * x_hat;
+                beta_partial[i] += dy[i];
+            }
         }
     }
 }

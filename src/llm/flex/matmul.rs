@@ -21,6 +21,8 @@
 //! work stealing — which can delay the run it paused, never change it.) Products below
 //! `PARALLEL_PRODUCT` multiply-adds stay on the calling thread.
 
+use std::mem::MaybeUninit;
+
 use super::{FlexF32, chunked, from_values};
 use burn::tensor::ops::FloatTensorOps;
 use burn::tensor::{Shape, Tensor, TensorPrimitive};
@@ -61,9 +63,10 @@ pub fn matmul_merging_heads(
     let output = match (Operand::of(&lhs), Operand::of(&rhs)) {
         (Some(a), Some(b)) if a.batch == b.batch && a.cols == b.rows => {
             let width = heads * n;
-            let mut output = vec![0.0f32; batch * m * width];
+            let mut output = Vec::with_capacity(batch * m * width);
             let grain = PARALLEL_PRODUCT.div_ceil(a.cols);
-            chunked(&mut output, m * width, grain, |entry, out| {
+            let unwritten = &mut output.spare_capacity_mut()[..batch * m * width];
+            chunked(unwritten, m * width, grain, |entry, out| {
                 for head in 0..heads {
                     let index = entry * heads + head;
                     let (a_offset, b_offset) = (a.entry_offset(index), b.entry_offset(index));
@@ -79,6 +82,9 @@ pub fn matmul_merging_heads(
                     );
                 }
             });
+            // SAFETY: the capacity is batch·m·width; each entry's block of m rows of width
+            // elements got n columns from each of its `heads` products, every element once.
+            unsafe { output.set_len(batch * m * width) };
             from_values(output, Shape::new([batch, m, width]))
         }
         _ => {
@@ -160,7 +166,11 @@ impl<'a> Operand<'a> {
 fn product(a: &Operand, b: &Operand) -> FlexTensor {
     let (m, n) = (a.rows, b.cols);
     let entries: usize = a.batch.iter().product();
-    let mut output = vec![0.0f32; entries * m * n];
+    let len = entries * m * n;
+    // Not zeroed: the products overwrite every element (α = 0), and zeroing the buffers of a
+    // training pass's products took ≈ 3% of it.
+    let mut output = Vec::with_capacity(len);
+    let unwritten = &mut output.spare_capacity_mut()[..len];
     let depth = a.cols;
     if entries == 1 {
         let parallelism = if m * n * depth >= PARALLEL_PRODUCT && rayon::current_num_threads() > 1 {
@@ -168,15 +178,18 @@ fn product(a: &Operand, b: &Operand) -> FlexTensor {
         } else {
             gemm::Parallelism::None
         };
-        gemm_into(&mut output, n, a, a.offset, b, b.offset, parallelism);
+        gemm_into(unwritten, n, a, a.offset, b, b.offset, parallelism);
     } else {
         // Output elements per task such that a task holds PARALLEL_PRODUCT multiply-adds.
         let grain = PARALLEL_PRODUCT.div_ceil(depth);
-        chunked(&mut output, m * n, grain, |entry, out| {
+        chunked(unwritten, m * n, grain, |entry, out| {
             let (a_offset, b_offset) = (a.entry_offset(entry), b.entry_offset(entry));
             gemm_into(out, n, a, a_offset, b, b_offset, gemm::Parallelism::None);
         });
     }
+    // SAFETY: the capacity is `len`; each of the `entries` products wrote its m·n elements, rows
+    // n apart (`gemm_into`), every element once.
+    unsafe { output.set_len(len) };
     let mut dims = a.batch.clone();
     dims.extend([m, n]);
     from_values(output, Shape::from(dims))
@@ -184,9 +197,10 @@ fn product(a: &Operand, b: &Operand) -> FlexTensor {
 
 /// `out` (row-major `[a.rows, b.cols]`, rows `out_row_stride` apart) ← the matrix of `a` at
 /// `a_offset` times that of `b` at `b_offset`: flex's call to gemm (α = 0, β = 1, no
-/// conjugation). The output's strides do not change the arithmetic of an element.
+/// conjugation), which writes those elements without reading them (so `out` may be
+/// uninitialized). The output's strides do not change the arithmetic of an element.
 fn gemm_into(
-    out: &mut [f32],
+    out: &mut [MaybeUninit<f32>],
     out_row_stride: usize,
     a: &Operand,
     a_offset: usize,
@@ -209,14 +223,17 @@ fn gemm_into(
     // SAFETY: `Operand::of` checked that every element of each operand's view, for every batch
     // entry (offset + Σ (dim − 1)·stride < len), lies inside its slice, so gemm reads only inside
     // `a.data` and `b.data`; it writes m rows of n elements of `out`, rows `out_row_stride` apart
-    // (the last ending at (m − 1)·out_row_stride + n ≤ out.len(), checked above), column stride 1. α = 0 means `out`'s previous values are not read. The operands are
-    // shared borrows and `out` an exclusive one, so nothing else writes them meanwhile.
+    // (the last ending at (m − 1)·out_row_stride + n ≤ out.len(), checked above), column stride
+    // 1, without reading them (`read_dst` false makes α = 0, and gemm's kernels store without
+    // loading then), so uninitialized elements are never read. The operands are shared borrows
+    // and `out` an exclusive one, so nothing else writes them meanwhile.
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            out.as_mut_ptr(),
+            // MaybeUninit<f32> has f32's layout.
+            out.as_mut_ptr().cast::<f32>(),
             1,
             signed(out_row_stride),
             false,

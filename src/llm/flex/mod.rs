@@ -49,11 +49,11 @@ pub const PARALLEL_GRAIN: usize = 1 << 14;
 /// the pool from outside it costs a thread wake-up, more than a decoding step's small
 /// operations take (a decoding step's GELU, 64 rows × 512, stays on the calling thread). Which
 /// thread runs a piece never changes what it computes.
-pub(crate) fn chunked(
-    output: &mut [f32],
+pub(crate) fn chunked<T: Send>(
+    output: &mut [T],
     chunk: usize,
     grain: usize,
-    kernel: impl Fn(usize, &mut [f32]) + Send + Sync,
+    kernel: impl Fn(usize, &mut [T]) + Send + Sync,
 ) {
     let chunk = chunk.max(1);
     if worth_the_pool(output.len(), grain) {
@@ -166,6 +166,28 @@ pub(crate) fn record<O: Backward<FlexF32, N>, const N: usize>(
     {
         OpsKind::Tracked(prep) => prep.finish(state(), output),
         OpsKind::UnTracked(prep) => prep.finish(output),
+    }
+}
+
+/// [`record`] for an operation whose output and backward state come out of one computation:
+/// `tracked()` gives both when some parent is tracked, else `untracked()` gives the output alone.
+pub(crate) fn record_computed<O: Backward<FlexF32, N>, const N: usize>(
+    operation: O,
+    parents: [&FloatTensor<Autodiff<FlexF32>>; N],
+    tracked: impl FnOnce() -> (FlexTensor, O::State),
+    untracked: impl FnOnce() -> FlexTensor,
+) -> FloatTensor<Autodiff<FlexF32>> {
+    let nodes = parents.map(|parent| parent.node.clone());
+    match operation
+        .prepare::<NoCheckpointing>(nodes)
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => {
+            let (output, state) = tracked();
+            prep.finish(state, output)
+        }
+        OpsKind::UnTracked(prep) => prep.finish(untracked()),
     }
 }
 
