@@ -22,7 +22,7 @@ use burn::tensor::{DType, Shape, Tensor, TensorPrimitive};
 use burn_flex::{FlexTensor, Layout};
 
 use super::fast_math::{exp_nonpositive, wide_kernel};
-use super::matmul::{matmul, matmul_merging_heads};
+use super::matmul::{matmul, matmul_merging_heads, matmuls_merging_heads};
 use super::{FlexF32, PARALLEL_GRAIN, back, cast, chunked, contiguous, record};
 
 /// Queries `[batch, heads, time, head_dim]`, transposed keys `[batch, heads, head_dim, total]`
@@ -208,39 +208,24 @@ impl Backward<FlexF32, 1> for SelfAttentionBackward {
         let output_grad = context_grad
             .reshape([batch, time, n_heads, d_model / n_heads])
             .swap_dims(1, 2);
-        let parts = [Part::Queries, Part::Keys, Part::Values].map(|part| head(qkv, part, n_heads));
-        let [Some(queries), Some(keys), Some(values)] = attention_gradients(
-            parts,
-            float(state.probabilities),
-            output_grad,
+        let [queries, keys, values] =
+            [Part::Queries, Part::Keys, Part::Values].map(|part| head(qkv, part, n_heads));
+        let probabilities = float(state.probabilities);
+        let scores_grad = scores_gradient(
+            probabilities.clone(),
+            output_grad.clone(),
+            values,
             (0, state.scale),
-            [true; 3],
-        ) else {
-            // All three were asked for, and attention_gradients computes each one asked for.
-            unreachable!("attention_gradients returns every gradient asked for")
-        };
-        grads.register::<FlexF32>(node.id, interleave_heads([queries, keys, values]));
+        );
+        // dQ = dS·K, dK = dSᵀ·Q and dV = Pᵀ·dO, written straight into one [batch, time, 3·d]
+        // buffer laid out like `qkv`.
+        let qkv_grad = matmuls_merging_heads([
+            (scores_grad.clone(), keys),
+            (scores_grad.swap_dims(2, 3), queries),
+            (probabilities.swap_dims(2, 3), output_grad),
+        ]);
+        grads.register::<FlexF32>(node.id, qkv_grad.into_primitive().tensor());
     }
-}
-
-/// The gradients of the three parts, each `[batch, heads, time, head_dim]`, written into one
-/// `[batch, time, 3·heads·head_dim]` buffer laid out like `qkv`.
-fn interleave_heads(parts: [Tensor<FlexF32, 4>; 3]) -> FlexTensor {
-    let [batch, heads, time, head_dim] = parts[0].dims();
-    let d_model = heads * head_dim;
-    let mut output = vec![0.0f32; batch * time * 3 * d_model];
-    for (index, part) in parts.into_iter().enumerate() {
-        let part = contiguous(part.into_primitive().tensor());
-        let values = super::f32_elements(&part);
-        for (block, rows) in values.chunks_exact(time * head_dim).enumerate() {
-            let (b, h) = (block / heads, block % heads);
-            for (t, row) in rows.chunks_exact(head_dim).enumerate() {
-                let start = (b * time + t) * 3 * d_model + index * d_model + h * head_dim;
-                output[start..start + head_dim].copy_from_slice(row);
-            }
-        }
-    }
-    super::from_values(output, Shape::new([batch, time, 3 * d_model]))
 }
 
 /// What the backward pass needs: the inputs and the probabilities P.
@@ -312,11 +297,22 @@ fn attention_gradients(
     if !wanted[0] && !wanted[1] {
         return [None, None, values_grad];
     }
-    let probabilities_grad = matmul(output_grad, values.swap_dims(2, 3));
-    let scores_grad = softmax_backward(probabilities, probabilities_grad, offset, scale);
+    let scores_grad = scores_gradient(probabilities, output_grad, values, (offset, scale));
     let queries_grad = wanted[0].then(|| matmul(scores_grad.clone(), keys));
     let keys_grad = wanted[1].then(|| matmul(scores_grad.swap_dims(2, 3), queries));
     [queries_grad, keys_grad, values_grad]
+}
+
+/// dS = scale·P ⊙ (dP − rowsum(P ⊙ dP)) with dP = dO·Vᵀ, the gradient of the scaled, masked
+/// scores.
+fn scores_gradient(
+    probabilities: Tensor<FlexF32, 4>,
+    output_grad: Tensor<FlexF32, 4>,
+    values: Tensor<FlexF32, 4>,
+    (offset, scale): (usize, f32),
+) -> Tensor<FlexF32, 4> {
+    let probabilities_grad = matmul(output_grad, values.swap_dims(2, 3));
+    softmax_backward(probabilities, probabilities_grad, offset, scale)
 }
 
 /// A flex primitive as a tensor.
@@ -519,6 +515,42 @@ mod tests {
         let inference = try_self_attention(qkv.clone().inner(), heads, 0.5).expect("flex");
         let training = try_self_attention(qkv, heads, 0.5).expect("flex");
         assert_eq!(inference.into_data(), training.inner().into_data());
+    }
+
+    /// The fused projection's gradient, written in one buffer by the self-attention operation,
+    /// bit for bit that of the general operation on the split heads (its products one by one,
+    /// the split differentiated by burn) — at the model's shapes, on 1, 2 and 3 threads.
+    #[test]
+    fn self_attention_gradient_has_the_split_operation_s_bits() {
+        let (batch, time, heads, head_dim) = (16, 64, 4, 32);
+        let d_model = heads * head_dim;
+        let qkv = random3([batch, time, 3 * d_model], 10);
+        let weights = random3([batch, time, d_model], 11).detach();
+        let gradient = |fused: bool| {
+            let qkv = qkv.clone().detach().require_grad();
+            let split = |start: usize| {
+                qkv.clone()
+                    .narrow(2, start, d_model)
+                    .reshape([batch, time, heads, head_dim])
+                    .swap_dims(1, 2)
+            };
+            let output = if fused {
+                try_self_attention(qkv.clone(), heads, 0.25).expect("flex")
+            } else {
+                let inputs = (split(0), split(d_model).swap_dims(2, 3), split(2 * d_model));
+                try_causal_attention(inputs, 0, 0.25)
+                    .expect("flex")
+                    .swap_dims(1, 2)
+                    .reshape([batch, time, d_model])
+            };
+            let grads = (output * weights.clone()).sum().backward();
+            super::super::bits(qkv.grad(&grads).expect("gradient"))
+        };
+        let expected = gradient(false);
+        for threads in [1, 2, 3] {
+            let ours = super::super::pool(threads).install(|| gradient(true));
+            assert!(ours == expected, "at {threads} threads");
+        }
     }
 
     fn random3(shape: [usize; 3], seed: u64) -> Tensor<Ad, 3> {

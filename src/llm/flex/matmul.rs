@@ -60,40 +60,85 @@ pub fn matmul_merging_heads(
     lhs: Tensor<FlexF32, 4>,
     rhs: Tensor<FlexF32, 4>,
 ) -> Tensor<FlexF32, 3> {
-    let [batch, heads, m, _] = lhs.dims();
-    let n = rhs.dims()[3];
-    let (lhs, rhs) = (lhs.into_primitive().tensor(), rhs.into_primitive().tensor());
-    let output = match (Operand::of(&lhs), Operand::of(&rhs)) {
-        (Some(a), Some(b)) if a.batch == b.batch && a.cols == b.rows => {
-            let width = heads * n;
-            let mut output = Vec::with_capacity(batch * m * width);
-            let grain = PARALLEL_PRODUCT.div_ceil(a.cols);
-            let unwritten = &mut output.spare_capacity_mut()[..batch * m * width];
+    matmuls_merging_heads([(lhs, rhs)])
+}
+
+/// [`matmul_merging_heads`] of several products of equal shapes `[batch, heads, m, n]`, side by
+/// side in one `[batch, m, parts·heads·n]` buffer (part p's heads in columns p·heads·n onwards):
+/// the attention backward pass writes dQ, dK and dV into the layout of the fused projection this
+/// way. Each product's bits are those of `matmul`.
+pub(crate) fn matmuls_merging_heads<const PARTS: usize>(
+    parts: [(Tensor<FlexF32, 4>, Tensor<FlexF32, 4>); PARTS],
+) -> Tensor<FlexF32, 3> {
+    const { assert!(PARTS > 0, "at least one product") };
+    let [batch, heads, m, _] = parts[0].0.dims();
+    let n = parts[0].1.dims()[3];
+    let primitives: Vec<_> = parts
+        .into_iter()
+        .map(|(lhs, rhs)| (lhs.into_primitive().tensor(), rhs.into_primitive().tensor()))
+        .collect();
+    let operands: Option<Vec<_>> = primitives
+        .iter()
+        .map(|(lhs, rhs)| match (Operand::of(lhs), Operand::of(rhs)) {
+            (Some(a), Some(b))
+                if a.batch == [batch, heads]
+                    && b.batch == a.batch
+                    && a.rows == m
+                    && b.cols == n
+                    && a.cols == b.rows =>
+            {
+                Some((a, b))
+            }
+            _ => None,
+        })
+        .collect();
+    let width = primitives.len() * heads * n;
+    let output = match operands {
+        Some(operands) => {
+            let len = batch * m * width;
+            let mut output = Vec::with_capacity(len);
+            // Output elements per task such that a task holds PARALLEL_PRODUCT multiply-adds (at
+            // the parts' mean depth).
+            let depth = operands
+                .iter()
+                .map(|(a, _)| a.cols)
+                .sum::<usize>()
+                .div_ceil(PARTS);
+            let grain = PARALLEL_PRODUCT.div_ceil(depth);
+            let unwritten = &mut output.spare_capacity_mut()[..len];
             chunked(unwritten, m * width, grain, |entry, out| {
-                for head in 0..heads {
-                    let index = entry * heads + head;
-                    let (a_offset, b_offset) = (a.entry_offset(index), b.entry_offset(index));
-                    let out = &mut out[head * n..];
-                    gemm_into(
-                        out,
-                        width,
-                        &a,
-                        a_offset,
-                        &b,
-                        b_offset,
-                        gemm::Parallelism::None,
-                    );
+                for (part, (a, b)) in operands.iter().enumerate() {
+                    for head in 0..heads {
+                        let index = entry * heads + head;
+                        let (a_offset, b_offset) = (a.entry_offset(index), b.entry_offset(index));
+                        let out = &mut out[(part * heads + head) * n..];
+                        gemm_into(
+                            out,
+                            width,
+                            a,
+                            a_offset,
+                            b,
+                            b_offset,
+                            gemm::Parallelism::None,
+                        );
+                    }
                 }
             });
             // SAFETY: the capacity is batch·m·width; each entry's block of m rows of width
-            // elements got n columns from each of its `heads` products, every element once.
-            unsafe { output.set_len(batch * m * width) };
+            // elements got n columns from each of its parts·heads products, every element once.
+            unsafe { output.set_len(len) };
             from_values(output, Shape::new([batch, m, width]))
         }
-        _ => {
-            let product = FlexF32::float_matmul(lhs, rhs);
-            let merged = FlexF32::float_swap_dims(product, 1, 2);
-            FlexF32::float_reshape(merged, Shape::new([batch, m, heads * n]))
+        None => {
+            let merged: Vec<FlexTensor> = primitives
+                .into_iter()
+                .map(|(lhs, rhs)| {
+                    let product = FlexF32::float_matmul(lhs, rhs);
+                    let merged = FlexF32::float_swap_dims(product, 1, 2);
+                    FlexF32::float_reshape(merged, Shape::new([batch, m, heads * n]))
+                })
+                .collect();
+            FlexF32::float_cat(merged, 2)
         }
     };
     Tensor::from_primitive(TensorPrimitive::Float(output))
@@ -213,9 +258,9 @@ fn gemm_into(
 ) {
     let (m, k, n) = (a.rows, a.cols, b.cols);
     // The guard of the unsafe call below; it cannot fire for this file's callers: `product`
-    // passes m·n elements with rows n apart, `matmul_merging_heads` head h's columns of an
-    // [m, heads·n] block (m·heads·n − h·n ≥ (m − 1)·heads·n + n elements for h < heads), and
-    // m ≥ 1 (`Operand::of` refuses empty dimensions).
+    // passes m·n elements with rows n apart, `matmuls_merging_heads` the block from column
+    // c = (part·heads + head)·n ≤ width − n of an [m, width] matrix (m·width − c ≥ (m − 1)·width
+    // + n elements), and m ≥ 1 (`Operand::of` refuses empty dimensions).
     assert!(
         out_row_stride >= n && out.len() >= (m - 1) * out_row_stride + n,
         "the output holds one [m, n] matrix with rows {out_row_stride} apart"
@@ -327,6 +372,33 @@ mod tests {
             let ours = pool.install(|| matmul_merging_heads(probabilities, values));
             assert_eq!(ours.dims(), [batch, m, heads * width]);
             assert!(bits(ours) == expected, "{shape:?} at {threads} threads");
+        }
+    }
+
+    /// Three products side by side (the attention backward pass's dQ, dK, dV), each as `matmul`
+    /// would compute it, swapped, reshaped and concatenated along the last dimension.
+    #[test]
+    fn several_merged_products_sit_side_by_side_bit_for_bit() {
+        let (batch, heads, time, width) = (8, 4, 64, 32);
+        let scores = random([batch, heads, time, time], 26);
+        let keys = random([batch, time, heads, width], 27).swap_dims(1, 2);
+        let queries = random([batch, time, heads, width], 28).swap_dims(1, 2);
+        let output_grad = random([batch, heads, time, width], 29);
+        let parts = [
+            (scores.clone(), keys),
+            (scores.clone().swap_dims(2, 3), queries),
+            (scores.swap_dims(2, 3), output_grad),
+        ];
+        let merge = |(lhs, rhs): (Tensor<FlexF32, 4>, Tensor<FlexF32, 4>)| {
+            lhs.matmul(rhs)
+                .swap_dims(1, 2)
+                .reshape([batch, time, heads * width])
+        };
+        let expected = bits(Tensor::cat(parts.clone().map(merge).to_vec(), 2));
+        for threads in [1, 2, 3] {
+            let ours = pool(threads).install(|| matmuls_merging_heads(parts.clone()));
+            assert_eq!(ours.dims(), [batch, time, 3 * heads * width]);
+            assert!(bits(ours) == expected, "at {threads} threads");
         }
     }
 
