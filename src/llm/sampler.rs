@@ -23,11 +23,11 @@
 //!
 //! Speed, measured with `cargo run --release --example llm_speed` on the project's 2-core machine
 //! (burn's flex backend, f32; side by side with PyTorch in benches/README.md): the `small` preset
-//! (0.80M parameters) at batch 64, 16-token prompts and 48 new tokens decodes about 8,200
-//! tokens/s (rows × steps) on one thread and about 14,000 on two (PyTorch: 6,300 and 8,200);
-//! `tiny` about 40,000 and 68,000. Scoring the resulting `[64, 64]` batch takes ≈ 0.29 s forward
-//! and ≈ 0.80 s forward + backward for `small` on one thread, ≈ 0.18 s and ≈ 0.49 s on two
-//! ([`crate::llm::flex`] threads its matrix products and elementwise passes).
+//! (0.80M parameters) at batch 64, 16-token prompts and 48 new tokens decodes about 8,000
+//! tokens/s (rows × steps) on one thread and about 13,700 on two (PyTorch in the same run: 5,100
+//! and 7,100); `tiny` about 36,000 and 66,000. Scoring the resulting `[64, 64]` batch takes
+//! ≈ 0.27 s forward and ≈ 0.75 s forward + backward for `small` on one thread, ≈ 0.16 s and
+//! ≈ 0.42 s on two ([`crate::llm::flex`] threads its matrix products and elementwise passes).
 
 use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor, TensorData};
