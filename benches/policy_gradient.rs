@@ -24,10 +24,10 @@ fn softmax_pg_step(c: &mut Criterion) {
     configure(&mut group);
     for s in sizes(&[50, 500]) {
         let problem = Problem::new(world(s)).expect("a solvable Garnet");
-        let algorithm = SoftmaxPg { step_size: 1.0 };
+        let algorithm = SoftmaxPg::new(1.0).expect("a positive step size");
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         group.bench_with_input(BenchmarkId::from_parameter(s), &s, |b, _| {
-            let mut state = TabularSoftmax::uniform(&problem.mdp);
+            let mut state = vec![TabularSoftmax::uniform(&problem.mdp)];
             b.iter(|| {
                 let (next, record) = algorithm
                     .step(&problem, state.clone(), &mut rng)

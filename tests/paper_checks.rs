@@ -18,7 +18,7 @@ fn mei2020_softmax_pg_is_theta_one_over_t_on_the_bandit() {
     let problem = shipped("mdps/bandit3.toml");
     let mut gaps = Vec::new();
     run(
-        &SoftmaxPg { step_size: 0.4 },
+        &SoftmaxPg::new(0.4).unwrap(),
         &problem,
         100_001,
         0,
@@ -98,10 +98,7 @@ fn agarwal2021_npg_meets_its_bound() {
         for &eta in &[0.1, 1.0, 10.0] {
             let mut gaps = Vec::new();
             run(
-                &NaturalPg {
-                    step_size: eta,
-                    step_growth: 1.0,
-                },
+                &NaturalPg::new(eta, 1.0).unwrap(),
                 problem,
                 201,
                 0,
@@ -162,10 +159,7 @@ fn cen2022_entropy_npg_contracts_at_rate_one_minus_eta_tau() {
             let c1 = q_error0 + 2.0 * tau * (1.0 - eta * tau / (1.0 - gamma)) * log_error0;
             let mut errors = Vec::new();
             run(
-                &EntropyNpg {
-                    temperature: tau,
-                    step_size: eta,
-                },
+                &EntropyNpg::new(tau, Some(eta)).unwrap(),
                 &problem,
                 120,
                 0,
@@ -203,10 +197,7 @@ fn mei2020_entropy_regularized_pg_converges_linearly() {
     let tau = 0.2;
     let mut soft_gaps = Vec::new();
     let final_state = run(
-        &EntropyPg {
-            temperature: tau,
-            step_size: 0.4,
-        },
+        &EntropyPg::new(tau, 0.4).unwrap(),
         &problem,
         6_001,
         0,
@@ -273,17 +264,14 @@ fn cui2025_entropy_change_prediction_is_first_order() {
             .map(|&eta| {
                 let record = if method == "npg" {
                     let state = NpgState {
-                        policy: start.clone(),
+                        policy: vec![start.clone()],
                         step_size: eta,
                     };
-                    let npg = NaturalPg {
-                        step_size: eta,
-                        step_growth: 1.0,
-                    };
+                    let npg = NaturalPg::new(eta, 1.0).unwrap();
                     npg.step(&problem, state, &mut rng).unwrap().1
                 } else {
-                    let pg = SoftmaxPg { step_size: eta };
-                    pg.step(&problem, start.clone(), &mut rng).unwrap().1
+                    let pg = SoftmaxPg::new(eta).unwrap();
+                    pg.step(&problem, vec![start.clone()], &mut rng).unwrap().1
                 };
                 relative_error(&record)
             })

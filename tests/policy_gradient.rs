@@ -133,7 +133,7 @@ fn projected_pg_ascends_and_converges() {
     let problem = Problem::new(mdp).unwrap();
     let mut gaps = Vec::new();
     run(
-        &ProjectedPg { step_size: None },
+        &ProjectedPg::new(None).unwrap(),
         &problem,
         300,
         0,
@@ -147,9 +147,7 @@ fn projected_pg_ascends_and_converges() {
     assert!(gaps[299] < gaps[0], "{} -> {}", gaps[0], gaps[299]);
     let mut last = f64::NAN;
     run(
-        &ProjectedPg {
-            step_size: Some(0.5),
-        },
+        &ProjectedPg::new(Some(0.5)).unwrap(),
         &problem,
         200,
         0,

@@ -13,20 +13,68 @@
 use rand_chacha::ChaCha8Rng;
 
 use super::Algorithm;
-use super::problem::Problem;
-use super::record::Record;
+use super::catalogue::{AlgorithmEntry, STATIONARY_MODEL_WORLDS};
 use super::soft_reference::SoftReference;
-use crate::error::{Error, Result};
+use crate::core::checks::require_temperature;
+use crate::core::error::{Error, Result};
+use crate::core::parameters::{derived_parameter, parameter};
+use crate::core::record::Record;
 use crate::exact::soft_evaluate;
 use crate::metrics::{PolicySnapshot, ascend_and_record};
 use crate::policy::TabularSoftmax;
+use crate::world::World;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntropyNpg {
-    /// Temperature τ > 0 of the entropy regularizer.
-    pub temperature: f64,
-    /// Step size η, 0 < η ≤ (1−γ)/τ; η = (1−γ)/τ is soft policy iteration.
-    pub step_size: f64,
+    temperature: f64,
+    /// `None`: (1−γ)/τ of the world it runs on (soft policy iteration).
+    step_size: Option<f64>,
+}
+
+impl EntropyNpg {
+    /// Entropy-regularized NPG with temperature τ > 0 and step size 0 < η ≤ (1−γ)/τ (checked
+    /// against the world's γ when the run starts); `None` takes η = (1−γ)/τ.
+    pub fn new(temperature: f64, step_size: Option<f64>) -> Result<Self> {
+        require_temperature(temperature)?;
+        if let Some(eta) = step_size
+            && !(eta.is_finite() && eta > 0.0)
+        {
+            return Err(Error::invalid(
+                "step_size",
+                format!("found {eta}"),
+                "expected 0 < eta <= (1 - gamma)/tau",
+            ));
+        }
+        Ok(EntropyNpg {
+            temperature,
+            step_size,
+        })
+    }
+
+    /// η on a world with discount γ.
+    pub fn step_size_on(&self, gamma: f64) -> f64 {
+        self.step_size.unwrap_or((1.0 - gamma) / self.temperature)
+    }
+}
+
+/// The catalogue entry.
+pub fn entry() -> AlgorithmEntry {
+    AlgorithmEntry {
+        name: "entropy-npg",
+        summary: "entropy-regularized NPG on soft values (Cen et al. 2022)",
+        worlds: STATIONARY_MODEL_WORLDS,
+        parameters: vec![
+            parameter("temperature", 0.1, "entropy weight τ"),
+            derived_parameter(
+                "step_size",
+                "step size η ≤ (1−γ)/τ (default (1−γ)/τ: soft policy iteration)",
+            ),
+        ],
+        run: |values, world, run| {
+            let algorithm = EntropyNpg::new(values.real("temperature"), values.get("step_size"))?;
+            run.go(&algorithm, world)
+        },
+    }
 }
 
 /// The iterate: the policy and the soft optimum it is measured against.
@@ -36,48 +84,55 @@ pub struct EntropyNpgState {
     pub reference: SoftReference,
 }
 
-impl Algorithm for EntropyNpg {
+impl<W: World + ?Sized> Algorithm<W> for EntropyNpg {
     type State = EntropyNpgState;
 
     fn name(&self) -> &'static str {
         "entropy-npg"
     }
 
-    fn initial_state(&self, problem: &Problem) -> Result<EntropyNpgState> {
-        let gamma = problem.mdp.gamma();
+    fn initial_state(&self, world: &W) -> Result<EntropyNpgState> {
+        let mdp = world.require_model("entropy-npg's soft values")?;
+        let gamma = world.gamma();
         let largest = (1.0 - gamma) / self.temperature;
-        if !(self.step_size > 0.0 && self.step_size <= largest * (1.0 + 1e-12)) {
+        let step_size = self.step_size_on(gamma);
+        if !(step_size > 0.0 && step_size <= largest * (1.0 + 1e-12)) {
             return Err(Error::invalid(
                 "step_size",
-                format!("found {}", self.step_size),
+                format!("found {step_size}"),
                 format!("expected 0 < eta <= (1 - gamma)/tau = {largest}"),
             ));
         }
         Ok(EntropyNpgState {
-            policy: TabularSoftmax::uniform(&problem.mdp),
-            reference: SoftReference::new(problem, self.temperature)?,
+            policy: TabularSoftmax::uniform_on(world),
+            reference: SoftReference::new(mdp, self.temperature)?,
         })
     }
 
     fn step(
         &self,
-        problem: &Problem,
+        world: &W,
         mut state: EntropyNpgState,
         _rng: &mut ChaCha8Rng,
     ) -> Result<(EntropyNpgState, Record)> {
-        let gamma = problem.mdp.gamma();
-        let (snapshot, mut record) = PolicySnapshot::measure_softmax(problem, &state.policy)?;
-        let soft = soft_evaluate(
-            &problem.mdp,
-            snapshot.probabilities.view(),
-            self.temperature,
-        )?;
-        state.reference.record_into(problem, &soft, &mut record);
-        let keep = 1.0 - self.step_size * self.temperature / (1.0 - gamma);
+        let mdp = world.require_model("entropy-npg's soft values")?;
+        let gamma = world.gamma();
+        let step_size = self.step_size_on(gamma);
+        let (snapshot, mut record) =
+            PolicySnapshot::measure_softmax(world, std::slice::from_ref(&state.policy))?;
+        let soft = soft_evaluate(mdp, snapshot.probabilities[0].view(), self.temperature)?;
+        state.reference.record_into(mdp, &soft, &mut record);
+        let keep = 1.0 - step_size * self.temperature / (1.0 - gamma);
         // θ_{t+1} = keep·θ_t + η·Q_τ/(1−γ), applied as the logit change θ_{t+1} − θ_t.
         let logits = state.policy.logits();
-        let change = logits * (keep - 1.0) + &soft.q * (self.step_size / (1.0 - gamma));
-        ascend_and_record(&mut state.policy, &snapshot, &change, 1.0, &mut record);
+        let change = logits * (keep - 1.0) + &soft.q * (step_size / (1.0 - gamma));
+        ascend_and_record(
+            std::slice::from_mut(&mut state.policy),
+            &snapshot,
+            std::slice::from_ref(&change),
+            1.0,
+            &mut record,
+        );
         Ok((state, record))
     }
 }

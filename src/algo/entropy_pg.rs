@@ -9,20 +9,50 @@
 use rand_chacha::ChaCha8Rng;
 
 use super::Algorithm;
-use super::problem::Problem;
-use super::record::Record;
+use super::catalogue::{AlgorithmEntry, STATIONARY_MODEL_WORLDS};
 use super::soft_reference::SoftReference;
-use crate::error::Result;
+use crate::core::checks::{require_positive, require_temperature};
+use crate::core::error::Result;
+use crate::core::parameters::parameter;
+use crate::core::record::Record;
 use crate::exact::soft_evaluate;
 use crate::metrics::{PolicySnapshot, ascend_and_record};
 use crate::policy::TabularSoftmax;
+use crate::world::World;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntropyPg {
-    /// Temperature τ > 0.
-    pub temperature: f64,
-    /// Step size η.
-    pub step_size: f64,
+    temperature: f64,
+    step_size: f64,
+}
+
+impl EntropyPg {
+    /// Entropy-regularized PG with temperature τ > 0 and step size η > 0.
+    pub fn new(temperature: f64, step_size: f64) -> Result<Self> {
+        require_temperature(temperature)?;
+        require_positive("step_size", step_size)?;
+        Ok(EntropyPg {
+            temperature,
+            step_size,
+        })
+    }
+}
+
+/// The catalogue entry.
+pub fn entry() -> AlgorithmEntry {
+    AlgorithmEntry {
+        name: "entropy-pg",
+        summary: "entropy-regularized softmax PG (Mei et al. 2020, §5)",
+        worlds: STATIONARY_MODEL_WORLDS,
+        parameters: vec![
+            parameter("temperature", 0.1, "entropy weight τ"),
+            parameter("step_size", 0.1, "step size η"),
+        ],
+        run: |values, world, run| {
+            let algorithm = EntropyPg::new(values.real("temperature"), values.real("step_size"))?;
+            run.go(&algorithm, world)
+        },
+    }
 }
 
 /// The iterate and the soft optimum it is measured against.
@@ -32,56 +62,52 @@ pub struct EntropyPgState {
     pub reference: SoftReference,
 }
 
-impl Algorithm for EntropyPg {
+impl<W: World + ?Sized> Algorithm<W> for EntropyPg {
     type State = EntropyPgState;
 
     fn name(&self) -> &'static str {
         "entropy-pg"
     }
 
-    fn initial_state(&self, problem: &Problem) -> Result<EntropyPgState> {
-        super::require_positive("step_size", self.step_size)?;
+    fn initial_state(&self, world: &W) -> Result<EntropyPgState> {
+        let mdp = world.require_model("entropy-pg's soft values")?;
         Ok(EntropyPgState {
-            policy: TabularSoftmax::uniform(&problem.mdp),
-            reference: SoftReference::new(problem, self.temperature)?,
+            policy: TabularSoftmax::uniform_on(world),
+            reference: SoftReference::new(mdp, self.temperature)?,
         })
     }
 
     fn step(
         &self,
-        problem: &Problem,
+        world: &W,
         mut state: EntropyPgState,
         _rng: &mut ChaCha8Rng,
     ) -> Result<(EntropyPgState, Record)> {
-        let gamma = problem.mdp.gamma();
+        let mdp = world.require_model("entropy-pg's soft values")?;
         // The snapshot's occupancy serves the gradient as well as the record (computed once).
-        let snapshot = PolicySnapshot::of_softmax(problem, &state.policy)?;
-        let soft = soft_evaluate(
-            &problem.mdp,
-            snapshot.probabilities.view(),
-            self.temperature,
-        )?;
+        let (snapshot, mut record) =
+            PolicySnapshot::measure_softmax(world, std::slice::from_ref(&state.policy))?;
+        let soft = soft_evaluate(mdp, snapshot.probabilities[0].view(), self.temperature)?;
         let (probabilities, log_probabilities, d) = (
-            &snapshot.probabilities,
-            &snapshot.log_probabilities,
-            &snapshot.occupancy,
+            &snapshot.probabilities[0],
+            &snapshot.log_probabilities[0],
+            &snapshot.stationary().occupancy,
         );
+        let divisor = snapshot.evaluation.gradient_divisor;
         let mut gradient = ndarray::Array2::zeros(probabilities.dim());
         for ((s, a), g) in gradient.indexed_iter_mut() {
             let p = probabilities[[s, a]];
             if p > 0.0 {
                 let soft_advantage =
                     soft.q[[s, a]] - self.temperature * log_probabilities[[s, a]] - soft.v[s];
-                *g = d[s] * p * soft_advantage / (1.0 - gamma);
+                *g = d[s] * p * soft_advantage / divisor;
             }
         }
-        let mut record = Record::new();
-        snapshot.record_into(problem, &mut record);
-        state.reference.record_into(problem, &soft, &mut record);
+        state.reference.record_into(mdp, &soft, &mut record);
         ascend_and_record(
-            &mut state.policy,
+            std::slice::from_mut(&mut state.policy),
             &snapshot,
-            &gradient,
+            std::slice::from_ref(&gradient),
             self.step_size,
             &mut record,
         );

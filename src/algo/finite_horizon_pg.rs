@@ -22,8 +22,8 @@
 
 use ndarray::{Array1, Array2};
 
-use crate::error::{Error, Result};
-use crate::exact::{StepValues, backward_induction, evaluate_finite};
+use crate::core::error::{Error, Result};
+use crate::exact::{StepValues, backward_induction, evaluate_finite, state_distributions};
 use crate::policy::TabularSoftmax;
 use crate::world::{Horizon, TabularMdp};
 
@@ -55,32 +55,6 @@ fn finite(mdp: &TabularMdp) -> Result<(usize, f64)> {
                 .to_string(),
         )),
     }
-}
-
-/// μ_h for h = 0..H: the state distribution at each step under the per-step policies.
-pub fn state_distributions(mdp: &TabularMdp, policies: &[Array2<f64>]) -> Vec<Array1<f64>> {
-    let mut out = vec![mdp.initial().clone()];
-    for policy in &policies[..policies.len().saturating_sub(1)] {
-        let current = out.last().cloned().unwrap_or_default();
-        let mut next = Array1::zeros(mdp.n_states());
-        for (s, &mass) in current.iter().enumerate() {
-            if mass == 0.0 {
-                continue;
-            }
-            for a in 0..mdp.n_actions() {
-                let weight = mass * policy[[s, a]];
-                if weight == 0.0 {
-                    continue;
-                }
-                let (states, probabilities) = mdp.kernel().row(s, a);
-                for (&s_next, &p) in states.iter().zip(probabilities) {
-                    next[s_next] += weight * p;
-                }
-            }
-        }
-        out.push(next);
-    }
-    out
 }
 
 /// The exact gradient of J in every step's table, and the values it came from.
@@ -157,7 +131,7 @@ pub fn simultaneous_pg(
     step_size: f64,
     iterations: usize,
 ) -> Result<(NonStationarySoftmax, FiniteHorizonTrace)> {
-    super::require_positive("step_size", step_size)?;
+    crate::core::checks::require_positive("step_size", step_size)?;
     let (optimal, mut trace) = new_trace(mdp)?;
     let mut policy = NonStationarySoftmax::uniform(mdp)?;
     for _ in 0..iterations {
@@ -177,7 +151,7 @@ pub fn dynamic_pg(
     step_size: f64,
     iterations_per_step: usize,
 ) -> Result<(NonStationarySoftmax, FiniteHorizonTrace)> {
-    super::require_positive("step_size", step_size)?;
+    crate::core::checks::require_positive("step_size", step_size)?;
     let (_, gamma) = finite(mdp)?;
     let (optimal, mut trace) = new_trace(mdp)?;
     let mut policy = NonStationarySoftmax::uniform(mdp)?;

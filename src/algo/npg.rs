@@ -7,71 +7,113 @@
 //! (Agarwal et al. 2021, Theorem 5.3). With geometrically increasing steps, η_{t+1} = η_t/γ,
 //! convergence becomes linear (Xiao 2022, "On the convergence rates of policy gradient methods",
 //! §4); `step_growth` sets η_{t+1}/η_t.
+//!
+//! On any world of the interface the direction of stage h is c_h·A_h/D (the gradient with the
+//! Fisher preconditioner of the d_h-weighted softmax removed): A/(1−γ) discounted, A on a bandit,
+//! γ^h·A_h on a finite horizon.
 
+use ndarray::Array2;
 use rand_chacha::ChaCha8Rng;
 
 use super::Algorithm;
-use super::problem::Problem;
-use super::record::Record;
-use crate::error::{Error, Result};
+use super::catalogue::{ANY_WORLD, AlgorithmEntry};
+use crate::core::checks::require_positive;
+use crate::core::error::{Error, Result};
+use crate::core::parameters::parameter;
+use crate::core::record::Record;
 use crate::metrics::{PolicySnapshot, ascend_and_record};
 use crate::policy::TabularSoftmax;
+use crate::world::World;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NaturalPg {
-    /// Initial step size η_0 (1).
-    pub step_size: f64,
-    /// η_{t+1} = step_growth·η_t (1: constant steps; Xiao 2022 uses 1/γ).
-    pub step_growth: f64,
+    step_size: f64,
+    step_growth: f64,
 }
 
-impl Default for NaturalPg {
-    fn default() -> Self {
-        NaturalPg {
-            step_size: 1.0,
-            step_growth: 1.0,
+impl NaturalPg {
+    /// NPG with initial step size η_0 > 0 and η_{t+1} = `step_growth`·η_t, `step_growth` ≥ 1
+    /// (1: constant steps; Xiao 2022 uses 1/γ).
+    pub fn new(step_size: f64, step_growth: f64) -> Result<Self> {
+        require_positive("step_size", step_size)?;
+        if !(step_growth.is_finite() && step_growth >= 1.0) {
+            return Err(Error::invalid(
+                "step_growth",
+                format!("found {step_growth}"),
+                "expected a growth factor >= 1",
+            ));
         }
+        Ok(NaturalPg {
+            step_size,
+            step_growth,
+        })
     }
 }
 
-/// The iterate of NPG: the policy and the step size of the next update.
+/// The catalogue entry.
+pub fn entry() -> AlgorithmEntry {
+    AlgorithmEntry {
+        name: "npg",
+        summary: "natural PG = policy mirror descent with KL (Agarwal et al. 2021; Xiao 2022)",
+        worlds: ANY_WORLD,
+        parameters: vec![
+            parameter("step_size", 1.0, "initial step size η_0"),
+            parameter(
+                "step_growth",
+                1.0,
+                "η_{t+1}/η_t (1: constant; 1/γ: Xiao's linear rate)",
+            ),
+        ],
+        run: |values, world, run| {
+            let npg = NaturalPg::new(values.real("step_size"), values.real("step_growth"))?;
+            run.go(&npg, world)
+        },
+    }
+}
+
+/// The iterate of NPG: the policy (one table per stage) and the step size of the next update.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NpgState {
-    pub policy: TabularSoftmax,
+    pub policy: Vec<TabularSoftmax>,
     pub step_size: f64,
 }
 
-impl Algorithm for NaturalPg {
+impl<W: World + ?Sized> Algorithm<W> for NaturalPg {
     type State = NpgState;
 
     fn name(&self) -> &'static str {
         "npg"
     }
 
-    fn initial_state(&self, problem: &Problem) -> Result<NpgState> {
-        super::require_positive("step_size", self.step_size)?;
-        if !(self.step_growth.is_finite() && self.step_growth >= 1.0) {
-            return Err(Error::invalid(
-                "step_growth",
-                format!("found {}", self.step_growth),
-                "expected a growth factor >= 1",
-            ));
-        }
+    fn initial_state(&self, world: &W) -> Result<NpgState> {
         Ok(NpgState {
-            policy: TabularSoftmax::uniform(&problem.mdp),
+            policy: TabularSoftmax::uniform_stages(world),
             step_size: self.step_size,
         })
     }
 
     fn step(
         &self,
-        problem: &Problem,
+        world: &W,
         mut state: NpgState,
         _rng: &mut ChaCha8Rng,
     ) -> Result<(NpgState, Record)> {
-        let (snapshot, mut record) = PolicySnapshot::measure_softmax(problem, &state.policy)?;
+        let (snapshot, mut record) = PolicySnapshot::measure_softmax(world, &state.policy)?;
         record.set("step_size", state.step_size);
-        let direction = snapshot.values.advantage() / (1.0 - problem.mdp.gamma());
+        let divisor = snapshot.evaluation.gradient_divisor;
+        let direction: Vec<Array2<f64>> = snapshot
+            .evaluation
+            .stages
+            .iter()
+            .map(|stage| {
+                let advantage = stage.advantage();
+                if stage.gradient_weight == 1.0 {
+                    advantage / divisor
+                } else {
+                    advantage * stage.gradient_weight / divisor
+                }
+            })
+            .collect();
         ascend_and_record(
             &mut state.policy,
             &snapshot,

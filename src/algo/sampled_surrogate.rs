@@ -17,26 +17,112 @@ use ndarray::Array2;
 use rand_chacha::ChaCha8Rng;
 
 use super::Algorithm;
-use super::problem::Problem;
-use super::record::Record;
-use super::surrogate_ascent::RatioStatistics;
-use crate::error::{Error, Result};
+use super::catalogue::{AlgorithmEntry, STATIONARY_MODEL_WORLDS};
+use super::surrogate_ascent::{EPOCHS, LEARNING_RATE, RatioStatistics, objective_parameter_list};
+use crate::core::checks::{require_at_least_one, require_positive};
+use crate::core::error::{Error, Result};
+use crate::core::parameters::parameter;
+use crate::core::record::Record;
 use crate::estimator::{Batch, GroupAdvantage, Sample, gae_batch, group_batch};
 use crate::metrics::{PolicySnapshot, ascend_and_record};
-use crate::objective::Objective;
+use crate::objective::{Objective, objective_from_name};
 use crate::policy::TabularSoftmax;
+use crate::world::World;
 
 #[derive(Debug)]
 pub struct SampledSurrogateAscent<O> {
-    pub objective: O,
-    /// Gradient-ascent epochs per update, K (10).
-    pub epochs: usize,
-    /// Step size of each epoch (1).
-    pub learning_rate: f64,
-    /// Rollouts per update, N (16); with group advantages, N groups of `group_size`.
-    pub episodes: usize,
-    /// How the samples' advantages are estimated.
-    pub advantages: AdvantageEstimator,
+    objective: O,
+    epochs: usize,
+    learning_rate: f64,
+    episodes: usize,
+    advantages: AdvantageEstimator,
+}
+
+impl<O: Objective> SampledSurrogateAscent<O> {
+    /// K = `epochs` ≥ 1 epochs of size `learning_rate` > 0 on `objective` (validated here) over
+    /// `episodes` ≥ 1 rollouts per update (with group advantages: that many groups of
+    /// `group_size`), advantages by `advantages` (GAE's λ in [0, 1]; groups of at least 1).
+    pub fn new(
+        objective: O,
+        epochs: usize,
+        learning_rate: f64,
+        episodes: usize,
+        advantages: AdvantageEstimator,
+    ) -> Result<Self> {
+        objective.validate()?;
+        require_positive("learning_rate", learning_rate)?;
+        require_at_least_one("epochs", epochs)?;
+        require_at_least_one("episodes", episodes)?;
+        if let AdvantageEstimator::Gae { lambda } = advantages
+            && !(0.0..=1.0).contains(&lambda)
+        {
+            return Err(Error::invalid(
+                "lambda",
+                format!("found {lambda}"),
+                "expected GAE's λ in [0, 1]",
+            ));
+        }
+        Ok(SampledSurrogateAscent {
+            objective,
+            epochs,
+            learning_rate,
+            episodes,
+            advantages,
+        })
+    }
+}
+
+/// The critic-free entries: PPO-clip on group-relative returns.
+pub fn entries() -> Vec<AlgorithmEntry> {
+    [
+        (
+            "grpo",
+            "PPO-clip on group-normalized returns, no critic (Shao et al. 2024, DeepSeekMath)",
+        ),
+        (
+            "dr-grpo",
+            "PPO-clip on group-centred returns, no std (Liu et al. 2025, Dr.GRPO)",
+        ),
+    ]
+    .into_iter()
+    .map(|(name, summary)| {
+        let mut parameters = objective_parameter_list("ppo-clip");
+        parameters.extend([
+            EPOCHS,
+            LEARNING_RATE,
+            parameter("groups", 8.0, "groups per update, each from one s₀ ~ ρ"),
+            parameter("group_size", 8.0, "G: episodes per group"),
+        ]);
+        AlgorithmEntry {
+            name,
+            summary,
+            worlds: STATIONARY_MODEL_WORLDS,
+            parameters,
+            run: |values, world, run| {
+                let kind = if values.entry_name() == "grpo" {
+                    GroupAdvantage::Grpo
+                } else {
+                    GroupAdvantage::DrGrpo
+                };
+                let objective = objective_from_name(
+                    "ppo-clip",
+                    &values.given_among(&["clip_low", "clip_high"]),
+                )?;
+                let algorithm = SampledSurrogateAscent::new(
+                    objective,
+                    values.count("epochs")?,
+                    values.real("learning_rate"),
+                    values.count("groups")?,
+                    AdvantageEstimator::Group {
+                        kind,
+                        group_size: values.count("group_size")?,
+                    },
+                )?;
+                run.go(&algorithm, world)
+            },
+        }
+    })
+    .collect()
 }
 
 /// The advantage estimate attached to each sampled (state, action).
@@ -78,55 +164,41 @@ pub fn sample_surrogate_gradient(
     gradient
 }
 
-impl<O: Objective> Algorithm for SampledSurrogateAscent<O> {
+impl<O: Objective, W: World + ?Sized> Algorithm<W> for SampledSurrogateAscent<O> {
     type State = TabularSoftmax;
 
     fn name(&self) -> &'static str {
         self.objective.name()
     }
 
-    fn initial_state(&self, problem: &Problem) -> Result<TabularSoftmax> {
-        self.objective.validate()?;
-        super::require_positive("learning_rate", self.learning_rate)?;
-        super::require_at_least_one("epochs", self.epochs)?;
-        super::require_at_least_one("episodes", self.episodes)?;
-        if let AdvantageEstimator::Gae { lambda } = self.advantages
-            && !(0.0..=1.0).contains(&lambda)
-        {
-            return Err(Error::invalid(
-                "lambda",
-                format!("found {lambda}"),
-                "expected GAE's λ in [0, 1]",
-            ));
-        }
-        Ok(TabularSoftmax::uniform(&problem.mdp))
+    fn initial_state(&self, world: &W) -> Result<TabularSoftmax> {
+        world.require_kind(self.objective.name(), STATIONARY_MODEL_WORLDS)?;
+        world.require_model("sampled mode")?;
+        Ok(TabularSoftmax::uniform_on(world))
     }
 
     fn step(
         &self,
-        problem: &Problem,
+        world: &W,
         mut state: TabularSoftmax,
         rng: &mut ChaCha8Rng,
     ) -> Result<(TabularSoftmax, Record)> {
-        let (snapshot, mut record) = PolicySnapshot::measure_softmax(problem, &state)?;
-        let old = &snapshot.probabilities;
+        let mdp = world.require_model("sampled mode")?;
+        let (snapshot, mut record) =
+            PolicySnapshot::measure_softmax(world, std::slice::from_ref(&state))?;
+        let old = &snapshot.probabilities[0];
         let batch = match self.advantages {
             AdvantageEstimator::Gae { lambda } => gae_batch(
-                &problem.mdp,
+                mdp,
                 old.view(),
-                snapshot.values.v.view(),
+                snapshot.stationary().v.view(),
                 lambda,
                 self.episodes,
                 rng,
             )?,
-            AdvantageEstimator::Group { kind, group_size } => group_batch(
-                &problem.mdp,
-                old.view(),
-                kind,
-                group_size,
-                self.episodes,
-                rng,
-            )?,
+            AdvantageEstimator::Group { kind, group_size } => {
+                group_batch(mdp, old.view(), kind, group_size, self.episodes, rng)?
+            }
         };
         let mut inner = state.clone();
         let mut current = old.clone();
@@ -143,7 +215,13 @@ impl<O: Objective> Algorithm for SampledSurrogateAscent<O> {
         record.set("samples", batch.len() as f64);
         RatioStatistics::from_samples(&self.objective, samples).record_into(&mut record);
         let change = inner.logits() - state.logits();
-        ascend_and_record(&mut state, &snapshot, &change, 1.0, &mut record);
+        ascend_and_record(
+            std::slice::from_mut(&mut state),
+            &snapshot,
+            std::slice::from_ref(&change),
+            1.0,
+            &mut record,
+        );
         Ok((state, record))
     }
 }

@@ -4,10 +4,10 @@
 
 use ndarray::Array2;
 
-use super::problem::Problem;
-use super::record::Record;
-use crate::error::Result;
+use crate::core::error::Result;
+use crate::core::record::Record;
 use crate::exact::{PolicyValues, soft_value_iteration};
+use crate::world::TabularMdp;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SoftReference {
@@ -19,19 +19,18 @@ pub struct SoftReference {
 
 impl SoftReference {
     /// Solves the soft optimum at temperature τ to 1e-13.
-    pub fn new(problem: &Problem, temperature: f64) -> Result<Self> {
-        let soft = soft_value_iteration(&problem.mdp, temperature, 1e-13, 10_000_000)?;
+    pub fn new(mdp: &TabularMdp, temperature: f64) -> Result<Self> {
+        let soft = soft_value_iteration(mdp, temperature, 1e-13, 10_000_000)?;
         Ok(SoftReference {
-            objective: problem.mdp.initial().dot(&soft.v),
+            objective: mdp.initial().dot(&soft.v),
             q: soft.q,
         })
     }
 
     /// Records `soft_gap` and `soft_q_error` of a policy with soft values `soft`.
-    pub fn record_into(&self, problem: &Problem, soft: &PolicyValues, record: &mut Record) {
-        record.set("soft_gap", self.objective - soft.objective(&problem.mdp));
-        let q_error = problem
-            .mdp
+    pub fn record_into(&self, mdp: &TabularMdp, soft: &PolicyValues, record: &mut Record) {
+        record.set("soft_gap", self.objective - soft.objective(mdp));
+        let q_error = mdp
             .allowed_mask()
             .iter()
             .zip(self.q.iter().zip(soft.q.iter()))

@@ -6,55 +6,81 @@
 //! With η = (1−γ)³/8 the suboptimality is at most 16·S/(c²·(1−γ)⁶·t) (their Theorem 4), and Θ(1/t)
 //! is tight (Theorem 10): on the 3-armed bandit r = (1, 0.9, 0.1) with η = 0.4 = 2/5, t·gap levels
 //! off near 1.67.
+//!
+//! On any world of the interface the step is the interface's exact gradient; on a finite horizon
+//! every step's table moves at once, which is the *simultaneous* PG of Klein, Weissmann & Döring
+//! (2024, "Beyond Stationarity", §3.1): θ_h += η·γ^h·μ_h(s)·π_h(a|s)·A_h(s, a).
 
 use rand_chacha::ChaCha8Rng;
 
 use super::Algorithm;
-use super::problem::Problem;
-use super::record::Record;
-use crate::error::Result;
+use super::catalogue::{ANY_WORLD, AlgorithmEntry};
+use crate::core::checks::require_positive;
+use crate::core::error::Result;
+use crate::core::parameters::parameter;
+use crate::core::record::Record;
 use crate::metrics::{PolicySnapshot, ascend_and_record};
-use crate::policy::{TabularSoftmax, softmax_gradient};
+use crate::policy::TabularSoftmax;
+use crate::world::World;
 
 /// Exact softmax PG with a constant step size η.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SoftmaxPg {
-    /// Step size η (Mei et al.'s bandit experiment: 0.4).
-    pub step_size: f64,
+    step_size: f64,
 }
 
-impl Algorithm for SoftmaxPg {
-    type State = TabularSoftmax;
+impl SoftmaxPg {
+    /// Softmax PG with step size η > 0 (Mei et al.'s bandit experiment: 0.4).
+    pub fn new(step_size: f64) -> Result<Self> {
+        require_positive("step_size", step_size)?;
+        Ok(SoftmaxPg { step_size })
+    }
+
+    pub fn step_size(&self) -> f64 {
+        self.step_size
+    }
+}
+
+/// The catalogue entry.
+pub fn entry() -> AlgorithmEntry {
+    AlgorithmEntry {
+        name: "softmax-pg",
+        summary: "exact softmax policy gradient (Mei et al. 2020); on a finite horizon every \
+                  step's table at once (simultaneous PG, Klein et al. 2024)",
+        worlds: ANY_WORLD,
+        parameters: vec![parameter(
+            "step_size",
+            0.1,
+            "step size η (Mei et al.'s bandit: 0.4)",
+        )],
+        run: |values, world, run| run.go(&SoftmaxPg::new(values.real("step_size"))?, world),
+    }
+}
+
+impl<W: World + ?Sized> Algorithm<W> for SoftmaxPg {
+    type State = Vec<TabularSoftmax>;
 
     fn name(&self) -> &'static str {
         "softmax-pg"
     }
 
-    fn initial_state(&self, problem: &Problem) -> Result<TabularSoftmax> {
-        super::require_positive("step_size", self.step_size)?;
-        Ok(TabularSoftmax::uniform(&problem.mdp))
+    fn initial_state(&self, world: &W) -> Result<Vec<TabularSoftmax>> {
+        Ok(TabularSoftmax::uniform_stages(world))
     }
 
     fn step(
         &self,
-        problem: &Problem,
-        mut state: TabularSoftmax,
+        world: &W,
+        mut state: Vec<TabularSoftmax>,
         _rng: &mut ChaCha8Rng,
-    ) -> Result<(TabularSoftmax, Record)> {
-        let (probabilities, log_probabilities) = state.probabilities_and_logs();
-        let exact = softmax_gradient(&problem.mdp, probabilities.view())?;
-        let snapshot = PolicySnapshot {
-            probabilities,
-            log_probabilities,
-            values: exact.values,
-            occupancy: exact.occupancy,
-        };
-        let mut record = Record::new();
-        snapshot.record_into(problem, &mut record);
+    ) -> Result<(Vec<TabularSoftmax>, Record)> {
+        let (snapshot, mut record) = PolicySnapshot::measure_softmax(world, &state)?;
+        let views: Vec<_> = snapshot.probabilities.iter().map(|p| p.view()).collect();
+        let (gradient, _) = snapshot.evaluation.softmax_gradient(&views);
         ascend_and_record(
             &mut state,
             &snapshot,
-            &exact.gradient,
+            &gradient,
             self.step_size,
             &mut record,
         );

@@ -20,31 +20,134 @@ use ndarray::Array2;
 use rand_chacha::ChaCha8Rng;
 
 use super::Algorithm;
-use super::problem::Problem;
-use super::record::Record;
-use crate::error::Result;
+use super::catalogue::{AlgorithmEntry, STATIONARY_WORLDS};
+use super::sampled_surrogate::{AdvantageEstimator, SampledSurrogateAscent};
+use crate::core::checks::{require_at_least_one, require_positive};
+use crate::core::error::Result;
+use crate::core::parameters::{Parameter, Values, parameter};
+use crate::core::record::Record;
 use crate::metrics::{PolicySnapshot, ascend_and_record};
-use crate::objective::Objective;
+use crate::objective::{Objective, objective_from_name, objective_parameters};
 use crate::policy::TabularSoftmax;
+use crate::world::World;
 
 /// K epochs of exact gradient ascent on a surrogate objective around the current policy.
 #[derive(Debug)]
 pub struct SurrogateAscent<O> {
-    pub objective: O,
-    /// Gradient-ascent epochs per update, K (10).
-    pub epochs: usize,
-    /// Step size of each epoch (1).
-    pub learning_rate: f64,
+    objective: O,
+    epochs: usize,
+    learning_rate: f64,
 }
 
 impl<O: Objective> SurrogateAscent<O> {
-    pub fn new(objective: O) -> Self {
-        SurrogateAscent {
+    /// K = `epochs` ≥ 1 epochs of size `learning_rate` > 0 on `objective` (validated here).
+    pub fn new(objective: O, epochs: usize, learning_rate: f64) -> Result<Self> {
+        objective.validate()?;
+        require_positive("learning_rate", learning_rate)?;
+        require_at_least_one("epochs", epochs)?;
+        Ok(SurrogateAscent {
             objective,
-            epochs: 10,
-            learning_rate: 1.0,
-        }
+            epochs,
+            learning_rate,
+        })
     }
+}
+
+/// The K-epoch surrogate-ascent algorithms, one per objective of [`crate::objective`] that runs
+/// on tabular worlds: (objective name, summary).
+const SURROGATE_ALGORITHMS: &[(&str, &str)] = &[
+    (
+        "pg",
+        "K epochs on the PG surrogate r·A; episodes > 0, epochs = 1: sampled PG (GAE; λ = 1 is REINFORCE with baseline V)",
+    ),
+    (
+        "ppo-clip",
+        "K epochs on PPO's clipped surrogate (Schulman et al. 2017)",
+    ),
+    (
+        "clip-higher",
+        "K epochs on DAPO's clip-higher surrogate (Yu et al. 2025)",
+    ),
+    ("dual-clip", "K epochs on dual-clip PPO (Ye et al. 2020)"),
+    (
+        "spo",
+        "K epochs on SPO's quadratic-penalty surrogate (Xie et al. 2025)",
+    ),
+    (
+        "sapo",
+        "K epochs on SAPO's soft-gated surrogate (Gao et al. 2025)",
+    ),
+];
+
+/// The parameters every K-epoch method shares.
+pub const EPOCHS: Parameter = parameter(
+    "epochs",
+    10.0,
+    "gradient-ascent epochs on the surrogate per update, K",
+);
+pub const LEARNING_RATE: Parameter = parameter("learning_rate", 1.0, "step size of each epoch");
+const EPISODES: Parameter = parameter(
+    "episodes",
+    0.0,
+    "0: exact surrogate; N > 0: N sampled rollouts per update (GAE with the exact critic)",
+);
+const LAMBDA: Parameter = parameter("lambda", 0.95, "GAE's λ in sampled mode");
+
+/// The objective's own parameters, as catalogue parameters.
+pub fn objective_parameter_list(objective: &str) -> Vec<Parameter> {
+    objective_parameters(objective)
+        .into_iter()
+        .map(|(name, default, doc)| parameter(name, default, doc))
+        .collect()
+}
+
+/// The catalogue entries: one per surrogate objective, exact (`episodes = 0`) or sampled.
+pub fn entries() -> Vec<AlgorithmEntry> {
+    SURROGATE_ALGORITHMS
+        .iter()
+        .map(|&(name, summary)| {
+            let mut parameters = objective_parameter_list(name);
+            parameters.extend([EPOCHS, LEARNING_RATE, EPISODES, LAMBDA]);
+            AlgorithmEntry {
+                name,
+                summary,
+                worlds: STATIONARY_WORLDS,
+                parameters,
+                run: |values, world, run| {
+                    let objective = objective_of(values)?;
+                    let (epochs, learning_rate) =
+                        (values.count("epochs")?, values.real("learning_rate"));
+                    match values.count("episodes")? {
+                        0 => run.go(
+                            &SurrogateAscent::new(objective, epochs, learning_rate)?,
+                            world,
+                        ),
+                        episodes => run.go(
+                            &SampledSurrogateAscent::new(
+                                objective,
+                                epochs,
+                                learning_rate,
+                                episodes,
+                                AdvantageEstimator::Gae {
+                                    lambda: values.real("lambda"),
+                                },
+                            )?,
+                            world,
+                        ),
+                    }
+                },
+            }
+        })
+        .collect()
+}
+
+/// The entry's objective built from the values given for its own parameters.
+fn objective_of(values: &Values<'_>) -> Result<Box<dyn Objective>> {
+    let own: Vec<&str> = objective_parameters(values.entry_name())
+        .iter()
+        .map(|&(name, _, _)| name)
+        .collect();
+    objective_from_name(values.entry_name(), &values.given_among(&own))
 }
 
 /// Ratio statistics of the new policy against the old one, under d^{π_t}·π_t.
@@ -140,35 +243,35 @@ pub fn ratio_statistics(
     RatioStatistics::from_samples(objective, samples)
 }
 
-impl<O: Objective> Algorithm for SurrogateAscent<O> {
+impl<O: Objective, W: World + ?Sized> Algorithm<W> for SurrogateAscent<O> {
     type State = TabularSoftmax;
 
     fn name(&self) -> &'static str {
         self.objective.name()
     }
 
-    fn initial_state(&self, problem: &Problem) -> Result<TabularSoftmax> {
-        self.objective.validate()?;
-        super::require_positive("learning_rate", self.learning_rate)?;
-        super::require_at_least_one("epochs", self.epochs)?;
-        Ok(TabularSoftmax::uniform(&problem.mdp))
+    fn initial_state(&self, world: &W) -> Result<TabularSoftmax> {
+        world.require_kind(self.objective.name(), STATIONARY_WORLDS)?;
+        Ok(TabularSoftmax::uniform_on(world))
     }
 
     fn step(
         &self,
-        problem: &Problem,
+        world: &W,
         mut state: TabularSoftmax,
         _rng: &mut ChaCha8Rng,
     ) -> Result<(TabularSoftmax, Record)> {
-        let (snapshot, mut record) = PolicySnapshot::measure_softmax(problem, &state)?;
-        let advantage = snapshot.values.advantage();
-        let gamma = problem.mdp.gamma();
+        let (snapshot, mut record) =
+            PolicySnapshot::measure_softmax(world, std::slice::from_ref(&state))?;
+        let advantage = snapshot.stationary().advantage();
+        let divisor = snapshot.evaluation.gradient_divisor;
         let weights: Vec<f64> = snapshot
+            .stationary()
             .occupancy
             .iter()
-            .map(|d| d / (1.0 - gamma))
+            .map(|d| d / divisor)
             .collect();
-        let old = &snapshot.probabilities;
+        let old = &snapshot.probabilities[0];
         let mut inner = state.clone();
         let mut current = old.clone();
         // The first epoch starts at θ_t, so its value is L_t(θ_t).
@@ -189,7 +292,13 @@ impl<O: Objective> Algorithm for SurrogateAscent<O> {
             end_value - start_value.unwrap_or(end_value),
         );
         let change = inner.logits() - state.logits();
-        ascend_and_record(&mut state, &snapshot, &change, 1.0, &mut record);
+        ascend_and_record(
+            std::slice::from_mut(&mut state),
+            &snapshot,
+            std::slice::from_ref(&change),
+            1.0,
+            &mut record,
+        );
         Ok((state, record))
     }
 }

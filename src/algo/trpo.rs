@@ -15,24 +15,54 @@ use ndarray::Array2;
 use rand_chacha::ChaCha8Rng;
 
 use super::Algorithm;
-use super::problem::Problem;
-use super::record::Record;
-use crate::error::{Error, Result};
+use super::catalogue::{AlgorithmEntry, STATIONARY_WORLDS};
+use crate::core::checks::{require_at_least_one, require_positive};
+use crate::core::error::{Error, Result};
+use crate::core::parameters::parameter;
+use crate::core::record::Record;
 use crate::metrics::{PolicyChange, PolicySnapshot, kl_divergence};
 use crate::policy::TabularSoftmax;
+use crate::world::World;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trpo {
-    /// δ, the bound on the mean KL(π_t‖π_{t+1}) (0.01).
-    pub max_kl: f64,
-    /// Conjugate-gradient iterations (10, as in the paper's experiments).
-    pub cg_iterations: usize,
-    /// Line-search halvings before giving up on the step (10).
-    pub backtracks: usize,
-    /// Added to F's diagonal so CG stays well defined where F is singular (1e-8).
-    pub damping: f64,
+    max_kl: f64,
+    cg_iterations: usize,
+    backtracks: usize,
+    damping: f64,
 }
 
+impl Trpo {
+    /// TRPO with trust-region radius δ > 0 on the mean KL(π_t‖π_{t+1}), `cg_iterations` ≥ 1
+    /// conjugate-gradient iterations, `backtracks` line-search halvings before giving up on the
+    /// step, and `damping` ≥ 0 added to F's diagonal so CG stays well defined where F is singular.
+    pub fn new(max_kl: f64, cg_iterations: usize, backtracks: usize, damping: f64) -> Result<Self> {
+        require_positive("max_kl", max_kl)?;
+        require_at_least_one("cg_iterations", cg_iterations)?;
+        if !(damping.is_finite() && damping >= 0.0) {
+            return Err(Error::invalid(
+                "damping",
+                format!("found {damping}"),
+                "expected a finite damping >= 0",
+            ));
+        }
+        Ok(Trpo {
+            max_kl,
+            cg_iterations,
+            backtracks,
+            damping,
+        })
+    }
+}
+
+impl Trpo {
+    /// δ, the trust-region radius on the mean KL.
+    pub fn max_kl(&self) -> f64 {
+        self.max_kl
+    }
+}
+
+/// δ = 0.01, 10 CG iterations (the paper's experiments), 10 halvings, damping 1e-8.
 impl Default for Trpo {
     fn default() -> Self {
         Trpo {
@@ -41,6 +71,30 @@ impl Default for Trpo {
             backtracks: 10,
             damping: 1e-8,
         }
+    }
+}
+
+/// The catalogue entry.
+pub fn entry() -> AlgorithmEntry {
+    AlgorithmEntry {
+        name: "trpo",
+        summary: "TRPO: CG on the Fisher matrix + exact-KL line search (Schulman et al. 2015)",
+        worlds: STATIONARY_WORLDS,
+        parameters: vec![
+            parameter("max_kl", 0.01, "trust-region radius δ on the mean KL"),
+            parameter("cg_iterations", 10.0, "conjugate-gradient iterations"),
+            parameter("backtracks", 10.0, "line-search halvings"),
+            parameter("damping", 1e-8, "added to the Fisher diagonal"),
+        ],
+        run: |values, world, run| {
+            let trpo = Trpo::new(
+                values.real("max_kl"),
+                values.count("cg_iterations")?,
+                values.count("backtracks")?,
+                values.real("damping"),
+            )?;
+            run.go(&trpo, world)
+        },
     }
 }
 
@@ -91,37 +145,31 @@ pub fn conjugate_gradient(
     (x, residual_norm2.sqrt())
 }
 
-impl Algorithm for Trpo {
+impl<W: World + ?Sized> Algorithm<W> for Trpo {
     type State = TabularSoftmax;
 
     fn name(&self) -> &'static str {
         "trpo"
     }
 
-    fn initial_state(&self, problem: &Problem) -> Result<TabularSoftmax> {
-        super::require_positive("max_kl", self.max_kl)?;
-        super::require_at_least_one("cg_iterations", self.cg_iterations)?;
-        if !(self.damping.is_finite() && self.damping >= 0.0) {
-            return Err(Error::invalid(
-                "damping",
-                format!("found {}", self.damping),
-                "expected a finite damping >= 0",
-            ));
-        }
-        Ok(TabularSoftmax::uniform(&problem.mdp))
+    fn initial_state(&self, world: &W) -> Result<TabularSoftmax> {
+        world.require_kind("trpo", STATIONARY_WORLDS)?;
+        Ok(TabularSoftmax::uniform_on(world))
     }
 
     fn step(
         &self,
-        problem: &Problem,
+        world: &W,
         mut state: TabularSoftmax,
         _rng: &mut ChaCha8Rng,
     ) -> Result<(TabularSoftmax, Record)> {
-        let (snapshot, mut record) = PolicySnapshot::measure_softmax(problem, &state)?;
-        let old = &snapshot.probabilities;
-        let d = snapshot.occupancy.to_vec();
-        let weights: Vec<f64> = d.iter().map(|x| x / (1.0 - problem.mdp.gamma())).collect();
-        let advantage = snapshot.values.advantage();
+        let (snapshot, mut record) =
+            PolicySnapshot::measure_softmax(world, std::slice::from_ref(&state))?;
+        let old = &snapshot.probabilities[0];
+        let d = snapshot.stationary().occupancy.to_vec();
+        let divisor = snapshot.evaluation.gradient_divisor;
+        let weights: Vec<f64> = d.iter().map(|x| x / divisor).collect();
+        let advantage = snapshot.stationary().advantage();
         let gradient = Array2::from_shape_fn(old.dim(), |(s, a)| {
             weights[s] * old[[s, a]] * advantage[[s, a]]
         });
@@ -162,7 +210,7 @@ impl Algorithm for Trpo {
             Some((candidate, (probabilities, log_probabilities), step, gain, halvings)) => {
                 state = candidate;
                 PolicyChange::with_logs(
-                    (old.view(), snapshot.log_probabilities.view()),
+                    (old.view(), snapshot.log_probabilities[0].view()),
                     (probabilities.view(), log_probabilities.view()),
                     step.view(),
                     d.as_slice().into(),

@@ -25,8 +25,9 @@ use ndarray::Array2;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{BanditEnvironment, argmax, require_arms};
-use crate::error::{Error, Result};
+use super::{BanditEnvironment, argmax};
+use crate::core::checks::require_arms;
+use crate::core::error::{Error, Result};
 
 /// A fixed T×K table of rewards in [0, 1].
 #[derive(Debug, Clone, PartialEq)]

@@ -16,8 +16,8 @@ use super::{
     BetaThompson, Estimator, Exp3, GaussianBandit, GaussianThompson, GradientBandit, TsallisInf,
     Ucb1, run_bandit,
 };
-use crate::algo::catalogue::{Entry, Parameter};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
+use crate::core::parameters::{Entry, Parameter};
 
 /// A bandit environment as an experiment file describes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -266,7 +266,7 @@ pub fn run_named_bandit(
     seed: u64,
 ) -> Result<BanditRun> {
     let entry = learner_entry(name)?;
-    crate::algo::catalogue::check_parameters(&entry, given)?;
+    crate::core::parameters::check_parameters(&entry, given)?;
     let get = |key: &str| {
         given
             .iter()

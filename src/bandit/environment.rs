@@ -14,9 +14,9 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::{BanditEnvironment, require_arms};
-use crate::algo::require_positive;
-use crate::error::{Error, Result};
+use super::BanditEnvironment;
+use crate::core::checks::{require_arms, require_positive};
+use crate::core::error::{Error, Result};
 
 /// Checks the means of a stochastic bandit: at least two, finite, and (for Bernoulli) in [0, 1].
 fn check_means(means: &[f64], unit_interval: bool) -> Result<()> {

@@ -26,9 +26,9 @@
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut1};
 use rand_chacha::ChaCha8Rng;
 
-use super::{BanditLearner, require_arm, require_arms, require_unit_reward};
-use crate::algo::require_positive;
-use crate::error::{Error, Result};
+use super::BanditLearner;
+use crate::core::checks::{require_arm, require_arms, require_positive, require_unit_reward};
+use crate::core::error::{Error, Result};
 use crate::policy::softmax::softmax_row;
 use crate::world::sample::sample_index;
 

@@ -24,9 +24,9 @@
 use ndarray::{Array1, ArrayView2};
 use rand_chacha::ChaCha8Rng;
 
-use super::{BanditLearner, require_arm, require_arms, require_finite_reward};
-use crate::algo::require_positive;
-use crate::error::{Error, Result};
+use super::BanditLearner;
+use crate::core::checks::{require_arm, require_arms, require_finite_reward, require_positive};
+use crate::core::error::{Error, Result};
 use crate::policy::softmax::softmax_row;
 use crate::world::sample::sample_index;
 

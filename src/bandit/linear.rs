@@ -17,9 +17,9 @@ use ndarray::{Array1, Array2, ArrayView2};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::{BanditEnvironment, require_arms};
-use crate::algo::require_positive;
-use crate::error::{Error, Result};
+use super::BanditEnvironment;
+use crate::core::checks::{require_arms, require_positive};
+use crate::core::error::{Error, Result};
 
 /// A linear contextual bandit with K arms, dimension d, parameter θ* and noise σ.
 #[derive(Debug, Clone, PartialEq)]

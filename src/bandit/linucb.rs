@@ -23,9 +23,9 @@
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rand_chacha::ChaCha8Rng;
 
-use super::{BanditLearner, argmax, require_arm, require_arms, require_finite_reward};
-use crate::algo::require_positive;
-use crate::error::{Error, Result};
+use super::{BanditLearner, argmax};
+use crate::core::checks::{require_arm, require_arms, require_finite_reward, require_positive};
+use crate::core::error::{Error, Result};
 
 /// Replaces the symmetric `inverse` = A⁻¹ by (A + x xᵀ)⁻¹.
 pub fn sherman_morrison_update(inverse: &mut Array2<f64>, x: ArrayView1<'_, f64>) {

@@ -27,6 +27,7 @@
 pub mod adversarial;
 pub mod catalogue;
 pub mod environment;
+pub mod exact_world;
 pub mod exp3;
 pub mod gradient;
 pub mod linear;
@@ -39,10 +40,11 @@ pub mod ucb1;
 use ndarray::ArrayView2;
 use rand_chacha::ChaCha8Rng;
 
-use crate::error::{Error, Result};
+use crate::core::error::Result;
 
 pub use adversarial::AdversarialTable;
 pub use environment::{BernoulliBandit, GaussianBandit};
+pub use exact_world::ExactBandit;
 pub use exp3::Exp3;
 pub use gradient::{Baseline, GradientBandit};
 pub use linear::LinearContextualBandit;
@@ -106,58 +108,6 @@ pub trait BanditLearner {
 
     /// Learns from the reward of the arm chosen by the last [`select`](BanditLearner::select).
     fn update(&mut self, arm: usize, reward: f64) -> Result<()>;
-}
-
-/// Checks K ≥ 2.
-pub(crate) fn require_arms(k: usize) -> Result<()> {
-    if k >= 2 {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            "arms",
-            format!("found {k}"),
-            "a bandit needs at least 2 arms",
-        ))
-    }
-}
-
-/// Checks that `arm` is one of the `k` arms.
-pub(crate) fn require_arm(arm: usize, k: usize) -> Result<()> {
-    if arm < k {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            "arm",
-            format!("found {arm}"),
-            format!("expected an arm index below {k}"),
-        ))
-    }
-}
-
-/// Checks that a reward lies in [0, 1] (the algorithms for bounded rewards need it).
-pub(crate) fn require_unit_reward(reward: f64) -> Result<()> {
-    if (0.0..=1.0).contains(&reward) {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            "reward",
-            format!("found {reward}"),
-            "this learner needs rewards in [0, 1]",
-        ))
-    }
-}
-
-/// Checks that a reward is finite.
-pub(crate) fn require_finite_reward(reward: f64) -> Result<()> {
-    if reward.is_finite() {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            "reward",
-            format!("found {reward}"),
-            "rewards must be finite",
-        ))
-    }
 }
 
 /// Index of the largest value (the first one on ties); `None` for an empty slice or NaN only.

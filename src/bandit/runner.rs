@@ -7,9 +7,10 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::{BanditEnvironment, BanditLearner, require_arm};
-use crate::algo::Record;
-use crate::error::{Error, Result};
+use super::{BanditEnvironment, BanditLearner};
+use crate::core::checks::require_arm;
+use crate::core::error::{Error, Result};
+use crate::core::record::Record;
 
 /// What happened in one game, one entry per round.
 #[derive(Debug, Clone, PartialEq)]

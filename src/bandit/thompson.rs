@@ -19,11 +19,11 @@ use ndarray::ArrayView2;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Beta, Distribution, StandardNormal};
 
-use super::{
-    BanditLearner, argmax, require_arm, require_arms, require_finite_reward, require_unit_reward,
+use super::{BanditLearner, argmax};
+use crate::core::checks::{
+    require_arm, require_arms, require_finite_reward, require_positive, require_unit_reward,
 };
-use crate::algo::require_positive;
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// Beta–Bernoulli Thompson sampling for rewards in [0, 1].
 #[derive(Debug, Clone, PartialEq)]

@@ -29,9 +29,9 @@
 use ndarray::ArrayView2;
 use rand_chacha::ChaCha8Rng;
 
-use super::{BanditLearner, require_arm, require_arms, require_unit_reward};
-use crate::algo::require_positive;
-use crate::error::{Error, Result};
+use super::BanditLearner;
+use crate::core::checks::{require_arm, require_arms, require_positive, require_unit_reward};
+use crate::core::error::{Error, Result};
 use crate::world::sample::sample_index;
 
 /// The loss estimator (and with it the learning rate) of Tsallis-INF.

@@ -17,8 +17,9 @@
 use ndarray::ArrayView2;
 use rand_chacha::ChaCha8Rng;
 
-use super::{BanditLearner, argmax, require_arm, require_arms, require_unit_reward};
-use crate::error::Result;
+use super::{BanditLearner, argmax};
+use crate::core::checks::{require_arm, require_arms, require_unit_reward};
+use crate::core::error::Result;
 
 /// UCB1 for rewards in [0, 1].
 #[derive(Debug, Clone, PartialEq)]

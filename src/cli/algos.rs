@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use crate::algo::catalogue::{Entry, Parameter, catalogue};
 use crate::bandit::catalogue::learners;
-use crate::error::Result;
+use crate::core::error::Result;
 use crate::objective::{objective_names, objective_parameters};
 
 /// List every algorithm `train` accepts and every surrogate objective, with their parameters and

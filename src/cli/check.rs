@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::WorldArgs;
 use super::output::{number, print_json};
-use crate::error::Result;
+use crate::core::error::Result;
 use crate::world::Horizon;
 use crate::world::format::SourceFormat;
 use crate::world::format::gymnasium::DEFAULT_GAMMA;

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::WorldArgs;
 use super::output::{matrix, number, print_json, vector};
 use super::solve::print_values;
-use crate::error::Result;
+use crate::core::error::Result;
 use crate::exact::{evaluate, evaluate_finite, occupancy, uniform_policy};
 use crate::policy::file::{PolicyTables, load_policy};
 use crate::world::Horizon;
@@ -65,7 +65,7 @@ pub fn run(args: &EvaluateArgs) -> Result<ExitCode> {
         }
         Horizon::Discounted { .. } => {
             if tables.0.len() != 1 {
-                return Err(crate::Error::invalid(
+                return Err(crate::core::error::Error::invalid(
                     "policy",
                     format!("found {} per-step tables", tables.0.len()),
                     "a discounted world takes one stationary table",

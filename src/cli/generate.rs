@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::world::format;
 use crate::world::generate::gridworld::{Cell, Exit, Jump};
 use crate::world::generate::{

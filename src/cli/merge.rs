@@ -4,7 +4,7 @@ use super::output::say;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::error::Result;
+use crate::core::error::Result;
 use crate::experiment::merge;
 
 /// Join the output folders of `policylab run --shard K/N` (or of any partial runs of one

@@ -21,7 +21,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::world::TabularMdp;
 use crate::world::format::{self, SourceFormat};
 

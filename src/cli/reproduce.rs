@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::experiment::reproduce::{Entry, ReproduceOptions, catalogue, find, reproduce};
 
 /// Reproduce a paper's claim: run a shipped experiment, draw its figure, compare with the paper.

@@ -4,7 +4,7 @@ use super::output::say;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::error::Result;
+use crate::core::error::Result;
 use crate::experiment::{Experiment, RunOptions, Shard, run_experiment};
 
 /// Run an experiment file: every (configuration × seed) in parallel, results in one folder.
@@ -42,7 +42,7 @@ pub struct RunArgs {
 pub fn run(args: &RunArgs) -> Result<ExitCode> {
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
     if args.threads == Some(0) {
-        return Err(crate::error::Error::Usage(
+        return Err(crate::core::error::Error::Usage(
             "--threads 0: expected at least 1 thread".to_string(),
         ));
     }

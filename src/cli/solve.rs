@@ -10,7 +10,7 @@ use super::output::{
     MAX_Q_COLUMNS, describe_action_distribution, matrix, number, print_json, print_table,
     state_header, vector,
 };
-use crate::error::Result;
+use crate::core::error::Result;
 use crate::exact::{backward_induction, policy_iteration, value_iteration};
 use crate::world::{Horizon, TabularMdp};
 

@@ -10,15 +10,21 @@ use serde_json::json;
 
 use super::WorldArgs;
 use crate::algo::catalogue::{check_parameters, entry, resolved_parameters, run_named};
-use crate::algo::{Problem, Record, records_to_csv};
-use crate::error::{Error, Result};
-use crate::io::write_atomic;
+use crate::algo::{Record, records_to_csv};
+use crate::core::error::{Error, Result};
+use crate::core::files::write_atomic;
+use crate::exact::solved_world;
+use crate::world::WorldKind;
 
 /// Run one algorithm on one world with exact (or sampled) updates and write what it measured.
 ///
 /// Writes OUT/record.csv (one row per step: J, gap, entropy, dH, cov_pred, kl, … — the names are
 /// listed in the README) and OUT/manifest.json (world, algorithm, every parameter value, seed,
 /// steps, policylab version, wall time). Both are written atomically.
+///
+/// A discounted world runs the algorithm on its stationary policy; a finite-horizon world (a file
+/// with `horizon = H`) on one policy table per step, with the algorithms that run there
+/// (`policylab algos` says which).
 ///
 /// Example: policylab train mdps/bandit3.toml --algo softmax-pg --param step_size=0.4
 ///          --steps 10000 --out runs/mei-bandit
@@ -70,7 +76,7 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
     check_parameters(&algorithm, &given)?;
     let (mdp, _) = args.world.load()?;
     let origin = args.world.file.display().to_string();
-    let problem = Problem::new(mdp).map_err(|e| e.in_origin(&origin))?;
+    let world = solved_world(mdp).map_err(|e| e.in_origin(&origin))?;
     let progress = ProgressBar::new(args.steps as u64);
     progress.set_style(
         ProgressStyle::with_template(
@@ -84,7 +90,7 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
     let result = run_named(
         &args.algo,
         &given,
-        &problem,
+        world.as_ref(),
         args.steps,
         args.seed,
         |_, record| {
@@ -117,7 +123,8 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
             .collect();
     let manifest = json!({
         "world": origin,
-        "gamma": problem.mdp.gamma(),
+        "gamma": world.gamma(),
+        "horizon": (world.kind() == WorldKind::FiniteHorizon).then(|| world.stages()),
         "algorithm": args.algo,
         "parameters": parameters,
         "steps_requested": args.steps,
@@ -126,7 +133,7 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
         "policylab_version": env!("CARGO_PKG_VERSION"),
         "wall_seconds": seconds,
         "stopped_by": stopped.as_ref().map(|e| e.to_string()),
-        "optimal_objective": problem.optimal_objective,
+        "optimal_objective": world.reference().optimal_objective,
     });
     let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
     write_atomic(&args.out.join("manifest.json"), text.as_bytes())?;

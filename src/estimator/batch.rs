@@ -18,7 +18,7 @@ use ndarray::{Array2, ArrayView2};
 use rand::Rng;
 
 use super::rollout::{Episode, EpisodeEnd, run_episode};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::exact::check_policy;
 use crate::world::TabularMdp;
 

@@ -42,7 +42,7 @@ use rand::Rng;
 
 use super::batch::{Batch, require_per_state, sample_batch};
 use super::rollout::{Episode, EpisodeEnd};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::world::{Horizon, TabularMdp};
 
 fn check_lambda(lambda: f64) -> Result<()> {

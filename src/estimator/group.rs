@@ -44,7 +44,7 @@ use rand::Rng;
 
 use super::batch::Batch;
 use super::rollout::{Episode, run_episode};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::exact::check_policy;
 use crate::world::TabularMdp;
 

@@ -38,7 +38,7 @@ use rand::Rng;
 
 use super::batch::{Batch, require_per_state, sample_batch};
 use super::rollout::Episode;
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::world::TabularMdp;
 
 /// What is subtracted from the return-to-go.

@@ -21,7 +21,7 @@
 use ndarray::ArrayView2;
 use rand::{Rng, RngExt};
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::exact::check_policy;
 use crate::world::sample::sample_index;
 use crate::world::{Horizon, TabularMdp};

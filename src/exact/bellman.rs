@@ -9,7 +9,7 @@
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::world::{PROBABILITY_TOLERANCE, TabularMdp};
 
 /// Checks that `policy` is S×A with every row a probability distribution.

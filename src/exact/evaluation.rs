@@ -8,7 +8,7 @@ use ndarray::{Array1, Array2, ArrayView2};
 
 use super::bellman::{backup_into, check_policy, policy_reward, q_values};
 use super::linear_solve::solve_dense;
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::world::{Horizon, TabularMdp};
 
 /// V^π and Q^π of one policy.

@@ -11,7 +11,7 @@ use super::bellman::{
     check_policy, deterministic_policy, greedy_actions, policy_average, q_values_with_gamma,
 };
 use super::value_iteration::TIE_TOLERANCE;
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::world::{Horizon, TabularMdp};
 
 /// Values of every step of a finite-horizon world.
@@ -87,4 +87,29 @@ pub fn evaluate_finite(mdp: &TabularMdp, policies: &[ArrayView2<'_, f64>]) -> Re
     q.reverse();
     let policy = (0..steps).map(|h| at(h).to_owned()).collect();
     Ok(StepValues { v, q, policy })
+}
+/// μ_h for h = 0..H: the state distribution at each step under the per-step policies.
+pub fn state_distributions(mdp: &TabularMdp, policies: &[Array2<f64>]) -> Vec<Array1<f64>> {
+    let mut out = vec![mdp.initial().clone()];
+    for policy in &policies[..policies.len().saturating_sub(1)] {
+        let current = out.last().cloned().unwrap_or_default();
+        let mut next = Array1::zeros(mdp.n_states());
+        for (s, &mass) in current.iter().enumerate() {
+            if mass == 0.0 {
+                continue;
+            }
+            for a in 0..mdp.n_actions() {
+                let weight = mass * policy[[s, a]];
+                if weight == 0.0 {
+                    continue;
+                }
+                let (states, probabilities) = mdp.kernel().row(s, a);
+                for (&s_next, &p) in states.iter().zip(probabilities) {
+                    next[s_next] += weight * p;
+                }
+            }
+        }
+        out.push(next);
+    }
+    out
 }

@@ -7,7 +7,7 @@
 
 use ndarray::{Array1, Array2};
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// Solves `matrix · x = rhs` (or `matrixᵀ · x = rhs` when `transpose`) for a square matrix given in
 /// row-major order.

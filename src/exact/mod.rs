@@ -4,9 +4,11 @@
 pub mod bellman;
 pub mod evaluation;
 pub mod finite_horizon;
+pub mod finite_horizon_world;
 pub mod linear_solve;
 pub mod occupancy;
 pub mod policy_iteration;
+pub mod problem;
 pub mod soft;
 pub mod value_iteration;
 
@@ -15,8 +17,21 @@ pub use bellman::{
     q_values, uniform_policy,
 };
 pub use evaluation::{IterativeEvaluation, PolicyValues, evaluate, evaluate_iterative};
-pub use finite_horizon::{StepValues, backward_induction, evaluate_finite};
+pub use finite_horizon::{StepValues, backward_induction, evaluate_finite, state_distributions};
+pub use finite_horizon_world::FiniteHorizonWorld;
 pub use occupancy::{discounted_visitation, evaluate_with_occupancy, occupancy};
 pub use policy_iteration::policy_iteration;
+pub use problem::{OPTIMAL_ACTION_TOLERANCE, Problem};
 pub use soft::{SoftSolution, soft_evaluate, soft_value_iteration};
 pub use value_iteration::{Solution, value_iteration};
+
+/// A tabular world of either horizon behind the interface, solved once: a [`Problem`] for a
+/// discounted world, a [`FiniteHorizonWorld`] for `horizon = H`.
+pub fn solved_world(
+    mdp: crate::world::TabularMdp,
+) -> crate::core::error::Result<Box<dyn crate::world::World>> {
+    Ok(match mdp.horizon() {
+        crate::world::Horizon::Discounted { .. } => Box::new(Problem::new(mdp)?),
+        crate::world::Horizon::Finite { .. } => Box::new(FiniteHorizonWorld::new(mdp)?),
+    })
+}

@@ -11,7 +11,7 @@ use ndarray::{Array1, ArrayView2};
 use super::bellman::check_policy;
 use super::evaluation::{bellman_matrix, require_discounted};
 use super::linear_solve::solve_dense;
-use crate::error::Result;
+use crate::core::error::Result;
 use crate::world::TabularMdp;
 
 /// ν^π_ρ(s) = Σ_t γ^t Pr(s_t = s): sums to 1/(1−γ) when no transition is `done`.

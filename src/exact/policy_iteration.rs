@@ -7,7 +7,7 @@
 use super::bellman::{deterministic_policy, greedy_actions, q_values};
 use super::evaluation::{evaluate, require_discounted};
 use super::value_iteration::{Solution, TIE_TOLERANCE};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::world::TabularMdp;
 
 /// Policy iteration from the policy greedy on the immediate reward.

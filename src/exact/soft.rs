@@ -14,21 +14,10 @@ use ndarray::{Array1, Array2, ArrayView2};
 use super::bellman::{check_policy, policy_reward, q_values};
 use super::evaluation::{PolicyValues, bellman_matrix, require_discounted};
 use super::linear_solve::solve_dense;
-use crate::error::{Error, Result};
-use crate::policy::state_entropy;
+use crate::core::checks::require_temperature;
+use crate::core::entropy::state_entropy;
+use crate::core::error::{Error, Result};
 use crate::world::TabularMdp;
-
-fn require_temperature(temperature: f64) -> Result<()> {
-    if temperature.is_finite() && temperature > 0.0 {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            "temperature",
-            format!("found {temperature}"),
-            "expected a temperature tau > 0",
-        ))
-    }
-}
 
 /// V_τ^π and Q_τ^π by a direct solve.
 pub fn soft_evaluate(

@@ -16,7 +16,7 @@ use ndarray::{Array1, Array2};
 
 use super::bellman::{backup_into, deterministic_policy, greedy_actions, q_values};
 use super::evaluation::require_discounted;
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::world::TabularMdp;
 
 /// Relative tolerance under which two Q-values count as tied when choosing a greedy action.

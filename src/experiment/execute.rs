@@ -2,13 +2,13 @@
 
 use std::path::Path;
 
-use super::seeding::run_seed;
 use super::spec::{Configuration, Experiment};
 use super::world_spec::WorldKind;
 use crate::algo::Record;
 use crate::algo::catalogue::run_named_while;
 use crate::bandit::catalogue::run_named_bandit;
-use crate::error::Result;
+use crate::core::error::Result;
+use crate::core::seeding::run_seed;
 use crate::llm::run::{LlmRun, run_llm};
 
 /// What one run wrote: the kept steps with their records, and why it ended early, if it did.
@@ -61,7 +61,15 @@ pub fn execute(
         WorldKind::Mdp(problem) => run_named_while(
             &configuration.algorithm,
             &configuration.params,
-            problem,
+            problem.as_ref(),
+            steps,
+            rng_seed,
+            &mut observe,
+        ),
+        WorldKind::FiniteHorizon(world) => run_named_while(
+            &configuration.algorithm,
+            &configuration.params,
+            world.as_ref(),
             steps,
             rng_seed,
             &mut observe,
@@ -101,7 +109,7 @@ pub fn execute(
     }
     match result {
         Ok(()) => Ok(output),
-        Err(error @ crate::error::Error::Numerical { .. }) if output.steps_run > 0 => {
+        Err(error @ crate::core::error::Error::Numerical { .. }) if output.steps_run > 0 => {
             output.stopped_by = Some(error.to_string());
             Ok(output)
         }

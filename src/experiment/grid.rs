@@ -2,7 +2,7 @@
 //! Cartesian product of the listed values (keys in sorted order, the last key varying fastest),
 //! each point added to the fixed `params`.
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// One point of a grid: a value for every grid key, in sorted key order.
 #[derive(Debug, Clone, Default, PartialEq)]

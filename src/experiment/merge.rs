@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use super::store::{RunMeta, finished_runs, write_results};
-use crate::error::{Error, Result};
-use crate::io::{read_text, write_atomic};
+use crate::core::error::{Error, Result};
+use crate::core::files::{read_text, write_atomic};
 
 /// What a merge found.
 #[derive(Debug, Clone, PartialEq)]

@@ -45,7 +45,6 @@ pub mod merge;
 pub mod reproduce;
 pub mod runner;
 pub mod schedule;
-pub mod seeding;
 pub mod spec;
 pub mod store;
 pub mod table;

@@ -17,13 +17,13 @@ use serde_json::json;
 
 use super::execute::execute;
 use super::grid::value_text;
-use super::seeding::run_seed;
 use super::spec::Experiment;
 use super::store::{
     RunMeta, build_commit, finished_runs, git_commit, read_meta, run_id, write_results, write_run,
 };
 use super::world_spec::WorldKind;
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
+use crate::core::seeding::run_seed;
 
 /// `--shard K/N`: the runs whose index i (configuration-major, then seed) has i mod N = K − 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,6 +207,9 @@ pub fn run_experiment(experiment: &Experiment, options: &RunOptions) -> Result<R
         let world = &experiment.worlds[experiment.configurations[configuration].world];
         let size = match &world.kind {
             WorldKind::Mdp(problem) => problem.mdp.n_states() * problem.mdp.n_actions(),
+            WorldKind::FiniteHorizon(world) => {
+                world.mdp.n_states() * world.mdp.n_actions() * world.optimal.q.len()
+            }
             WorldKind::Bandit(environment) => environment.arms(),
             WorldKind::Llm(world) => world.model.parameter_count(),
         };

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// `record = { every = N }` or `record = { log_points = N }` in an experiment file; neither key:
 /// every step. `at = [10000, 100000]` adds steps that are always written (the steps a paper quotes).

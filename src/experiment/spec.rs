@@ -11,8 +11,8 @@ use super::schedule::RecordSchedule;
 use super::world_spec::{World, WorldEntry, WorldKind};
 use crate::algo::catalogue as algorithms;
 use crate::bandit::catalogue as bandits;
-use crate::error::{Error, Result};
-use crate::io::read_text;
+use crate::core::error::{Error, Result};
+use crate::core::files::read_text;
 use crate::llm::catalogue as llm_algorithms;
 
 /// `stop = { metric = "gap", below = 0.07 }`: a run ends at the first step whose record has
@@ -337,7 +337,7 @@ fn expand_run(run: &RunEntry, worlds: &[World]) -> Result<Vec<Configuration>> {
         let wanted = match &run.worlds {
             Some(names) => names.contains(&world.entry),
             None => match world.kind {
-                WorldKind::Mdp(_) => is_mdp_algorithm,
+                WorldKind::Mdp(_) | WorldKind::FiniteHorizon(_) => is_mdp_algorithm,
                 WorldKind::Bandit(_) => is_bandit_algorithm,
                 WorldKind::Llm(_) => is_llm_algorithm,
             },
@@ -426,12 +426,16 @@ fn check_against_world(algorithm: &str, params: &[(String, f64)], world: &World)
         )
     };
     match &world.kind {
-        WorldKind::Mdp(problem) => {
-            let entry = algorithms::entry(algorithm).map_err(|_| {
+        WorldKind::Mdp(_) | WorldKind::FiniteHorizon(_) => {
+            algorithms::entry(algorithm).map_err(|_| {
                 mismatch("an MDP algorithm (see `policylab algos`), or a world of its kind")
             })?;
-            algorithms::check_parameters(&entry, params)?;
-            algorithms::run_named(algorithm, params, problem, 0, 0, |_, _| {})
+            let policy_world = world
+                .kind
+                .policy_world()
+                .expect("cannot fail: an MDP of either horizon is a policy world");
+            algorithms::check_named(algorithm, params, policy_world.kind())?;
+            algorithms::run_named(algorithm, params, policy_world, 0, 0, |_, _| {})
         }
         WorldKind::Bandit(environment) => {
             bandits::learner_entry(algorithm).map_err(|_| {

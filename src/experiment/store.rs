@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 
 use super::execute::RunOutput;
 use crate::algo::Record;
-use crate::error::{Error, Result};
-use crate::io::{read_text, write_atomic};
+use crate::core::error::{Error, Result};
+use crate::core::files::{read_text, write_atomic};
 
 /// Everything about one finished run except its measurements.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::error::{Error, Result};
-use crate::io::read_text;
+use crate::core::error::{Error, Result};
+use crate::core::files::read_text;
 
 /// One trajectory: (step, value) for the recorded steps where the metric has a value.
 pub type Trajectory = Vec<(f64, f64)>;

@@ -31,15 +31,15 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::grid::{GridPoint, expand_grid};
-use crate::algo::Problem;
 use crate::bandit::catalogue::EnvironmentSpec;
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
+use crate::exact::{FiniteHorizonWorld, Problem};
 use crate::llm::world::LlmWorld;
-use crate::world::TabularMdp;
 use crate::world::format;
 use crate::world::generate::{
     BanditParams, ChainParams, ForestParams, GarnetParams, HardChainParams,
 };
+use crate::world::{Horizon, TabularMdp};
 
 /// The generators an experiment file can name.
 pub const GENERATOR_NAMES: &[&str] = &["garnet", "chain", "forest", "bandit", "li2021-chain"];
@@ -69,6 +69,9 @@ pub struct WorldEntry {
 pub enum WorldKind {
     /// A discounted MDP, solved once (V*, optimal actions) and shared by its runs.
     Mdp(Arc<Problem>),
+    /// A finite-horizon MDP (a file or generator with `horizon = H`), solved once by backward
+    /// induction; its policies have one table per step.
+    FiniteHorizon(Arc<FiniteHorizonWorld>),
     /// A bandit environment, built afresh for every run.
     Bandit(EnvironmentSpec),
     /// A task and a transformer with its SFT recipe, prepared once per output folder.
@@ -80,8 +83,19 @@ impl WorldKind {
     pub fn describe(&self) -> &'static str {
         match self {
             WorldKind::Mdp(_) => "an MDP",
+            WorldKind::FiniteHorizon(_) => "a finite-horizon MDP",
             WorldKind::Bandit(_) => "a bandit",
             WorldKind::Llm(_) => "an LLM world",
+        }
+    }
+
+    /// The world as the algorithms' interface sees it (MDPs of either horizon), or `None` for a
+    /// bandit environment or an LLM world.
+    pub fn policy_world(&self) -> Option<&dyn crate::world::World> {
+        match self {
+            WorldKind::Mdp(problem) => Some(problem.as_ref()),
+            WorldKind::FiniteHorizon(world) => Some(world.as_ref()),
+            WorldKind::Bandit(_) | WorldKind::Llm(_) => None,
         }
     }
 }
@@ -177,31 +191,13 @@ impl WorldEntry {
                     self.llm.as_deref().unwrap_or_default(),
                     &params,
                 )?)),
-                (Some(file), _, _) => {
-                    let mdp = file_world(&folder.join(file), params)?;
-                    WorldKind::Mdp(Arc::new(Problem::new(mdp)?))
-                }
-                (None, Some(generator), _) => {
-                    let mdp = generated_world(generator, params)?;
-                    WorldKind::Mdp(Arc::new(Problem::new(mdp)?))
-                }
+                (Some(file), _, _) => mdp_world(file_world(&folder.join(file), params)?)?,
+                (None, Some(generator), _) => mdp_world(generated_world(generator, params)?)?,
                 (None, None, bandit) => WorldKind::Bandit(EnvironmentSpec::from_table(
                     bandit.as_deref().unwrap_or_default(),
                     params,
                 )?),
             };
-            if let WorldKind::Mdp(problem) = &kind
-                && !matches!(
-                    problem.mdp.horizon(),
-                    crate::world::Horizon::Discounted { .. }
-                )
-            {
-                return Err(Error::invalid(
-                    "world",
-                    format!("`{}` has a finite horizon", self.name),
-                    "a discounted world (the policy-optimization algorithms need γ < 1)",
-                ));
-            }
             worlds.push(World {
                 name: point.label(&self.name),
                 entry: self.name.clone(),
@@ -211,4 +207,12 @@ impl WorldEntry {
         }
         Ok(worlds)
     }
+}
+
+/// A tabular world of either horizon, solved once.
+fn mdp_world(mdp: TabularMdp) -> Result<WorldKind> {
+    Ok(match mdp.horizon() {
+        Horizon::Discounted { .. } => WorldKind::Mdp(Arc::new(Problem::new(mdp)?)),
+        Horizon::Finite { .. } => WorldKind::FiniteHorizon(Arc::new(FiniteHorizonWorld::new(mdp)?)),
+    })
 }

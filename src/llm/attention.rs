@@ -21,7 +21,7 @@ use burn::tensor::{Bool, Tensor, TensorData};
 
 use super::flex::attention::{Inputs, try_causal_attention, try_self_attention};
 use super::flex::slice_write::slice_assign;
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// Rotary position embedding tables (Su et al. 2021), in the "half-split" layout of GPT-NeoX and
 /// LLaMA: the head dimension is split into halves `(x₁, x₂)` and each pair `(x₁ᵢ, x₂ᵢ)` at

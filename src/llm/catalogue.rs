@@ -11,8 +11,8 @@
 
 use super::grpo::RlConfig;
 use super::policy_loss::{LossConfig, PolicyObjective};
-use crate::algo::catalogue::{Parameter, check_parameters, resolved_parameters};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
+use crate::core::parameters::{Parameter, check_parameters, resolved_parameters};
 use crate::estimator::group::GroupAdvantage;
 use crate::objective::{
     Aggregation, ClipCov, Gspo, KlCov, KlEstimator, KlPenalty, objective_parameters,
@@ -235,7 +235,7 @@ pub fn build(
 ) -> Result<LlmRunConfig> {
     let entry = algorithm(name)?;
     // The parameter check and the defaults are the tabular catalogue's.
-    let listed = crate::algo::catalogue::Entry {
+    let listed = crate::core::parameters::Entry {
         name: entry.name,
         summary: entry.summary,
         parameters: entry.parameters.clone(),

@@ -4,7 +4,7 @@
 //! and FNV-1a 64 checksum.
 //!
 //! A checkpoint is named by a stem: `run/policy` is `run/policy.mpk` plus `run/policy.json`. Each
-//! file is written atomically (a temporary file, then a rename: [`crate::io::write_atomic`]),
+//! file is written atomically (a temporary file, then a rename: [`crate::core::files::write_atomic`]),
 //! weights first, so an interrupted save leaves either the old checkpoint or a weights file that
 //! no longer matches its manifest's checksum, which loading reports instead of mixing the two.
 //!
@@ -21,8 +21,8 @@ use burn::tensor::backend::Backend;
 use serde::{Deserialize, Serialize};
 
 use super::model::{Transformer, TransformerConfig};
-use crate::error::{Error, Result};
-use crate::experiment::seeding::{FNV1A_OFFSET_BASIS, fnv1a};
+use crate::core::error::{Error, Result};
+use crate::core::seeding::{FNV1A_OFFSET_BASIS, fnv1a};
 
 /// The manifest's format tag.
 pub const FORMAT: &str = "policylab-transformer/1";
@@ -75,7 +75,7 @@ impl WeightsDigest {
     }
 }
 
-/// FNV-1a, 64 bits ([`crate::experiment::seeding::fnv1a`]): enough to catch truncation and
+/// FNV-1a, 64 bits ([`crate::core::seeding::fnv1a`]): enough to catch truncation and
 /// corruption (not an integrity guarantee against tampering).
 fn fnv1a64(bytes: &[u8]) -> u64 {
     fnv1a(FNV1A_OFFSET_BASIS, bytes)
@@ -101,13 +101,13 @@ pub fn save<B: Backend>(model: &Transformer<B>, stem: &Path) -> Result<Checkpoin
         config: model.config().clone(),
         weights: WeightsDigest::of(&bytes),
     };
-    crate::io::write_atomic(&paths.weights, &bytes)?;
+    crate::core::files::write_atomic(&paths.weights, &bytes)?;
     let mut json = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Numerical {
         origin: paths.manifest.display().to_string(),
         detail: format!("cannot encode the manifest: {e}"),
     })?;
     json.push('\n');
-    crate::io::write_atomic(&paths.manifest, json.as_bytes())?;
+    crate::core::files::write_atomic(&paths.manifest, json.as_bytes())?;
     Ok(paths)
 }
 
@@ -148,7 +148,7 @@ fn config_json(config: &TransformerConfig) -> String {
 
 fn read_manifest(paths: &CheckpointPaths) -> Result<Manifest> {
     let origin = paths.manifest.display().to_string();
-    let text = crate::io::read_text(&paths.manifest)?;
+    let text = crate::core::files::read_text(&paths.manifest)?;
     let manifest: Manifest = serde_json::from_str(&text).map_err(|e| Error::Syntax {
         origin: origin.clone(),
         detail: format!("not a checkpoint manifest: {e}"),

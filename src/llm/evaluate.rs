@@ -10,7 +10,7 @@ use super::pass_at_k::mean_pass_at_k;
 use super::sampler::{SamplerConfig, sample};
 use super::task::{Problem, Task};
 use super::vocab::{Token, Vocab};
-use crate::error::Result;
+use crate::core::error::Result;
 
 /// `[BOS] prompt` as tokens.
 pub fn encode_prompt(vocab: &Vocab, prompt: &str) -> Result<Vec<Token>> {

@@ -33,8 +33,8 @@ use super::scoring::token_scores;
 use super::sft::{TransformerOptimizer, adamw};
 use super::task::{Holdout, Split, Task};
 use super::vocab::{Token, Vocab};
-use crate::algo::Record;
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
+use crate::core::record::Record;
 use crate::estimator::group::GroupAdvantage;
 
 /// The largest importance ratio π_θ/π_old an update may meet: beyond it (or at a non-finite one)

@@ -16,7 +16,7 @@
 //! peaks at is measured separately.
 
 use super::model::TransformerConfig;
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// Estimated peak bytes of one training step on `rows` sequences of `tokens` tokens.
 pub fn training_bytes(config: &TransformerConfig, rows: usize, tokens: usize) -> u128 {

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use super::attention::{Attention, KvCache, Rotary, linear_3d};
 use super::normalization::layer_norm;
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// How positions enter the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

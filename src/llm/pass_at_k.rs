@@ -11,7 +11,7 @@
 //! loses precision for large n. In the entropy-collapse experiments, pass@1 tracks the reward
 //! while pass@k for large k tracks how many problems the policy can still solve at all.
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// The unbiased pass@k of one prompt with `samples` responses of which `correct` are correct.
 ///

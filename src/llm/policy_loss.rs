@@ -24,7 +24,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Tensor, TensorCreationOptions, TensorData};
 use rand::Rng;
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::objective::{
     Aggregation, ClipCov, Gspo, KlCov, KlPenalty, Objective, TokenSample, objective_from_name,
     objective_names,

@@ -21,7 +21,7 @@
 //!   a gradient under group-relative advantages, and Cui et al. (following DAPO) filter out the
 //!   others.
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::estimator::group::{GroupAdvantage, group_advantages};
 
 /// One sampled response with what the sampler measured at each of its tokens.

@@ -33,9 +33,9 @@ use super::grpo::RlTrainer;
 use super::memory::check_training_fits;
 use super::model::Transformer;
 use super::world::LlmWorld;
-use crate::algo::Record;
-use crate::error::{Error, Result};
-use crate::io::{read_text, write_atomic};
+use crate::core::error::{Error, Result};
+use crate::core::files::{read_text, write_atomic};
+use crate::core::record::Record;
 
 /// The names an LLM run records (a checkpoint's records are read back against this list).
 pub const RECORD_NAMES: &[&str] = &[

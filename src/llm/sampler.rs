@@ -36,7 +36,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::model::Transformer;
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// How to sample. RL uses the defaults (temperature 1, no truncation), so that the samples come
 /// from the policy being optimised.

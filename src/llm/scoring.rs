@@ -14,7 +14,7 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Int, Tensor};
 
 use super::model::Transformer;
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// `log π(x_{t+1} | x_{≤t})` and the full-vocabulary entropy of `π(· | x_{≤t})`, each
 /// `[batch, T − 1]`, for `tokens` of shape `[batch, T]` (`2 ≤ T ≤ max_len`, ids below

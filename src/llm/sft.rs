@@ -25,7 +25,7 @@ use super::schedule::LearningRateSchedule;
 use super::scoring::token_scores;
 use super::task::Problem;
 use super::vocab::{Token, Vocab};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// SFT's hyper-parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -9,7 +9,7 @@
 //! need to learn arithmetic digit by digit (Lee et al. 2023, "Teaching Arithmetic to Small
 //! Transformers", use character-level tokenization throughout).
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// A token id.
 pub type Token = u32;

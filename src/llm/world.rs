@@ -34,9 +34,9 @@ use super::schedule::LearningRateSchedule;
 use super::sft::{SftConfig, SftTrainer};
 use super::task::{Holdout, Problem, Split, Task, TaskSpec};
 use super::vocab::Vocab;
-use crate::error::{Error, Result};
-use crate::experiment::seeding::{FNV1A_OFFSET_BASIS, fnv1a};
-use crate::io::{read_text, write_atomic};
+use crate::core::error::{Error, Result};
+use crate::core::files::{read_text, write_atomic};
+use crate::core::seeding::{FNV1A_OFFSET_BASIS, fnv1a};
 
 /// The world's own keys (the rest of `params` belongs to the task).
 pub const WORLD_KEYS: &[&str] = &[

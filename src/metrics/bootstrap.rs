@@ -35,9 +35,10 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::seed_statistics::{
-    Statistic, interquartile_mean, mean, middle_half_weights, require_finite, weighted_sum,
+    Statistic, interquartile_mean, mean, middle_half_weights, weighted_sum,
 };
-use crate::error::{Error, Result};
+use crate::core::checks::require_finite;
+use crate::core::error::{Error, Result};
 
 /// A point estimate with a confidence interval around it.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -16,8 +16,8 @@
 //! prediction RMSE on the remaining steps.
 
 use super::least_squares::fit_line;
-use super::seed_statistics::require_finite;
-use crate::error::{Error, Result};
+use crate::core::checks::require_finite;
+use crate::core::error::{Error, Result};
 
 /// The fitted law R = −a·exp(H) + b.
 #[derive(Debug, Clone, Copy, PartialEq)]

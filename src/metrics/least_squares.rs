@@ -9,7 +9,7 @@
 //! ed., §2.2–2.3). Sums are taken about the means (two passes) to avoid the cancellation of the
 //! one-pass Σx² − n·x̄² form.
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// A fitted line and the sums its diagnostics are built from.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -18,7 +18,7 @@
 
 use ndarray::{Array2, ArrayView1, ArrayView2};
 
-use crate::algo::record::Record;
+use crate::core::record::Record;
 use crate::metrics::PolicySnapshot;
 use crate::policy::{TabularSoftmax, entropy_of, entropy_with_logs};
 
@@ -150,26 +150,41 @@ pub fn kl_divergence(p: ArrayView1<'_, f64>, q: ArrayView1<'_, f64>) -> f64 {
         .sum()
 }
 
-/// Applies θ ← θ + η·direction to the softmax policy of which `before` is the snapshot and
-/// records how the policy changed (`dH`, `cov_pred`, `kl`), averaging over states with the
-/// snapshot's occupancy.
+/// Applies θ_h ← θ_h + η·direction_h to every stage of the softmax policy of which `before` is
+/// the snapshot and records how the policy changed (`dH`, `cov_pred`, `kl`), averaging over
+/// states with the snapshot's occupancy (and over the stages of a non-stationary policy).
 pub fn ascend_and_record(
-    policy: &mut TabularSoftmax,
+    policy: &mut [TabularSoftmax],
     before: &PolicySnapshot,
-    direction: &Array2<f64>,
+    direction: &[Array2<f64>],
     step_size: f64,
     record: &mut Record,
 ) {
-    policy.ascend(direction, step_size);
-    let (after, after_logs) = policy.probabilities_and_logs();
-    let logit_change = direction * step_size;
-    PolicyChange::with_logs(
-        (before.probabilities.view(), before.log_probabilities.view()),
-        (after.view(), after_logs.view()),
-        logit_change.view(),
-        before.occupancy.view(),
-    )
-    .record_into(record);
+    let stages = policy.len();
+    let mut total = PolicyChange::default();
+    for (h, (table, direction)) in policy.iter_mut().zip(direction).enumerate() {
+        table.ascend(direction, step_size);
+        let (after, after_logs) = table.probabilities_and_logs();
+        let logit_change = direction * step_size;
+        let change = PolicyChange::with_logs(
+            (
+                before.probabilities[h].view(),
+                before.log_probabilities[h].view(),
+            ),
+            (after.view(), after_logs.view()),
+            logit_change.view(),
+            before.evaluation.stages[h].occupancy.view(),
+        );
+        if stages == 1 {
+            total = change;
+        } else {
+            let share = 1.0 / stages as f64;
+            total.entropy_change += share * change.entropy_change;
+            total.entropy_change_prediction += share * change.entropy_change_prediction;
+            total.kl += share * change.kl;
+        }
+    }
+    total.record_into(record);
 }
 
 #[cfg(test)]

@@ -24,9 +24,9 @@
 //! has n − 2 degrees of freedom), and at least two distinct times.
 
 use super::least_squares::fit_line;
-use super::seed_statistics::require_finite;
 use super::student_t::student_t_quantile;
-use crate::error::{Error, Result};
+use crate::core::checks::require_finite;
+use crate::core::error::{Error, Result};
 
 /// A straight-line fit of log y against log t or t on a window of a trajectory.
 #[derive(Debug, Clone, Copy, PartialEq)]

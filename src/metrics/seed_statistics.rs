@@ -22,8 +22,6 @@
 //! n = 1 gives x_(1); n = 2 gives the mean; n = 3 gives (2/3)·(x_(1)/4 + x_(2) + x_(3)/4); n = 5
 //! gives (2/5)·(3x_(2)/4 + x_(3) + 3x_(4)/4).
 
-use crate::error::{Error, Result};
-
 /// The statistic a bootstrap interval is built for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Statistic {
@@ -99,36 +97,6 @@ pub(crate) fn weighted_sum(
         .fold(0.0, |sum, (weight, value)| sum + weight * value)
 }
 
-/// Checks that `values` holds only finite numbers; the error names `field`, how many values are
-/// not finite and where the first few are.
-pub(crate) fn require_finite(field: &str, values: &[f64]) -> Result<()> {
-    let bad: Vec<(usize, f64)> = values
-        .iter()
-        .copied()
-        .enumerate()
-        .filter(|(_, x)| !x.is_finite())
-        .collect();
-    if bad.is_empty() {
-        return Ok(());
-    }
-    let shown: Vec<String> = bad
-        .iter()
-        .take(3)
-        .map(|(i, x)| format!("{x} at index {i}"))
-        .collect();
-    Err(Error::invalid(
-        field,
-        format!(
-            "found {} non-finite value(s) among {}: {}{}",
-            bad.len(),
-            values.len(),
-            shown.join(", "),
-            if bad.len() > 3 { ", …" } else { "" }
-        ),
-        "expected finite numbers (a NaN usually means a diverged run)",
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,16 +147,5 @@ mod tests {
             runs,
             interquartile_mean(&[1.0, 1.0, 5.0, 7.0, 7.0, 7.0])
         ));
-    }
-
-    #[test]
-    fn non_finite_values_are_named() {
-        let message = require_finite("samples", &[1.0, f64::NAN, 2.0, f64::INFINITY])
-            .unwrap_err()
-            .to_string();
-        assert!(message.contains("samples"), "{message}");
-        assert!(message.contains("2 non-finite"), "{message}");
-        assert!(message.contains("NaN at index 1"), "{message}");
-        assert!(require_finite("samples", &[0.0, -1.0]).is_ok());
     }
 }

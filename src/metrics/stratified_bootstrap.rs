@@ -20,8 +20,9 @@ use super::bootstrap::{
     BootstrapSettings, Interval, check_nonempty, draw_multiplicities, finish_statistic,
     percentile_bounds, stream_rng,
 };
-use super::seed_statistics::{Statistic, middle_half_weights, require_finite, weighted_sum};
-use crate::error::{Error, Result};
+use super::seed_statistics::{Statistic, middle_half_weights, weighted_sum};
+use crate::core::checks::require_finite;
+use crate::core::error::{Error, Result};
 
 /// The stratified percentile-bootstrap interval at level `confidence` for `statistic` of the pooled
 /// runs of all `strata`, each given as `(label, values)`, from `resamples` resamples. Errors, naming

@@ -21,7 +21,7 @@
 //! The quantile solves P(T > t) = min(p, 1 − p) for t ≥ 0 by bisection on the tail (monotone in t)
 //! and applies the sign; working on the tail keeps full relative precision for p near 0 or 1.
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// The CDF P(T ≤ t) of Student's t distribution with `degrees_of_freedom` ν > 0 (not necessarily
 /// an integer). Errors for ν ≤ 0 or non-finite, or a NaN `t`.

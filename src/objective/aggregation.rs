@@ -15,7 +15,7 @@
 //! lengths alongside. An empty batch, a zero-length sequence, a sequence longer than L_max, or a
 //! value count that is not Σ lengths is an error.
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Aggregation {

@@ -26,7 +26,7 @@
 //!   measure is the default.
 
 use super::bapo_clip::BapoClip;
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// How a sample's contribution to the balance is counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

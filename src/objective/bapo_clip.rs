@@ -8,7 +8,7 @@
 //! ∂J/∂r = A except where flat: A > 0 and r > c_high; A < 0 and r < c_low or r > c.
 
 use super::{Objective, Surrogate};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// PPO-clip with absolute bounds [c_low, c_high] and a dual-clip floor c·A for A < 0.
 #[derive(Debug, Clone, Copy, PartialEq)]

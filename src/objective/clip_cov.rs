@@ -16,11 +16,10 @@
 //! (the reference's and verl's defaults); the PPO band defaults to ε = 0.2 here, while the
 //! authors' scripts reportedly widen it to ε = 1.
 
-use super::covariance::{
-    CovSelection, TokenSample, centered_covariance, require_fraction, selection_count,
-};
+use super::covariance::{CovSelection, TokenSample, centered_covariance, selection_count};
 use super::{Objective, PpoClip, Surrogate};
-use crate::error::{Error, Result};
+use crate::core::checks::require_fraction;
+use crate::core::error::{Error, Result};
 use rand::{Rng, RngExt};
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -13,7 +13,7 @@
 //! methods select max(1, ⌊fraction·N⌋) tokens by it ([`selection_count`]).
 
 use super::Surrogate;
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// One token of a batch: its ratio r, its advantage A and its current log-probability log π_θ(a).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -74,19 +74,6 @@ pub fn centered_covariance(samples: &[TokenSample]) -> Result<Vec<f64>> {
         .iter()
         .map(|s| (s.advantage - mean_a) * (s.log_prob - mean_lp))
         .collect())
-}
-
-/// Checks a selection fraction in (0, 1].
-pub(crate) fn require_fraction(field: &str, fraction: f64) -> Result<()> {
-    if fraction.is_finite() && fraction > 0.0 && fraction <= 1.0 {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            field,
-            format!("found {fraction}"),
-            "expected a fraction in (0, 1]",
-        ))
-    }
 }
 
 /// Token batches shared by the tests of the covariance-based objectives.
@@ -151,7 +138,6 @@ mod tests {
         assert_eq!(selection_count(0.1, 20), 2);
         assert_eq!(selection_count(0.15, 20), 3);
         assert_eq!(selection_count(1.0, 20), 20);
-        assert!(require_fraction("f", 0.0).is_err() && require_fraction("f", 1.5).is_err());
         let bad = |ratio, advantage, log_prob| {
             [TokenSample {
                 ratio,

@@ -14,7 +14,7 @@
 //! ∂J/∂r = A except where flat: A > 0 and r > 1 + ε_high; A < 0 and r < 1 − ε_low; A < 0 and r > c.
 
 use super::{Objective, PpoClip, Surrogate};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DualClip {

@@ -12,8 +12,8 @@
 //! state, not one sampled ratio. The bonus adds c·H to the objective (c = 0.01 is a common PPO
 //! value, unconfirmed against the paper's table).
 
-use super::require_coefficient;
-use crate::error::{Error, Result};
+use crate::core::checks::require_coefficient;
+use crate::core::error::{Error, Result};
 
 /// How far Σ p may be from 1.
 const SUM_TOLERANCE: f64 = 1e-9;

@@ -17,7 +17,7 @@
 //! reusing [`PpoClip`]; [`Gspo::sequence`] does the whole chain from token log-ratios.
 
 use super::{Objective, PpoClip, Surrogate};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// s = exp(mean of the token log-ratios log r_t = log π_θ − log π_old).
 ///

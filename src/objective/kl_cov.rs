@@ -14,11 +14,11 @@
 //! (`k_percent = 0.2` read as a percentage, `ppo_kl_coef = 1`) and of verl's `7b_kl_cov.sh`
 //! recipe; verl's config dataclass defaults differ (2e-4, 0.1).
 
-use super::covariance::{
-    CovSelection, TokenSample, centered_covariance, require_fraction, selection_count,
-};
-use super::{Objective, PolicyGradient, Surrogate, require_coefficient};
-use crate::error::Result;
+use super::covariance::{CovSelection, TokenSample, centered_covariance, selection_count};
+use super::{Objective, PolicyGradient, Surrogate};
+use crate::core::checks::require_coefficient;
+use crate::core::checks::require_fraction;
+use crate::core::error::Result;
 
 /// J = r·A − β·|log r| and ∂J/∂r = A − β·sign(log r)/r, never flat (`clipped` is false).
 pub fn penalized(ratio: f64, advantage: f64, coefficient: f64) -> Surrogate {

@@ -14,8 +14,8 @@
 //! k3 is computed as expm1(w) − w, accurate for small |w|; for w > ~709 it is +∞ (the exact
 //! value exceeds f64::MAX), never NaN.
 
-use super::require_coefficient;
-use crate::error::{Error, Result};
+use crate::core::checks::require_coefficient;
+use crate::core::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KlEstimator {

@@ -41,7 +41,7 @@ pub use sapo::Sapo;
 pub use spo::Spo;
 pub use trpo::{Trpo, within_trust_region};
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// J(r, A) and ∂J/∂r at one sample.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -73,32 +73,6 @@ pub trait Objective: Send + Sync + std::fmt::Debug {
 
     /// The value and derivative at ratio r > 0 and advantage A.
     fn surrogate(&self, ratio: f64, advantage: f64) -> Surrogate;
-}
-
-/// Checks a penalty or bonus coefficient (written `symbol` in the message) is finite and ≥ 0.
-pub(crate) fn require_coefficient(parameter: &str, symbol: &str, value: f64) -> Result<()> {
-    if value.is_finite() && value >= 0.0 {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            parameter,
-            format!("found {value}"),
-            format!("expected a finite {symbol} ≥ 0"),
-        ))
-    }
-}
-
-/// Checks a clipping range ε ∈ (0, 1] (a lower clip of 1 − ε must stay positive or zero).
-pub(crate) fn require_clip_range(parameter: &str, epsilon: f64) -> Result<()> {
-    if epsilon.is_finite() && epsilon > 0.0 && epsilon <= 1.0 {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            parameter,
-            format!("found {epsilon}"),
-            "expected a clipping range in (0, 1]",
-        ))
-    }
 }
 
 /// A parameter of a named objective: (name, default, description).

@@ -8,8 +8,9 @@
 //! at scale", §3.1: ε_low = 0.2, ε_high = 0.28). The objective is flat (zero gradient) for A > 0
 //! beyond r > 1 + ε_high and for A < 0 below r < 1 − ε_low; on the other side it stays r·A.
 
-use super::{Objective, Surrogate, require_clip_range};
-use crate::error::Result;
+use super::{Objective, Surrogate};
+use crate::core::checks::require_clip_range;
+use crate::core::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PpoClip {

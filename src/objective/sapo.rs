@@ -19,7 +19,7 @@
 //! overflows for any finite r (r = 10³⁰⁰ gives σ = 1 and a slope of exactly 0).
 
 use super::{Objective, Surrogate};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sapo {

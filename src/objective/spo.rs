@@ -7,8 +7,9 @@
 //! Unlike PPO-clip it never goes flat: past r* the gradient points back towards r*, so the ratio
 //! is pulled into the trust region instead of being left wherever it drifted.
 
-use super::{Objective, Surrogate, require_clip_range};
-use crate::error::Result;
+use super::{Objective, Surrogate};
+use crate::core::checks::require_clip_range;
+use crate::core::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Spo {

@@ -11,7 +11,7 @@
 //! the acceptance test of the line search.
 
 use super::{Objective, PolicyGradient, Surrogate};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Trpo {

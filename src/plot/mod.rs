@@ -77,7 +77,7 @@ pub use figure::{
     Scatter, Series,
 };
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use draw::TextOutput;
 use layout::FigureLayout;
 use prepare::PreparedFigure;
@@ -124,8 +124,8 @@ pub fn render(figure: &Figure, stem: &Path) -> Result<RenderedFiles> {
     })?;
     let svg = draw_svg(&prepared, &layout).map_err(|d| drawing_error(&files.svg, d))?;
     let png = draw_png(&prepared, &layout).map_err(|d| drawing_error(&files.png, d))?;
-    crate::io::write_atomic(&files.png, &png)?;
-    crate::io::write_atomic(&files.svg, svg.as_bytes())?;
+    crate::core::files::write_atomic(&files.png, &png)?;
+    crate::core::files::write_atomic(&files.svg, svg.as_bytes())?;
     Ok(files)
 }
 

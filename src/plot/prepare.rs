@@ -9,7 +9,7 @@ use super::figure::{Figure, LineStyle, Panel, ReferenceShape, Scale, Series};
 use super::palette::{self, REFERENCE_GREY, Rgb};
 use super::scale::{from_axis, to_axis};
 use super::validate::{self, axis_point};
-use crate::error::Result;
+use crate::core::error::Result;
 
 /// Number of pieces a y = x reference is cut into when the two axes have different scales.
 const DIAGONAL_PIECES: usize = 200;

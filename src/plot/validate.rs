@@ -5,7 +5,7 @@
 use super::figure::{Figure, Line, Panel, Reference, ReferenceShape, Scale, Series};
 use super::prepare::PreparedAxis;
 use super::scale::{padded, to_axis};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// Smallest and largest panel sides accepted, in pixels.
 const PANEL_SIDE_LIMITS: (u32, u32) = (200, 4000);

@@ -5,10 +5,10 @@
 
 use ndarray::{Array1, Array2, ArrayViewMut1};
 
-use crate::error::Result;
+use crate::core::error::Result;
 use crate::exact::evaluate_with_occupancy;
 use crate::exact::evaluation::require_discounted;
-use crate::world::TabularMdp;
+use crate::world::{TabularMdp, World};
 
 /// Projects `row` onto {p ≥ 0, Σ p = 1} restricted to the allowed entries (the others become 0),
 /// in place, by the sort-and-threshold method: p = max(y − τ, 0) with τ chosen so that Σ p = 1
@@ -39,19 +39,47 @@ pub fn project_to_simplex(mut row: ArrayViewMut1<'_, f64>, allowed: &[bool]) {
 pub fn direct_gradient(mdp: &TabularMdp, policy: &Array2<f64>) -> Result<Array2<f64>> {
     require_discounted(mdp, "the direct policy gradient")?;
     let (values, d) = evaluate_with_occupancy(mdp, policy.view())?;
-    Ok(direct_gradient_from(mdp, &values.q, &d))
+    Ok(direct_gradient_from(
+        mdp.allowed_mask(),
+        &values.q,
+        &d,
+        1.0 - mdp.gamma(),
+    ))
 }
 
-/// The same gradient from a policy's Q^π and occupancy d^π_ρ already at hand.
-pub fn direct_gradient_from(mdp: &TabularMdp, q: &Array2<f64>, d: &Array1<f64>) -> Array2<f64> {
-    let gamma = mdp.gamma();
+/// The same gradient d(s)·Q(s, a)/D from a policy's Q^π and occupancy d^π_ρ already at hand,
+/// with the world's action mask (row-major) and divisor D = 1 − γ.
+pub fn direct_gradient_from(
+    allowed: &[bool],
+    q: &Array2<f64>,
+    d: &Array1<f64>,
+    divisor: f64,
+) -> Array2<f64> {
+    let n_actions = q.ncols();
     Array2::from_shape_fn(q.dim(), |(s, a)| {
-        if mdp.is_allowed(s, a) {
-            d[s] * q[[s, a]] / (1.0 - gamma)
+        if allowed[s * n_actions + a] {
+            d[s] * q[[s, a]] / divisor
         } else {
             0.0
         }
     })
+}
+
+/// The uniform policy table over each state's available actions of a stationary world.
+pub fn uniform_table<W: World + ?Sized>(world: &W) -> Array2<f64> {
+    let n_actions = world.n_actions();
+    let allowed = world.allowed_mask();
+    let mut table = Array2::zeros((world.n_states(), n_actions));
+    for (s, mut row) in table.rows_mut().into_iter().enumerate() {
+        let mask = &allowed[s * n_actions..(s + 1) * n_actions];
+        let count = mask.iter().filter(|&&ok| ok).count();
+        for (p, &ok) in row.iter_mut().zip(mask) {
+            if ok {
+                *p = 1.0 / count as f64;
+            }
+        }
+    }
+    table
 }
 
 #[cfg(test)]

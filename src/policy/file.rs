@@ -12,8 +12,8 @@ use std::path::Path;
 
 use ndarray::Array2;
 
-use crate::error::{Error, Result};
-use crate::io::read_text;
+use crate::core::error::{Error, Result};
+use crate::core::files::read_text;
 use crate::world::TabularMdp;
 use crate::world::format::node::{At, Node, field, item_path};
 

@@ -7,7 +7,7 @@
 
 use ndarray::{Array1, Array2, ArrayView2};
 
-use crate::error::Result;
+use crate::core::error::Result;
 use crate::exact::evaluation::require_discounted;
 use crate::exact::{PolicyValues, evaluate_with_occupancy};
 use crate::world::TabularMdp;

@@ -2,11 +2,10 @@
 //! and tabular policies read from files.
 
 pub mod direct;
-pub mod entropy;
 pub mod file;
 pub mod gradient;
 pub mod softmax;
 
-pub use entropy::{entropy_of, entropy_with_logs, state_entropy, weighted_entropy};
+pub use crate::core::entropy::{entropy_of, entropy_with_logs, state_entropy, weighted_entropy};
 pub use gradient::{ExactGradient, softmax_gradient};
 pub use softmax::TabularSoftmax;

@@ -9,8 +9,8 @@ use std::sync::OnceLock;
 
 use ndarray::{Array2, ArrayView1, ArrayViewMut1};
 
-use crate::error::{Error, Result};
-use crate::world::TabularMdp;
+use crate::core::error::{Error, Result};
+use crate::world::{TabularMdp, World};
 
 /// Logits θ(s, a) of a tabular softmax policy, with the world's action mask.
 #[derive(Debug, Clone)]
@@ -79,9 +79,24 @@ fn allowed_max<'a>(logits: impl Iterator<Item = &'a f64>, allowed: &[bool]) -> f
 impl TabularSoftmax {
     /// θ = 0: the uniform policy over each state's available actions.
     pub fn uniform(mdp: &TabularMdp) -> Self {
+        Self::uniform_masked(mdp.n_states(), mdp.n_actions(), mdp.allowed_mask())
+    }
+
+    /// θ = 0 on a world of the interface: the uniform policy of one stage.
+    pub fn uniform_on<W: World + ?Sized>(world: &W) -> Self {
+        Self::uniform_masked(world.n_states(), world.n_actions(), world.allowed_mask())
+    }
+
+    /// θ = 0 at every stage of a world (one table for a stationary policy, H for a finite
+    /// horizon).
+    pub fn uniform_stages<W: World + ?Sized>(world: &W) -> Vec<Self> {
+        vec![Self::uniform_on(world); world.stages()]
+    }
+
+    fn uniform_masked(n_states: usize, n_actions: usize, allowed: &[bool]) -> Self {
         TabularSoftmax {
-            logits: Array2::zeros((mdp.n_states(), mdp.n_actions())),
-            allowed: mdp.allowed_mask().to_vec(),
+            logits: Array2::zeros((n_states, n_actions)),
+            allowed: allowed.to_vec(),
             tables: OnceLock::new(),
         }
     }

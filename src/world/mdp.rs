@@ -20,7 +20,7 @@
 use ndarray::{Array1, Array2};
 
 use super::kernel::TransitionKernel;
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// How far a probability row may be from summing to one.
 pub const PROBABILITY_TOLERANCE: f64 = 1e-6;

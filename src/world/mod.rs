@@ -3,9 +3,11 @@
 
 pub mod format;
 pub mod generate;
+pub mod interface;
 pub mod kernel;
 pub mod mdp;
 pub mod sample;
 
+pub use interface::{World, WorldKind};
 pub use kernel::TransitionKernel;
 pub use mdp::{ActionNames, Horizon, MdpSpec, Outcome, PROBABILITY_TOLERANCE, TabularMdp};

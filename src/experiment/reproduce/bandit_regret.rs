@@ -14,7 +14,7 @@ use serde_json::json;
 use super::{Comparison, Entry, Report, ReportInput, mean_and_band, significant};
 use crate::bandit::catalogue::EnvironmentSpec;
 use crate::bandit::{Exp3, TsallisInf, Ucb1};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::experiment::table::Trajectory;
 use crate::experiment::world_spec::WorldKind;
 use crate::metrics::rate_fit::loglog_slope;

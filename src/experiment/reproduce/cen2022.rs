@@ -13,7 +13,7 @@
 use serde_json::json;
 
 use super::{Comparison, Entry, Report, ReportInput, mean_and_band, significant};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::exact::{soft_evaluate, soft_value_iteration, uniform_policy};
 use crate::experiment::world_spec::WorldKind;
 use crate::metrics::rate_fit::loglinear_slope;
@@ -127,7 +127,7 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
                 .find(|w| &w.name == world)
                 .and_then(|w| match &w.kind {
                     WorldKind::Mdp(problem) => Some(problem.clone()),
-                    WorldKind::Bandit(_) | WorldKind::Llm(_) => None,
+                    WorldKind::FiniteHorizon(_) | WorldKind::Bandit(_) | WorldKind::Llm(_) => None,
                 })
                 .ok_or_else(|| bad("world", world))?;
             let (c1, gamma) = theorem_constant(&problem, tau, *eta)?;

@@ -9,7 +9,7 @@
 use serde_json::json;
 
 use super::{Comparison, Entry, Report, ReportInput, significant};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::experiment::table::ResultsTable;
 use crate::metrics::entropy_law::{early_fit, fit_entropy_law};
 use crate::metrics::rate_fit::loglog_slope;

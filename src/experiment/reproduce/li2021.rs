@@ -16,7 +16,7 @@
 use serde_json::json;
 
 use super::{Comparison, Entry, Report, ReportInput, significant};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::experiment::world_spec::WorldKind;
 use crate::metrics::rate_fit::{loglinear_slope, loglog_slope};
 use crate::plot::{Axis, Figure, Line, Panel, Reference, Scatter};

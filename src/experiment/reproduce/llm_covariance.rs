@@ -17,7 +17,7 @@
 use serde_json::json;
 
 use super::{Comparison, Entry, Report, ReportInput, significant};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::experiment::table::Trajectory;
 use crate::metrics::least_squares::fit_line;
 use crate::plot::{Axis, Figure, Line, Panel, Reference, Scatter};

@@ -19,7 +19,7 @@ use serde_json::json;
 
 use super::llm_series::{accuracy_standard_error, llm_world, metric, validation_points};
 use super::{Comparison, Entry, Report, ReportInput, significant};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::metrics::entropy_law::{early_fit, fit_entropy_law};
 use crate::plot::{Axis, Figure, Line, Panel, Scatter};
 

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::llm_series::{accuracy_standard_error, llm_world};
 use super::{Comparison, Entry, Report, ReportInput, mean_and_band, significant};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::experiment::table::Trajectory;
 use crate::plot::{Axis, Figure, Line, Panel, Scatter};
 

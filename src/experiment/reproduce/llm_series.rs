@@ -2,7 +2,7 @@
 //! validation points (step, H, R), entropy averaged over a few neighbouring steps, and the
 //! binomial standard error of an accuracy measured on a fixed set of prompts.
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::experiment::spec::Experiment;
 use crate::experiment::table::{ResultsTable, Trajectory};
 use crate::experiment::world_spec::WorldKind;

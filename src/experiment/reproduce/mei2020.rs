@@ -11,7 +11,7 @@
 use serde_json::json;
 
 use super::{Comparison, Entry, Report, ReportInput, significant, value_at};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::metrics::rate_fit::{loglinear_slope, loglog_slope};
 use crate::plot::{Axis, Figure, Line, Panel, Reference};
 

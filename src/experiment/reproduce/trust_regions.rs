@@ -13,7 +13,7 @@
 use serde_json::json;
 
 use super::{Band, Comparison, Entry, Report, ReportInput, mean_and_band, significant};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::experiment::table::{ResultsTable, Trajectory};
 use crate::plot::{Axis, Figure, Line, Panel, Reference};
 

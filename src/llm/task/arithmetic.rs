@@ -18,7 +18,7 @@
 //! ones. Each prompt has exactly one correct response; the score is an exact string match.
 
 use super::{Problem, Task, invalid, parse_digits, require, zero_padded};
-use crate::error::Result;
+use crate::core::error::Result;
 use rand::RngExt;
 
 /// An arithmetic operation.

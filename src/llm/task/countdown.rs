@@ -25,7 +25,7 @@
 
 use super::expression::evaluate;
 use super::{Problem, Task, parse_digits, require, zero_padded};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use rand::RngExt;
 
 /// Parameters of the Countdown task, as written in an experiment file.

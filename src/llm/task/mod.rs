@@ -25,7 +25,7 @@ pub use arithmetic::{AnswerOrder, Arithmetic, ArithmeticSpec, Operation};
 pub use countdown::{Countdown, CountdownSpec};
 pub use split::{Holdout, Split};
 
-use crate::error::Result;
+use crate::core::error::Result;
 
 /// One generated problem: the prompt and one correct response.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -99,7 +99,7 @@ impl TaskSpec {
     }
 }
 
-/// Fails with an [`crate::error::Error::Invalid`] naming `task.<field>` when `ok` is false.
+/// Fails with an [`crate::core::error::Error::Invalid`] naming `task.<field>` when `ok` is false.
 pub(crate) fn require(
     ok: bool,
     field: &str,
@@ -113,13 +113,13 @@ pub(crate) fn require(
     }
 }
 
-/// An [`crate::error::Error::Invalid`] naming `task.<field>`, the value and what is allowed.
+/// An [`crate::core::error::Error::Invalid`] naming `task.<field>`, the value and what is allowed.
 pub(crate) fn invalid(
     field: &str,
     found: impl std::fmt::Display,
     allowed: &str,
-) -> crate::error::Error {
-    crate::error::Error::invalid(
+) -> crate::core::error::Error {
+    crate::core::error::Error::invalid(
         format!("task.{field}"),
         found.to_string(),
         format!("allowed {allowed}"),

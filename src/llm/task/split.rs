@@ -3,13 +3,13 @@
 //!
 //! The split is a fixed function of the prompt text, the same on every machine and in every run: a
 //! prompt belongs to validation iff the 64-bit FNV-1a hash of its bytes
-//! ([`crate::experiment::seeding::fnv1a`]; Fowler, Noll & Vo) taken mod 100 is below
+//! ([`crate::core::seeding::fnv1a`]; Fowler, Noll & Vo) taken mod 100 is below
 //! `validation_percent`. Problems of a split are drawn by rejection: draw from the task, keep the
 //! draw if its prompt is in the split.
 
 use super::{Problem, Task};
-use crate::error::{Error, Result};
-use crate::experiment::seeding::{FNV1A_OFFSET_BASIS, fnv1a};
+use crate::core::error::{Error, Result};
+use crate::core::seeding::{FNV1A_OFFSET_BASIS, fnv1a};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::HashSet;

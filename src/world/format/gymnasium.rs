@@ -13,7 +13,7 @@
 //! [`TabularMdp::with_initial`].
 
 use super::node::{At, Node, item_path};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::world::mdp::{ActionNames, Horizon, MdpSpec, Outcome, TabularMdp};
 
 /// Discount used when a Gymnasium table is loaded without one.

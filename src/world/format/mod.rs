@@ -8,8 +8,8 @@ pub mod node;
 
 use std::path::Path;
 
-use crate::error::{Error, Result};
-use crate::io::{read_text, write_atomic};
+use crate::core::error::{Error, Result};
+use crate::core::files::{read_text, write_atomic};
 use crate::world::mdp::TabularMdp;
 use node::Node;
 

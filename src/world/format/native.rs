@@ -18,7 +18,7 @@
 //! ```
 
 use super::node::{At, Node, field, item_path};
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 use crate::world::mdp::{ActionNames, Horizon, MdpSpec, Outcome, TabularMdp};
 
 /// The top-level fields of the native format.

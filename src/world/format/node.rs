@@ -1,7 +1,7 @@
 //! A small document tree shared by the JSON and TOML readers, walked with the field path in hand so
 //! that every error can say exactly where it is (`transitions[2][1][0]`), whatever the format.
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// One value of a parsed JSON or TOML document.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,8 +3,8 @@
 //! With `bernoulli` the reward of arm a is 1 with probability μ_a and 0 otherwise (then each μ_a
 //! must lie in [0, 1]); otherwise it is μ_a exactly.
 
-use super::require;
-use crate::error::Result;
+use crate::core::checks::require;
+use crate::core::error::Result;
 use crate::world::{ActionNames, Horizon, MdpSpec, Outcome, TabularMdp};
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]

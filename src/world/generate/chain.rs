@@ -5,8 +5,8 @@
 //! `back_reward` (2). With probability `slip` (0.2) the agent does the other action. The start is
 //! state 0. Myopic play collects 2 forever; the optimal policy walks to the end (for γ near 1).
 
-use super::{require, require_gamma, require_probability};
-use crate::error::Result;
+use crate::core::checks::{require, require_gamma, require_probability};
+use crate::core::error::Result;
 use crate::world::{ActionNames, Horizon, MdpSpec, Outcome, TabularMdp};
 
 /// Parameters of the chain (defaults are Strens's).

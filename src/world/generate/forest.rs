@@ -7,8 +7,8 @@
 //! γ = 0.9 the optimal values are (26.244, 29.484, 33.484), always waiting (pymdptoolbox's
 //! documentation of `PolicyIteration`).
 
-use super::{require, require_gamma, require_probability};
-use crate::error::Result;
+use crate::core::checks::{require, require_gamma, require_probability};
+use crate::core::error::Result;
 use crate::world::{ActionNames, Horizon, MdpSpec, Outcome, TabularMdp};
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]

@@ -12,8 +12,8 @@ use rand::SeedableRng;
 use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
 
-use super::{require, require_gamma};
-use crate::error::Result;
+use crate::core::checks::{require, require_gamma};
+use crate::core::error::Result;
 use crate::world::{ActionNames, Horizon, MdpSpec, Outcome, TabularMdp};
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]

@@ -12,8 +12,8 @@
 //! `policylab generate gridworld --rows 5 --columns 5 --wall-reward -1
 //!  --jump 0,1:4,1:10 --jump 0,3:2,3:5 --gamma 0.9 --out mdps/sutton-barto-3.5.toml`.
 
-use super::{require, require_gamma, require_probability};
-use crate::error::{Error, Result};
+use crate::core::checks::{require, require_gamma, require_probability};
+use crate::core::error::{Error, Result};
 use crate::world::{ActionNames, Horizon, MdpSpec, Outcome, TabularMdp};
 
 /// A cell of the grid.

@@ -23,8 +23,8 @@
 //! Then V*(S_1) = γ², V*(S_2) = γ⁴, V*(s) = γ^{2s}, V*(s̄) = γ^{2s+1} and a booster of x has
 //! γ·V*(x). [`HardChainParams::build`] refuses (γ, H) for which a1 would stop being optimal.
 
-use super::{require, require_probability};
-use crate::error::{Error, Result};
+use crate::core::checks::{require, require_probability};
+use crate::core::error::{Error, Result};
 use crate::world::{ActionNames, Horizon, MdpSpec, Outcome, TabularMdp};
 
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]

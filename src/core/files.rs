@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::core::error::{Error, Result};
 
 /// Reads a whole UTF-8 file.
 pub fn read_text(path: &Path) -> Result<String> {
