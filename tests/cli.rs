@@ -311,3 +311,74 @@ fn train_rejects_unknown_algorithms_and_parameters_with_the_valid_ones() {
         assert!(!out.exists(), "{args:?} wrote output although nothing ran");
     }
 }
+
+/// A finite-horizon world trains end to end: dynamic PG runs its epochs backwards (the record's
+/// `epoch` column falls from H−1 = 7 to 0, then −1 once the policy is final) and ends within its
+/// target of the backward-induction optimum; simultaneous PG (softmax-pg) runs on the same
+/// world; a discounted-only algorithm is refused before anything is written, the kinds named.
+#[test]
+fn train_runs_dynamic_and_simultaneous_pg_on_a_finite_horizon() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("dynamic");
+    success(&[
+        "train",
+        "mdps/chain5-h8.toml",
+        "--algo",
+        "dynamic-pg",
+        "--param",
+        "step_size=1",
+        "--param",
+        "target=0.05",
+        "--steps",
+        "5000",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let csv = std::fs::read_to_string(out.join("record.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (epoch, gap) = (column("epoch"), column("gap"));
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
+        .collect();
+    let mut order: Vec<f64> = Vec::new();
+    for row in &rows {
+        if order.last() != Some(&row[epoch]) {
+            order.push(row[epoch]);
+        }
+    }
+    assert_eq!(order, [7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0, 0.0, -1.0]);
+    let last = rows.last().unwrap()[gap];
+    assert!((0.0..0.05).contains(&last), "final gap {last}");
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["horizon"], 8);
+    let simultaneous = dir.path().join("simultaneous");
+    success(&[
+        "train",
+        "mdps/chain5-h8.toml",
+        "--algo",
+        "softmax-pg",
+        "--steps",
+        "50",
+        "--out",
+        simultaneous.to_str().unwrap(),
+    ]);
+    let refused = dir.path().join("trpo");
+    let output = policylab(&[
+        "train",
+        "mdps/chain5-h8.toml",
+        "--algo",
+        "trpo",
+        "--out",
+        refused.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("finite-horizon") && stderr.contains("discounted"),
+        "{stderr}"
+    );
+    assert!(!refused.exists());
+}

@@ -47,9 +47,35 @@ fn random_policy(mdp: &TabularMdp, rng: &mut ChaCha8Rng) -> Array2<f64> {
     policy
 }
 
+/// A finite-horizon shipped world: backward induction's greedy non-stationary policy attains
+/// V*_0, and no one of 200 random non-stationary policies beats it in any state.
+fn check_finite_horizon_world(name: &str, mdp: &TabularMdp, steps: usize) {
+    let optimal = backward_induction(mdp).unwrap();
+    let greedy: Vec<_> = optimal.policy.iter().map(|p| p.view()).collect();
+    let attained = evaluate_finite(mdp, &greedy).unwrap();
+    assert!(
+        sup_distance(attained.v[0].view(), optimal.v[0].view()) <= 1e-12,
+        "{name}"
+    );
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    for _ in 0..200 {
+        let tables: Vec<Array2<f64>> = (0..steps).map(|_| random_policy(mdp, &mut rng)).collect();
+        let views: Vec<_> = tables.iter().map(|t| t.view()).collect();
+        let values = evaluate_finite(mdp, &views).unwrap();
+        for (s, (&v, &best)) in values.v[0].iter().zip(&optimal.v[0]).enumerate() {
+            assert!(v <= best + 1e-12, "{name}: state {s}: {v} > V*_0 = {best}");
+        }
+    }
+}
+
 #[test]
 fn value_and_policy_iteration_agree_on_every_shipped_world() {
     for (name, mdp) in shipped_worlds() {
+        if let Horizon::Finite { steps, .. } = mdp.horizon() {
+            // VI and PI are for discounted worlds; a finite horizon has its own check.
+            check_finite_horizon_world(&name, &mdp, steps);
+            continue;
+        }
         let pi = policy_iteration(&mdp, 1000).unwrap();
         let vi = value_iteration(&mdp, 1e-10, 1_000_000).unwrap();
         let gap = sup_distance(pi.v.view(), vi.v.view());

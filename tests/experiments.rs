@@ -466,3 +466,74 @@ fn output_of_another_experiment_is_not_overwritten() {
     ]);
     assert!(error.contains("0.85") && error.contains("0.8"), "{error}");
 }
+
+/// A finite horizon in an experiment file (`horizon` on any world, a grid axis like any other):
+/// a run entry without `worlds` goes to every world of a kind its algorithm runs on —
+/// softmax-pg to the discounted Garnet and to both horizons, dynamic-pg to the horizons only — and
+/// naming a world of the wrong kind is refused with the kinds said.
+#[test]
+fn finite_horizon_worlds_in_experiment_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"
+name = "horizons"
+steps = 5
+
+[[world]]
+name = "discounted"
+generator = "garnet"
+params = { states = 4, actions = 2, branching = 2, gamma = 0.9, seed = 1 }
+
+[[world]]
+name = "finite"
+generator = "garnet"
+params = { states = 4, actions = 2, branching = 2, gamma = 0.9, seed = 1 }
+grid = { horizon = [2, 3] }
+
+[[runs]]
+algorithm = "softmax-pg"
+
+[[runs]]
+algorithm = "dynamic-pg"
+params = { iterations_per_step = 2 }
+"#;
+    let file = write_experiment(dir.path(), "horizons.toml", text);
+    let out = dir.path().join("out");
+    run_into(&file, &out, &[]);
+    let csv = results(&out);
+    let pairs: std::collections::BTreeSet<(String, String)> = csv
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            (cells[1].to_string(), cells[2].to_string())
+        })
+        .collect();
+    let expected: std::collections::BTreeSet<(String, String)> = [
+        ("discounted", "softmax-pg"),
+        ("finite[horizon=2]", "softmax-pg"),
+        ("finite[horizon=3]", "softmax-pg"),
+        ("finite[horizon=2]", "dynamic-pg"),
+        ("finite[horizon=3]", "dynamic-pg"),
+    ]
+    .iter()
+    .map(|(w, a)| (w.to_string(), a.to_string()))
+    .collect();
+    assert_eq!(pairs, expected);
+    assert_refused(
+        dir.path(),
+        text,
+        "wrong-kind",
+        &[
+            (
+                "algorithm = \"dynamic-pg\"",
+                "algorithm = \"dynamic-pg\"\nworlds = [\"discounted\"]",
+                "finite-horizon",
+            ),
+            (
+                "grid = { horizon = [2, 3] }",
+                "grid = { horizon = [0] }",
+                "horizon",
+            ),
+        ],
+    );
+}

@@ -26,6 +26,8 @@ const ENTRIES: &[&str] = &[
     "cui2025-entropy-covariance",
     "trust-regions",
     "bandit-regret",
+    "klein2023-dynamic-pg",
+    "klein2024-dynpg",
     "llm-entropy-law",
     "llm-entropy-interventions",
     "llm-covariance",

@@ -175,6 +175,22 @@ impl World for PlayerView {
     }
 }
 
+/// Garnet(4, 3, branching 2, seed 5) over `steps` undiscounted steps.
+fn finite_garnet(steps: usize) -> FiniteHorizonWorld {
+    let mdp = GarnetParams {
+        states: 4,
+        actions: 3,
+        branching: 2,
+        gamma: 0.9,
+        seed: 5,
+    }
+    .build()
+    .unwrap()
+    .with_horizon(Horizon::Finite { steps, gamma: 1.0 })
+    .unwrap();
+    FiniteHorizonWorld::new(mdp).unwrap()
+}
+
 fn softmax(logits: &Array2<f64>) -> Array2<f64> {
     let mut p = logits.mapv(f64::exp);
     for mut row in p.rows_mut() {
@@ -313,21 +329,7 @@ fn exact_bandit_agrees_with_the_one_state_mdp() {
 /// the backward-induction optimum; the discounted-only methods are refused with the kinds named.
 #[test]
 fn finite_horizon_worlds_run_through_the_catalogue() {
-    let mdp = GarnetParams {
-        states: 4,
-        actions: 3,
-        branching: 2,
-        gamma: 0.9,
-        seed: 5,
-    }
-    .build()
-    .unwrap()
-    .with_horizon(Horizon::Finite {
-        steps: 4,
-        gamma: 1.0,
-    })
-    .unwrap();
-    let world = FiniteHorizonWorld::new(mdp).unwrap();
+    let world = finite_garnet(4);
     for name in ["softmax-pg", "npg"] {
         let mut gaps = Vec::new();
         run_named(
@@ -364,5 +366,62 @@ fn finite_horizon_worlds_run_through_the_catalogue() {
     assert!(
         message.contains("finite-horizon") && message.contains("discounted"),
         "{message}"
+    );
+}
+
+/// Simultaneous PG, exact, is softmax PG on a finite horizon bit for bit; both sampled methods
+/// (REINFORCE per step, Klein et al. §4) make progress on the same world and repeat their bits
+/// under one seed.
+#[test]
+fn simultaneous_and_dynamic_pg_exact_and_sampled() {
+    let world = finite_garnet(3);
+    let trajectory = |name: &str, given: &[(&str, f64)], steps: usize, seed: u64| {
+        let given: Vec<(String, f64)> = given.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        let mut out = Vec::new();
+        run_named(name, &given, &world, steps, seed, |_, r| {
+            out.push(r.get("gap").unwrap())
+        })
+        .unwrap();
+        out
+    };
+    let exact = trajectory("simultaneous-pg", &[("step_size", 0.5)], 50, 0);
+    let softmax = trajectory("softmax-pg", &[("step_size", 0.5)], 50, 0);
+    assert_eq!(exact, softmax);
+    let sampled = trajectory(
+        "simultaneous-pg",
+        &[("step_size", 0.5), ("episodes", 40.0)],
+        400,
+        1,
+    );
+    assert!(
+        sampled[399] < 0.2 * sampled[0],
+        "{} -> {}",
+        sampled[0],
+        sampled[399]
+    );
+    assert_eq!(
+        sampled,
+        trajectory(
+            "simultaneous-pg",
+            &[("step_size", 0.5), ("episodes", 40.0)],
+            400,
+            1
+        )
+    );
+    let dynamic = trajectory(
+        "dynamic-pg",
+        &[
+            ("step_size", 1.0),
+            ("episodes", 40.0),
+            ("iterations_per_step", 150.0),
+        ],
+        451,
+        2,
+    );
+    assert!(
+        dynamic[450] < 0.2 * dynamic[0],
+        "{} -> {}",
+        dynamic[0],
+        dynamic[450]
     );
 }

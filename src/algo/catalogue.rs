@@ -8,8 +8,8 @@
 
 use super::{Algorithm, Record, runner::run_while};
 use crate::core::error::{Error, Result};
-use crate::core::parameters::Values;
 pub use crate::core::parameters::{Entry, Parameter, check_parameters, resolved_parameters};
+use crate::core::parameters::{Values, find_named};
 use crate::world::{World, WorldKind};
 
 /// Every world kind of the interface.
@@ -95,6 +95,9 @@ pub fn algorithms() -> Vec<AlgorithmEntry> {
         super::entropy_pg::entry(),
         super::entropy_npg::entry(),
         super::trpo::entry(),
+        super::simultaneous_pg::entry(),
+        super::dynamic_pg::entry(),
+        super::dynpg::entry(),
     ];
     all.extend(super::surrogate_ascent::entries());
     all.extend(super::sampled_surrogate::entries());
@@ -108,14 +111,7 @@ pub fn catalogue() -> Vec<Entry> {
 
 /// Looks an algorithm up by name; an unknown name gets the list of valid ones.
 pub fn algorithm(name: &str) -> Result<AlgorithmEntry> {
-    let all = algorithms();
-    let names: Vec<&str> = all.iter().map(|e| e.name).collect();
-    let names = names.join(", ");
-    all.into_iter().find(|e| e.name == name).ok_or_else(|| {
-        Error::Usage(format!(
-            "unknown algorithm `{name}`; the algorithms are: {names}"
-        ))
-    })
+    find_named(algorithms(), name, |a| a.name, "algorithm")
 }
 
 /// [`algorithm`]'s listing.
@@ -168,16 +164,30 @@ pub fn run_named_while(
     seed: u64,
     mut observe: impl FnMut(usize, &Record) -> bool,
 ) -> Result<()> {
-    let entry = algorithm(name)?;
+    run_entry(&algorithm(name)?, given, world, steps, seed, &mut observe)
+}
+
+/// Runs one entry: checks the given parameters against it and its world kinds, builds the
+/// validated algorithm and runs it — what [`run_named_while`] does after the lookup, and what an
+/// entry that is not (yet) in [`algorithms`] runs through.
+pub fn run_entry(
+    entry: &AlgorithmEntry,
+    given: &[(String, f64)],
+    world: &dyn World,
+    steps: usize,
+    seed: u64,
+    observe: &mut dyn FnMut(usize, &Record) -> bool,
+) -> Result<()> {
     let listing = entry.listing();
     let values = Values::checked(&listing, given)?;
-    check_world(&entry, world.kind())?;
+    check_world(entry, world.kind())?;
     let mut run = Run {
         steps,
         seed,
-        observe: &mut observe,
+        observe,
     };
-    (entry.run)(&values, world, &mut run).map_err(|e| e.in_origin(&format!("algorithm `{name}`")))
+    (entry.run)(&values, world, &mut run)
+        .map_err(|e| e.in_origin(&format!("algorithm `{}`", entry.name)))
 }
 
 #[cfg(test)]

@@ -1,9 +1,24 @@
 //! Policy-optimization algorithms behind one stepping interface, after argmin's `Solver` and
 //! optax's explicit state: an algorithm is a value with parameters; its state goes into `step`
-//! with the problem and an explicitly seeded RNG, and comes back with a [`Record`] of what was
+//! with the world and an explicitly seeded RNG, and comes back with a [`Record`] of what was
 //! measured *at the policy the step started from* (so record t describes π_t).
+//!
+//! Every algorithm is generic over the world interface ([`crate::world::World`]): the same file
+//! runs on a discounted MDP, a finite-horizon MDP (one table per step), an exact bandit, and any
+//! world written against the interface (a robust MDP's worst case, a game player's view). An
+//! algorithm value is built only through its validating constructor (`SoftmaxPg::new(η)?`), so
+//! an unchecked one cannot exist.
+//!
+//! **Adding an algorithm is one new file plus one line:** the file holds the validated value, its
+//! `impl<W: World + ?Sized> Algorithm<W>`, and `pub fn entry() -> AlgorithmEntry` (name, summary
+//! with the paper, world kinds, parameters with defaults and documentation, and `run`, which
+//! builds the value from the checked parameters); the line is `super::NAME::entry(),` in
+//! [`catalogue::algorithms`]. `policylab algos`, `train`, experiment checking and runs read that
+//! one list (`tests/catalogue.rs` runs a toy algorithm through the same path).
 
 pub mod catalogue;
+pub mod dynamic_pg;
+pub mod dynpg;
 pub mod entropy_npg;
 pub mod entropy_pg;
 pub mod finite_horizon_pg;
@@ -11,6 +26,7 @@ pub mod npg;
 pub mod projected_pg;
 pub mod runner;
 pub mod sampled_surrogate;
+pub mod simultaneous_pg;
 pub mod soft_reference;
 pub mod softmax_pg;
 pub mod surrogate_ascent;

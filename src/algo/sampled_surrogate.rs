@@ -17,11 +17,11 @@ use ndarray::Array2;
 use rand_chacha::ChaCha8Rng;
 
 use super::Algorithm;
-use super::catalogue::{AlgorithmEntry, STATIONARY_MODEL_WORLDS};
+use super::catalogue::{AlgorithmEntry, Run as CatalogueRun, STATIONARY_MODEL_WORLDS};
 use super::surrogate_ascent::{EPOCHS, LEARNING_RATE, RatioStatistics, objective_parameter_list};
 use crate::core::checks::{require_at_least_one, require_positive};
 use crate::core::error::{Error, Result};
-use crate::core::parameters::parameter;
+use crate::core::parameters::{Values, parameter};
 use crate::core::record::Record;
 use crate::estimator::{Batch, GroupAdvantage, Sample, gae_batch, group_batch};
 use crate::metrics::{PolicySnapshot, ascend_and_record};
@@ -74,18 +74,23 @@ impl<O: Objective> SampledSurrogateAscent<O> {
 
 /// The critic-free entries: PPO-clip on group-relative returns.
 pub fn entries() -> Vec<AlgorithmEntry> {
+    type Run = fn(&Values<'_>, &dyn World, &mut CatalogueRun<'_>) -> Result<()>;
+    let grpo: Run = |values, world, run| run_group(GroupAdvantage::Grpo, values, world, run);
+    let dr_grpo: Run = |values, world, run| run_group(GroupAdvantage::DrGrpo, values, world, run);
     [
         (
             "grpo",
             "PPO-clip on group-normalized returns, no critic (Shao et al. 2024, DeepSeekMath)",
+            grpo,
         ),
         (
             "dr-grpo",
             "PPO-clip on group-centred returns, no std (Liu et al. 2025, Dr.GRPO)",
+            dr_grpo,
         ),
     ]
     .into_iter()
-    .map(|(name, summary)| {
+    .map(|(name, summary, run)| {
         let mut parameters = objective_parameter_list("ppo-clip");
         parameters.extend([
             EPOCHS,
@@ -98,31 +103,32 @@ pub fn entries() -> Vec<AlgorithmEntry> {
             summary,
             worlds: STATIONARY_MODEL_WORLDS,
             parameters,
-            run: |values, world, run| {
-                let kind = if values.entry_name() == "grpo" {
-                    GroupAdvantage::Grpo
-                } else {
-                    GroupAdvantage::DrGrpo
-                };
-                let objective = objective_from_name(
-                    "ppo-clip",
-                    &values.given_among(&["clip_low", "clip_high"]),
-                )?;
-                let algorithm = SampledSurrogateAscent::new(
-                    objective,
-                    values.count("epochs")?,
-                    values.real("learning_rate"),
-                    values.count("groups")?,
-                    AdvantageEstimator::Group {
-                        kind,
-                        group_size: values.count("group_size")?,
-                    },
-                )?;
-                run.go(&algorithm, world)
-            },
+            run,
         }
     })
     .collect()
+}
+
+/// PPO-clip with group-relative advantages of `kind`, from checked values.
+fn run_group(
+    kind: GroupAdvantage,
+    values: &Values<'_>,
+    world: &dyn World,
+    run: &mut CatalogueRun<'_>,
+) -> Result<()> {
+    let objective =
+        objective_from_name("ppo-clip", &values.given_among(&["clip_low", "clip_high"]))?;
+    let algorithm = SampledSurrogateAscent::new(
+        objective,
+        values.count("epochs")?,
+        values.real("learning_rate"),
+        values.count("groups")?,
+        AdvantageEstimator::Group {
+            kind,
+            group_size: values.count("group_size")?,
+        },
+    )?;
+    run.go(&algorithm, world)
 }
 
 /// The advantage estimate attached to each sampled (state, action).

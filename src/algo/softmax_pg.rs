@@ -11,6 +11,7 @@
 //! every step's table moves at once, which is the *simultaneous* PG of Klein, Weissmann & Döring
 //! (2024, "Beyond Stationarity", §3.1): θ_h += η·γ^h·μ_h(s)·π_h(a|s)·A_h(s, a).
 
+use ndarray::{Array2, ArrayView2};
 use rand_chacha::ChaCha8Rng;
 
 use super::Algorithm;
@@ -71,19 +72,26 @@ impl<W: World + ?Sized> Algorithm<W> for SoftmaxPg {
     fn step(
         &self,
         world: &W,
-        mut state: Vec<TabularSoftmax>,
+        state: Vec<TabularSoftmax>,
         _rng: &mut ChaCha8Rng,
     ) -> Result<(Vec<TabularSoftmax>, Record)> {
-        let (snapshot, mut record) = PolicySnapshot::measure_softmax(world, &state)?;
-        let views: Vec<_> = snapshot.probabilities.iter().map(|p| p.view()).collect();
-        let (gradient, _) = snapshot.evaluation.softmax_gradient(&views);
-        ascend_and_record(
-            &mut state,
-            &snapshot,
-            &gradient,
-            self.step_size,
-            &mut record,
-        );
-        Ok((state, record))
+        gradient_step(world, state, self.step_size, |snapshot, views| {
+            Ok(snapshot.evaluation.softmax_gradient(views).0)
+        })
     }
+}
+
+/// One step θ_h ← θ_h + η·g_h of every stage, with g from `gradient` (given the snapshot of the
+/// policy and its probability tables), recorded like every softmax method's step.
+pub(crate) fn gradient_step<W: World + ?Sized>(
+    world: &W,
+    mut state: Vec<TabularSoftmax>,
+    step_size: f64,
+    gradient: impl FnOnce(&PolicySnapshot, &[ArrayView2<'_, f64>]) -> Result<Vec<Array2<f64>>>,
+) -> Result<(Vec<TabularSoftmax>, Record)> {
+    let (snapshot, mut record) = PolicySnapshot::measure_softmax(world, &state)?;
+    let views: Vec<_> = snapshot.probabilities.iter().map(|p| p.view()).collect();
+    let direction = gradient(&snapshot, &views)?;
+    ascend_and_record(&mut state, &snapshot, &direction, step_size, &mut record);
+    Ok((state, record))
 }

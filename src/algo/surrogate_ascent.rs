@@ -27,6 +27,7 @@ use crate::core::error::Result;
 use crate::core::parameters::{Parameter, Values, parameter};
 use crate::core::record::Record;
 use crate::metrics::{PolicySnapshot, ascend_and_record};
+use crate::objective::catalogue::objectives;
 use crate::objective::{Objective, objective_from_name, objective_parameters};
 use crate::policy::TabularSoftmax;
 use crate::world::World;
@@ -53,32 +54,6 @@ impl<O: Objective> SurrogateAscent<O> {
     }
 }
 
-/// The K-epoch surrogate-ascent algorithms, one per objective of [`crate::objective`] that runs
-/// on tabular worlds: (objective name, summary).
-const SURROGATE_ALGORITHMS: &[(&str, &str)] = &[
-    (
-        "pg",
-        "K epochs on the PG surrogate r·A; episodes > 0, epochs = 1: sampled PG (GAE; λ = 1 is REINFORCE with baseline V)",
-    ),
-    (
-        "ppo-clip",
-        "K epochs on PPO's clipped surrogate (Schulman et al. 2017)",
-    ),
-    (
-        "clip-higher",
-        "K epochs on DAPO's clip-higher surrogate (Yu et al. 2025)",
-    ),
-    ("dual-clip", "K epochs on dual-clip PPO (Ye et al. 2020)"),
-    (
-        "spo",
-        "K epochs on SPO's quadratic-penalty surrogate (Xie et al. 2025)",
-    ),
-    (
-        "sapo",
-        "K epochs on SAPO's soft-gated surrogate (Gao et al. 2025)",
-    ),
-];
-
 /// The parameters every K-epoch method shares.
 pub const EPOCHS: Parameter = parameter(
     "epochs",
@@ -101,11 +76,13 @@ pub fn objective_parameter_list(objective: &str) -> Vec<Parameter> {
         .collect()
 }
 
-/// The catalogue entries: one per surrogate objective, exact (`episodes = 0`) or sampled.
+/// The catalogue entries: one per objective of [`crate::objective::catalogue`] that offers a
+/// tabular algorithm, exact (`episodes = 0`) or sampled.
 pub fn entries() -> Vec<AlgorithmEntry> {
-    SURROGATE_ALGORITHMS
-        .iter()
-        .map(|&(name, summary)| {
+    objectives()
+        .into_iter()
+        .filter_map(|objective| Some((objective.name, objective.tabular?)))
+        .map(|(name, summary)| {
             let mut parameters = objective_parameter_list(name);
             parameters.extend([EPOCHS, LEARNING_RATE, EPISODES, LAMBDA]);
             AlgorithmEntry {

@@ -12,12 +12,11 @@
 use serde::Deserialize;
 
 use super::{
-    AdversarialTable, BanditEnvironment, BanditLearner, BanditRun, Baseline, BernoulliBandit,
-    BetaThompson, Estimator, Exp3, GaussianBandit, GaussianThompson, GradientBandit, TsallisInf,
-    Ucb1, run_bandit,
+    AdversarialTable, BanditEnvironment, BanditLearner, BanditRun, BernoulliBandit, GaussianBandit,
+    run_bandit,
 };
 use crate::core::error::{Error, Result};
-use crate::core::parameters::{Entry, Parameter};
+use crate::core::parameters::{Entry, Parameter, Values, find_named};
 
 /// A bandit environment as an experiment file describes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -173,78 +172,63 @@ impl EnvironmentSpec {
     }
 }
 
-const fn parameter(name: &'static str, default: Option<f64>, doc: &'static str) -> Parameter {
-    Parameter { name, default, doc }
+/// One bandit learner of the catalogue.
+#[derive(Clone)]
+pub struct LearnerEntry {
+    pub name: &'static str,
+    /// One line with the paper.
+    pub summary: &'static str,
+    pub parameters: Vec<Parameter>,
+    /// Whether the learner's analysis (and its update) assumes rewards in [0, 1].
+    pub needs_unit_rewards: bool,
+    /// Builds the validated learner for K arms and a horizon of T rounds from checked values.
+    pub build: fn(&Values<'_>, usize, usize) -> Result<Box<dyn BanditLearner>>,
 }
 
-/// Every bandit learner with its parameters, in the order `policylab algos` prints them.
-pub fn learners() -> Vec<Entry> {
+impl LearnerEntry {
+    /// The name, summary and parameters, as the shared [`Entry`].
+    pub fn listing(&self) -> Entry {
+        Entry {
+            name: self.name,
+            summary: self.summary,
+            parameters: self.parameters.clone(),
+        }
+    }
+}
+
+/// Every bandit learner, in the order `policylab algos` prints them. Adding a learner: its file
+/// declares `entry()`, and one line here.
+pub fn learner_entries() -> Vec<LearnerEntry> {
     vec![
-        Entry {
-            name: "ucb1",
-            summary: "UCB1: the arm with the largest mean + √(2 ln t / n) (Auer, Cesa-Bianchi & Fischer 2002)",
-            parameters: vec![],
-        },
-        Entry {
-            name: "thompson",
-            summary: "Thompson sampling with Beta(1, 1) priors on Bernoulli rewards (Agrawal & Goyal 2012)",
-            parameters: vec![],
-        },
-        Entry {
-            name: "gaussian-thompson",
-            summary: "Thompson sampling with Gaussian posteriors for Gaussian rewards",
-            parameters: vec![parameter(
-                "sigma",
-                Some(1.0),
-                "assumed reward standard deviation",
-            )],
-        },
-        Entry {
-            name: "exp3",
-            summary: "EXP3: exponential weights on importance-weighted rewards (Auer et al. 2002)",
-            parameters: vec![parameter(
-                "eta",
-                None,
-                "learning rate; default √(2 ln K / (T K)), tuned for the horizon T",
-            )],
-        },
-        Entry {
-            name: "tsallis-inf",
-            summary: "Tsallis-INF with the ½-Tsallis regularizer, best of both worlds (Zimmert & Seldin 2021)",
-            parameters: vec![parameter(
-                "estimator",
-                Some(0.0),
-                "0: importance weighted (η_t = 2/√t); 1: reduced variance (η_t = 4/√t)",
-            )],
-        },
-        Entry {
-            name: "gradient-bandit",
-            summary: "stochastic softmax PG on the arms, the gradient bandit (Sutton & Barto 2018, §2.8)",
-            parameters: vec![
-                parameter("step_size", Some(0.1), "step size α"),
-                parameter(
-                    "baseline",
-                    Some(1.0),
-                    "1: the average of past rewards; 0: no baseline",
-                ),
-            ],
-        },
+        super::ucb1::entry(),
+        super::thompson::entry(),
+        super::thompson::gaussian_entry(),
+        super::exp3::entry(),
+        super::tsallis_inf::entry(),
+        super::gradient::entry(),
     ]
 }
 
-/// Looks a learner up by name; an unknown name gets the list of valid ones.
-pub fn learner_entry(name: &str) -> Result<Entry> {
-    let all = learners();
-    let names: Vec<&str> = all.iter().map(|e| e.name).collect();
-    all.into_iter().find(|e| e.name == name).ok_or_else(|| {
-        Error::Usage(format!(
-            "unknown bandit algorithm `{name}`; the bandit algorithms are: {}",
-            names.join(", ")
-        ))
-    })
+/// The listings of every learner.
+pub fn learners() -> Vec<Entry> {
+    learner_entries()
+        .iter()
+        .map(LearnerEntry::listing)
+        .collect()
 }
 
-fn flag(parameter: &str, value: f64) -> Result<bool> {
+/// Looks a learner up by name; an unknown name gets the list of valid ones.
+pub fn learner(name: &str) -> Result<LearnerEntry> {
+    find_named(learner_entries(), name, |l| l.name, "bandit algorithm")
+}
+
+/// [`learner`]'s listing.
+pub fn learner_entry(name: &str) -> Result<Entry> {
+    learner(name).map(|l| l.listing())
+}
+
+/// Reads a 0/1 parameter as a flag.
+pub(crate) fn flag(parameter: &str, value: f64) -> Result<bool> {
     match value {
         0.0 => Ok(false),
         1.0 => Ok(true),
@@ -265,63 +249,15 @@ pub fn run_named_bandit(
     horizon: usize,
     seed: u64,
 ) -> Result<BanditRun> {
-    let entry = learner_entry(name)?;
-    crate::core::parameters::check_parameters(&entry, given)?;
-    let get = |key: &str| {
-        given
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| *v)
-            .or_else(|| {
-                entry
-                    .parameters
-                    .iter()
-                    .find(|p| p.name == key)
-                    .and_then(|p| p.default)
-            })
-    };
-    let k = environment.arms();
-    if matches!(name, "thompson" | "exp3" | "tsallis-inf")
-        && !environment.rewards_in_unit_interval()
-    {
+    let entry = learner(name)?;
+    let listing = entry.listing();
+    let values = Values::checked(&listing, given)?;
+    if entry.needs_unit_rewards && !environment.rewards_in_unit_interval() {
         return Err(Error::Usage(format!(
             "`{name}` assumes rewards in [0, 1]; a Gaussian bandit's are not (use gaussian-thompson, ucb1 or gradient-bandit)"
         )));
     }
-    let mut learner: Box<dyn BanditLearner> = match name {
-        "ucb1" => Box::new(Ucb1::new(k)?),
-        "thompson" => Box::new(BetaThompson::new(k)?),
-        "gaussian-thompson" => Box::new(GaussianThompson::new(k, get("sigma").unwrap_or(1.0))?),
-        "exp3" => match get("eta") {
-            Some(eta) => Box::new(Exp3::new(k, eta)?),
-            None => Box::new(Exp3::for_horizon(k, horizon)?),
-        },
-        "tsallis-inf" => {
-            let estimator = if flag("estimator", get("estimator").unwrap_or(0.0))? {
-                Estimator::ReducedVariance
-            } else {
-                Estimator::ImportanceWeighted
-            };
-            Box::new(TsallisInf::new(k, estimator)?)
-        }
-        "gradient-bandit" => {
-            let baseline = if flag("baseline", get("baseline").unwrap_or(1.0))? {
-                Baseline::Average
-            } else {
-                Baseline::None
-            };
-            Box::new(GradientBandit::new(
-                k,
-                get("step_size").unwrap_or(0.1),
-                baseline,
-            )?)
-        }
-        other => {
-            return Err(Error::Usage(format!(
-                "bandit algorithm `{other}` is listed but has no builder (a bug in policylab)"
-            )));
-        }
-    };
+    let mut learner = (entry.build)(&values, environment.arms(), horizon)?;
     let mut env = environment.build(horizon)?;
     run_bandit(env.as_mut(), learner.as_mut(), horizon, seed)
         .map_err(|e| e.in_origin(&format!("bandit algorithm `{name}`")))

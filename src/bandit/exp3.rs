@@ -27,8 +27,10 @@ use ndarray::{ArrayView1, ArrayView2, ArrayViewMut1};
 use rand_chacha::ChaCha8Rng;
 
 use super::BanditLearner;
+use super::catalogue::LearnerEntry;
 use crate::core::checks::{require_arm, require_arms, require_positive, require_unit_reward};
 use crate::core::error::{Error, Result};
+use crate::core::parameters::derived_parameter;
 use crate::policy::softmax::softmax_row;
 use crate::world::sample::sample_index;
 
@@ -117,6 +119,25 @@ impl BanditLearner for Exp3 {
         }
         self.estimates[arm] -= (1.0 - reward) / self.probabilities[arm];
         Ok(())
+    }
+}
+
+/// The catalogue entry.
+pub fn entry() -> LearnerEntry {
+    LearnerEntry {
+        name: "exp3",
+        summary: "EXP3: exponential weights on importance-weighted rewards (Auer et al. 2002)",
+        parameters: vec![derived_parameter(
+            "eta",
+            "learning rate; default √(2 ln K / (T K)), tuned for the horizon T",
+        )],
+        needs_unit_rewards: true,
+        build: |values, arms, horizon| {
+            Ok(match values.get("eta") {
+                Some(eta) => Box::new(Exp3::new(arms, eta)?),
+                None => Box::new(Exp3::for_horizon(arms, horizon)?),
+            })
+        },
     }
 }
 

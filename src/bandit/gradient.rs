@@ -25,8 +25,10 @@ use ndarray::{Array1, ArrayView2};
 use rand_chacha::ChaCha8Rng;
 
 use super::BanditLearner;
+use super::catalogue::{LearnerEntry, flag};
 use crate::core::checks::{require_arm, require_arms, require_finite_reward, require_positive};
 use crate::core::error::{Error, Result};
+use crate::core::parameters::parameter;
 use crate::policy::softmax::softmax_row;
 use crate::world::sample::sample_index;
 
@@ -190,6 +192,35 @@ impl BanditLearner for GradientBandit {
             self.probabilities.view_mut(),
         );
         Ok(())
+    }
+}
+
+/// The catalogue entry.
+pub fn entry() -> LearnerEntry {
+    LearnerEntry {
+        name: "gradient-bandit",
+        summary: "stochastic softmax PG on the arms, the gradient bandit (Sutton & Barto 2018, §2.8)",
+        parameters: vec![
+            parameter("step_size", 0.1, "step size α"),
+            parameter(
+                "baseline",
+                1.0,
+                "1: the average of past rewards; 0: no baseline",
+            ),
+        ],
+        needs_unit_rewards: false,
+        build: |values, arms, _| {
+            let baseline = if flag("baseline", values.real("baseline"))? {
+                Baseline::Average
+            } else {
+                Baseline::None
+            };
+            Ok(Box::new(GradientBandit::new(
+                arms,
+                values.real("step_size"),
+                baseline,
+            )?))
+        },
     }
 }
 

@@ -19,11 +19,13 @@ use ndarray::ArrayView2;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Beta, Distribution, StandardNormal};
 
+use super::catalogue::LearnerEntry;
 use super::{BanditLearner, argmax};
 use crate::core::checks::{
     require_arm, require_arms, require_finite_reward, require_positive, require_unit_reward,
 };
 use crate::core::error::{Error, Result};
+use crate::core::parameters::parameter;
 
 /// Beta–Bernoulli Thompson sampling for rewards in [0, 1].
 #[derive(Debug, Clone, PartialEq)]
@@ -146,6 +148,28 @@ impl BanditLearner for GaussianThompson {
         self.counts[arm] += 1.0;
         self.sums[arm] += reward;
         Ok(())
+    }
+}
+
+/// The catalogue entry of Beta–Bernoulli Thompson sampling.
+pub fn entry() -> LearnerEntry {
+    LearnerEntry {
+        name: "thompson",
+        summary: "Thompson sampling with Beta(1, 1) priors on Bernoulli rewards (Agrawal & Goyal 2012)",
+        parameters: vec![],
+        needs_unit_rewards: true,
+        build: |_, arms, _| Ok(Box::new(BetaThompson::new(arms)?)),
+    }
+}
+
+/// The catalogue entry of Gaussian Thompson sampling.
+pub fn gaussian_entry() -> LearnerEntry {
+    LearnerEntry {
+        name: "gaussian-thompson",
+        summary: "Thompson sampling with Gaussian posteriors for Gaussian rewards",
+        parameters: vec![parameter("sigma", 1.0, "assumed reward standard deviation")],
+        needs_unit_rewards: false,
+        build: |values, arms, _| Ok(Box::new(GaussianThompson::new(arms, values.real("sigma"))?)),
     }
 }
 

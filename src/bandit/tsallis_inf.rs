@@ -30,8 +30,10 @@ use ndarray::ArrayView2;
 use rand_chacha::ChaCha8Rng;
 
 use super::BanditLearner;
+use super::catalogue::{LearnerEntry, flag};
 use crate::core::checks::{require_arm, require_arms, require_positive, require_unit_reward};
 use crate::core::error::{Error, Result};
+use crate::core::parameters::parameter;
 use crate::world::sample::sample_index;
 
 /// The loss estimator (and with it the learning rate) of Tsallis-INF.
@@ -173,6 +175,28 @@ impl BanditLearner for TsallisInf {
             *l += played + baseline;
         }
         Ok(())
+    }
+}
+
+/// The catalogue entry.
+pub fn entry() -> LearnerEntry {
+    LearnerEntry {
+        name: "tsallis-inf",
+        summary: "Tsallis-INF with the ½-Tsallis regularizer, best of both worlds (Zimmert & Seldin 2021)",
+        parameters: vec![parameter(
+            "estimator",
+            0.0,
+            "0: importance weighted (η_t = 2/√t); 1: reduced variance (η_t = 4/√t)",
+        )],
+        needs_unit_rewards: true,
+        build: |values, arms, _| {
+            let estimator = if flag("estimator", values.real("estimator"))? {
+                Estimator::ReducedVariance
+            } else {
+                Estimator::ImportanceWeighted
+            };
+            Ok(Box::new(TsallisInf::new(arms, estimator)?))
+        },
     }
 }
 

@@ -17,6 +17,7 @@
 use ndarray::ArrayView2;
 use rand_chacha::ChaCha8Rng;
 
+use super::catalogue::LearnerEntry;
 use super::{BanditLearner, argmax};
 use crate::core::checks::{require_arm, require_arms, require_unit_reward};
 use crate::core::error::Result;
@@ -89,6 +90,17 @@ impl BanditLearner for Ucb1 {
         self.sums[arm] += reward;
         self.rounds += 1;
         Ok(())
+    }
+}
+
+/// The catalogue entry.
+pub fn entry() -> LearnerEntry {
+    LearnerEntry {
+        name: "ucb1",
+        summary: "UCB1: the arm with the largest mean + √(2 ln t / n) (Auer, Cesa-Bianchi & Fischer 2002)",
+        parameters: vec![],
+        needs_unit_rewards: false,
+        build: |_, arms, _| Ok(Box::new(Ucb1::new(arms)?)),
     }
 }
 

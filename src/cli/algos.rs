@@ -3,7 +3,7 @@
 use super::output::say;
 use std::process::ExitCode;
 
-use crate::algo::catalogue::{Entry, Parameter, catalogue};
+use crate::algo::catalogue::{Entry, Parameter, algorithms};
 use crate::bandit::catalogue::learners;
 use crate::core::error::Result;
 use crate::objective::{objective_names, objective_parameters};
@@ -36,7 +36,14 @@ fn list(entries: &[Entry]) {
 
 pub fn run(_args: &AlgosArgs) -> Result<ExitCode> {
     say!("Policy optimization on MDPs (train, and [[runs]] on MDP worlds in experiment files):");
-    list(&catalogue());
+    for algorithm in algorithms() {
+        let kinds: Vec<&str> = algorithm.worlds.iter().map(|k| k.name()).collect();
+        list_one(
+            algorithm.name,
+            &format!("{}  [worlds: {}]", algorithm.summary, kinds.join(", ")),
+            &algorithm.parameters,
+        );
+    }
     say!("\nSet a parameter with `policylab train ... --param name=value` (repeatable).");
     say!(
         "\nBandit algorithms ([[runs]] on bandit worlds in experiment files; see src/bandit/catalogue.rs):"

@@ -5,7 +5,7 @@
 use super::error::{Error, Result};
 
 /// Fails with a message naming the parameter when `ok` is false.
-pub(crate) fn require(
+pub fn require(
     ok: bool,
     parameter: &str,
     found: impl std::fmt::Display,
@@ -23,7 +23,7 @@ pub(crate) fn require(
 }
 
 /// Checks that a parameter is finite and positive, naming it otherwise.
-pub(crate) fn require_positive(parameter: &str, value: f64) -> Result<()> {
+pub fn require_positive(parameter: &str, value: f64) -> Result<()> {
     if value.is_finite() && value > 0.0 {
         Ok(())
     } else {
@@ -36,7 +36,7 @@ pub(crate) fn require_positive(parameter: &str, value: f64) -> Result<()> {
 }
 
 /// Checks that a count parameter (epochs, episodes, iterations) is at least 1.
-pub(crate) fn require_at_least_one(parameter: &str, value: usize) -> Result<()> {
+pub fn require_at_least_one(parameter: &str, value: usize) -> Result<()> {
     if value >= 1 {
         Ok(())
     } else {
@@ -45,7 +45,7 @@ pub(crate) fn require_at_least_one(parameter: &str, value: usize) -> Result<()> 
 }
 
 /// Checks a discount for a discounted world: 0 ≤ γ < 1.
-pub(crate) fn require_gamma(gamma: f64) -> Result<()> {
+pub fn require_gamma(gamma: f64) -> Result<()> {
     require(
         (0.0..1.0).contains(&gamma),
         "gamma",
@@ -55,7 +55,7 @@ pub(crate) fn require_gamma(gamma: f64) -> Result<()> {
 }
 
 /// Checks a probability parameter: a number in [0, 1].
-pub(crate) fn require_probability(value: f64, parameter: &str) -> Result<()> {
+pub fn require_probability(value: f64, parameter: &str) -> Result<()> {
     require(
         (0.0..=1.0).contains(&value),
         parameter,
@@ -65,7 +65,7 @@ pub(crate) fn require_probability(value: f64, parameter: &str) -> Result<()> {
 }
 
 /// Checks a fraction in (0, 1] (of tokens, of a batch).
-pub(crate) fn require_fraction(field: &str, fraction: f64) -> Result<()> {
+pub fn require_fraction(field: &str, fraction: f64) -> Result<()> {
     if fraction.is_finite() && fraction > 0.0 && fraction <= 1.0 {
         Ok(())
     } else {
@@ -78,7 +78,7 @@ pub(crate) fn require_fraction(field: &str, fraction: f64) -> Result<()> {
 }
 
 /// Checks a penalty or bonus coefficient (written `symbol` in the message) is finite and ≥ 0.
-pub(crate) fn require_coefficient(parameter: &str, symbol: &str, value: f64) -> Result<()> {
+pub fn require_coefficient(parameter: &str, symbol: &str, value: f64) -> Result<()> {
     if value.is_finite() && value >= 0.0 {
         Ok(())
     } else {
@@ -91,7 +91,7 @@ pub(crate) fn require_coefficient(parameter: &str, symbol: &str, value: f64) -> 
 }
 
 /// Checks a clipping range ε ∈ (0, 1] (a lower clip of 1 − ε must stay positive or zero).
-pub(crate) fn require_clip_range(parameter: &str, epsilon: f64) -> Result<()> {
+pub fn require_clip_range(parameter: &str, epsilon: f64) -> Result<()> {
     if epsilon.is_finite() && epsilon > 0.0 && epsilon <= 1.0 {
         Ok(())
     } else {
@@ -104,7 +104,7 @@ pub(crate) fn require_clip_range(parameter: &str, epsilon: f64) -> Result<()> {
 }
 
 /// Checks an entropy temperature τ > 0.
-pub(crate) fn require_temperature(temperature: f64) -> Result<()> {
+pub fn require_temperature(temperature: f64) -> Result<()> {
     if temperature.is_finite() && temperature > 0.0 {
         Ok(())
     } else {
@@ -118,7 +118,7 @@ pub(crate) fn require_temperature(temperature: f64) -> Result<()> {
 
 /// Checks that `values` holds only finite numbers; the error names `field`, how many values are
 /// not finite and where the first few are.
-pub(crate) fn require_finite(field: &str, values: &[f64]) -> Result<()> {
+pub fn require_finite(field: &str, values: &[f64]) -> Result<()> {
     let bad: Vec<(usize, f64)> = values
         .iter()
         .copied()
@@ -147,7 +147,7 @@ pub(crate) fn require_finite(field: &str, values: &[f64]) -> Result<()> {
 }
 
 /// Checks K ≥ 2 arms.
-pub(crate) fn require_arms(k: usize) -> Result<()> {
+pub fn require_arms(k: usize) -> Result<()> {
     if k >= 2 {
         Ok(())
     } else {
@@ -160,7 +160,7 @@ pub(crate) fn require_arms(k: usize) -> Result<()> {
 }
 
 /// Checks that `arm` is one of the `k` arms.
-pub(crate) fn require_arm(arm: usize, k: usize) -> Result<()> {
+pub fn require_arm(arm: usize, k: usize) -> Result<()> {
     if arm < k {
         Ok(())
     } else {
@@ -173,7 +173,7 @@ pub(crate) fn require_arm(arm: usize, k: usize) -> Result<()> {
 }
 
 /// Checks that a reward lies in [0, 1] (the algorithms for bounded rewards need it).
-pub(crate) fn require_unit_reward(reward: f64) -> Result<()> {
+pub fn require_unit_reward(reward: f64) -> Result<()> {
     if (0.0..=1.0).contains(&reward) {
         Ok(())
     } else {
@@ -186,7 +186,7 @@ pub(crate) fn require_unit_reward(reward: f64) -> Result<()> {
 }
 
 /// Checks that a reward is finite.
-pub(crate) fn require_finite_reward(reward: f64) -> Result<()> {
+pub fn require_finite_reward(reward: f64) -> Result<()> {
     if reward.is_finite() {
         Ok(())
     } else {

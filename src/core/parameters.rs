@@ -41,6 +41,22 @@ pub struct Entry {
     pub parameters: Vec<Parameter>,
 }
 
+/// The item called `name` among a catalogue's `items`; an unknown name is an [`Error::Usage`]
+/// that lists the valid ones: "unknown WHAT `NAME`; the WHATs are: a, b, c".
+pub fn find_named<T>(
+    items: Vec<T>,
+    name: &str,
+    name_of: impl Fn(&T) -> &'static str,
+    what: &str,
+) -> Result<T> {
+    let names: Vec<&str> = items.iter().map(&name_of).collect();
+    let names = names.join(", ");
+    items
+        .into_iter()
+        .find(|item| name_of(item) == name)
+        .ok_or_else(|| Error::Usage(format!("unknown {what} `{name}`; the {what}s are: {names}")))
+}
+
 /// Checks that every given parameter belongs to the entry and is finite.
 pub fn check_parameters(entry: &Entry, given: &[(String, f64)]) -> Result<()> {
     for (key, value) in given {

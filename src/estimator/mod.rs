@@ -9,6 +9,8 @@
 //! - [`reinforce`]: REINFORCE with returns-to-go and an optional baseline (Williams 1992).
 //! - [`gae`]: generalized advantage estimation from a value table (Schulman et al. 2016), in the
 //!   form that stays unbiased under geometric termination.
+//! - [`finite_horizon`]: REINFORCE for one softmax table per step of a finite horizon, for
+//!   simultaneous PG (every table) and dynamic PG (one epoch's table, episodes from step h).
 //! - [`group`]: group-relative advantages of GRPO (Shao et al. 2024) and Dr.GRPO (Liu et al.
 //!   2025).
 //!
@@ -16,6 +18,7 @@
 //! the per-episode mean of Σ_t Â_t·∇_θ log π(a_t|s_t).
 
 pub mod batch;
+pub mod finite_horizon;
 pub mod gae;
 pub mod group;
 pub mod reinforce;

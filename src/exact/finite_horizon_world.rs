@@ -129,11 +129,36 @@ impl World for FiniteHorizonWorld {
         &self.reference
     }
 
-    /// The model exists, but the sampled estimators draw every action from one stationary table;
-    /// a finite-horizon sampled mode needs per-step tables (not written yet), so none is offered.
+    /// The MDP itself: the finite-horizon estimators
+    /// ([`crate::estimator::finite_horizon`]) draw step h's action from table h (the stationary
+    /// samplers refuse this world through their kinds).
     fn model(&self) -> Option<&TabularMdp> {
-        None
+        Some(&self.mdp)
     }
+}
+
+/// A Garnet (branching 2) made into a world of `steps` steps discounted by `gamma`: the
+/// finite-horizon fixture of the unit tests.
+#[cfg(test)]
+pub(crate) fn garnet_world(
+    states: usize,
+    actions: usize,
+    steps: usize,
+    gamma: f64,
+    seed: u64,
+) -> FiniteHorizonWorld {
+    let mdp = crate::world::generate::GarnetParams {
+        states,
+        actions,
+        branching: 2,
+        gamma: 0.9,
+        seed,
+    }
+    .build()
+    .expect("a valid Garnet")
+    .with_horizon(Horizon::Finite { steps, gamma })
+    .expect("a valid horizon");
+    FiniteHorizonWorld::new(mdp).expect("a solvable world")
 }
 
 #[cfg(test)]
@@ -142,21 +167,7 @@ mod tests {
     use crate::world::generate::GarnetParams;
 
     fn world() -> FiniteHorizonWorld {
-        let mdp = GarnetParams {
-            states: 4,
-            actions: 3,
-            branching: 2,
-            gamma: 0.9,
-            seed: 3,
-        }
-        .build()
-        .unwrap()
-        .with_horizon(Horizon::Finite {
-            steps: 3,
-            gamma: 0.95,
-        })
-        .unwrap();
-        FiniteHorizonWorld::new(mdp).unwrap()
+        garnet_world(4, 3, 3, 0.95, 3)
     }
 
     /// The interface's gradient against central finite differences of J = ρᵀV_0 in every logit

@@ -336,8 +336,16 @@ fn expand_run(run: &RunEntry, worlds: &[World]) -> Result<Vec<Configuration>> {
     for (index, world) in worlds.iter().enumerate() {
         let wanted = match &run.worlds {
             Some(names) => names.contains(&world.entry),
-            None => match world.kind {
-                WorldKind::Mdp(_) | WorldKind::FiniteHorizon(_) => is_mdp_algorithm,
+            // Every world of a kind the algorithm runs on (softmax-pg: discounted and finite
+            // horizons; dynamic-pg: finite horizons only).
+            None => match &world.kind {
+                WorldKind::Mdp(_) | WorldKind::FiniteHorizon(_) => {
+                    is_mdp_algorithm
+                        && world.kind.policy_world().is_some_and(|w| {
+                            algorithms::algorithm(&run.algorithm)
+                                .is_ok_and(|entry| entry.runs_on(w.kind()))
+                        })
+                }
                 WorldKind::Bandit(_) => is_bandit_algorithm,
                 WorldKind::Llm(_) => is_llm_algorithm,
             },

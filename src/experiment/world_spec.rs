@@ -14,6 +14,12 @@
 //! grid = { gamma = [0.9, 0.99] }       # one world per grid point
 //!
 //! [[world]]
+//! name = "garnet-h"
+//! generator = "garnet"                 # any file or generator world takes `horizon = H`:
+//! params = { states = 10, actions = 4, branching = 3, seed = 1 }
+//! grid = { horizon = [2, 4, 8] }       # an H-step world, γ = 1 within it (finite horizon)
+//!
+//! [[world]]
 //! name = "stochastic"
 //! bandit = "bernoulli"                 # bernoulli, gaussian, switching, ftl-trap
 //! params = { means = [0.9, 0.8, 0.5] }
@@ -191,8 +197,17 @@ impl WorldEntry {
                     self.llm.as_deref().unwrap_or_default(),
                     &params,
                 )?)),
-                (Some(file), _, _) => mdp_world(file_world(&folder.join(file), params)?)?,
-                (None, Some(generator), _) => mdp_world(generated_world(generator, params)?)?,
+                (Some(file), _, _) => {
+                    let (horizon, params) = take_horizon(params)?;
+                    mdp_world(with_horizon(
+                        file_world(&folder.join(file), params)?,
+                        horizon,
+                    )?)?
+                }
+                (None, Some(generator), _) => {
+                    let (horizon, params) = take_horizon(params)?;
+                    mdp_world(with_horizon(generated_world(generator, params)?, horizon)?)?
+                }
                 (None, None, bandit) => WorldKind::Bandit(EnvironmentSpec::from_table(
                     bandit.as_deref().unwrap_or_default(),
                     params,
@@ -215,4 +230,29 @@ fn mdp_world(mdp: TabularMdp) -> Result<WorldKind> {
         Horizon::Discounted { .. } => WorldKind::Mdp(Arc::new(Problem::new(mdp)?)),
         Horizon::Finite { .. } => WorldKind::FiniteHorizon(Arc::new(FiniteHorizonWorld::new(mdp)?)),
     })
+}
+
+/// Splits the `horizon` parameter off a world's parameters: `horizon = H` (a whole number ≥ 1,
+/// so it can be a grid axis) makes the world an H-step undiscounted one (Klein et al.'s finite
+/// horizon, γ = 1 within it).
+fn take_horizon(mut params: toml::Table) -> Result<(Option<usize>, toml::Table)> {
+    let horizon = match params.remove("horizon") {
+        None => None,
+        Some(toml::Value::Integer(h)) if h >= 1 => Some(h as usize),
+        Some(other) => {
+            return Err(Error::invalid(
+                "params.horizon",
+                format!("found {other}"),
+                "a whole number of steps >= 1",
+            ));
+        }
+    };
+    Ok((horizon, params))
+}
+
+fn with_horizon(mdp: TabularMdp, horizon: Option<usize>) -> Result<TabularMdp> {
+    match horizon {
+        None => Ok(mdp),
+        Some(steps) => mdp.with_horizon(Horizon::Finite { steps, gamma: 1.0 }),
+    }
 }

@@ -12,11 +12,10 @@
 use super::grpo::RlConfig;
 use super::policy_loss::{LossConfig, PolicyObjective};
 use crate::core::error::{Error, Result};
-use crate::core::parameters::{Parameter, check_parameters, resolved_parameters};
+use crate::core::parameters::{Parameter, check_parameters, find_named, resolved_parameters};
 use crate::estimator::group::GroupAdvantage;
-use crate::objective::{
-    Aggregation, ClipCov, Gspo, KlCov, KlEstimator, KlPenalty, objective_parameters,
-};
+use crate::objective::catalogue::objectives;
+use crate::objective::{Aggregation, KlEstimator, KlPenalty, LlmUse};
 
 /// One LLM RL algorithm: its name, summary, objective and parameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,160 +61,71 @@ pub const LOOP_PARAMETERS: [Parameter; 10] = [
     parameter("kl_estimator", 3.0, "1, 2 or 3: Schulman's k1, k2, k3"),
 ];
 
-/// (name, objective, advantage, constant normalizer, summary).
-const ALGORITHMS: &[(&str, &str, GroupAdvantage, bool, &str)] = &[
-    (
-        "grpo",
-        "ppo-clip",
-        GroupAdvantage::Grpo,
-        false,
-        "PPO-clip on group-normalized rewards (Shao et al. 2024, DeepSeekMath)",
-    ),
-    (
-        "dr-grpo",
-        "ppo-clip",
-        GroupAdvantage::DrGrpo,
-        true,
-        "PPO-clip on group-centred rewards, constant normalizer (Liu et al. 2025, Dr.GRPO)",
-    ),
-    (
-        "pg",
-        "pg",
-        GroupAdvantage::Grpo,
-        false,
-        "the unclipped policy gradient r·A on group-normalized rewards",
-    ),
-    (
-        "clip-higher",
-        "clip-higher",
-        GroupAdvantage::Grpo,
-        false,
-        "DAPO's decoupled clip, ε_high > ε_low (Yu et al. 2025)",
-    ),
-    (
-        "dual-clip",
-        "dual-clip",
-        GroupAdvantage::Grpo,
-        false,
-        "dual-clip PPO (Ye et al. 2020)",
-    ),
-    (
-        "spo",
-        "spo",
-        GroupAdvantage::Grpo,
-        false,
-        "SPO's quadratic penalty r·A − |A|/(2ε)·(r−1)² (Xie et al. 2025)",
-    ),
-    (
-        "sapo",
-        "sapo",
-        GroupAdvantage::Grpo,
-        false,
-        "SAPO's soft gate (Gao et al. 2025)",
-    ),
-    (
-        "bapo-bounds",
-        "bapo-bounds",
-        GroupAdvantage::Grpo,
-        false,
-        "BAPO's clip bounds (Xi et al. 2025)",
-    ),
-    (
-        "gspo",
-        "gspo",
-        GroupAdvantage::Grpo,
-        false,
-        "PPO-clip on the length-normalized sequence ratio (Zheng et al. 2025, GSPO)",
-    ),
-    (
-        "clip-cov",
-        "clip-cov",
-        GroupAdvantage::Grpo,
-        false,
-        "PPO-clip with a few high-covariance tokens' gradients removed (Cui et al. 2025, Clip-Cov)",
-    ),
-    (
-        "kl-cov",
-        "kl-cov",
-        GroupAdvantage::Grpo,
-        false,
-        "PG with |log r| penalized on the highest-covariance tokens (Cui et al. 2025, KL-Cov)",
-    ),
-];
+/// The LLM algorithms of this file's own: GRPO and Dr.GRPO, PPO-clip with group-relative
+/// advantages; every objective of [`crate::objective::catalogue`] that offers itself as an LLM
+/// algorithm ([`LlmUse::Algorithm`]) follows them under its own name, with GRPO's advantages.
+fn grpo_family() -> Vec<LlmAlgorithm> {
+    let ppo_clip = objective_parameter_list("ppo-clip");
+    [
+        (
+            "grpo",
+            GroupAdvantage::Grpo,
+            false,
+            "PPO-clip on group-normalized rewards (Shao et al. 2024, DeepSeekMath)",
+        ),
+        (
+            "dr-grpo",
+            GroupAdvantage::DrGrpo,
+            true,
+            "PPO-clip on group-centred rewards, constant normalizer (Liu et al. 2025, Dr.GRPO)",
+        ),
+    ]
+    .into_iter()
+    .map(|(name, advantage, constant_normalizer, summary)| {
+        let mut parameters = ppo_clip.clone();
+        parameters.extend(LOOP_PARAMETERS);
+        LlmAlgorithm {
+            name,
+            summary,
+            objective: "ppo-clip",
+            advantage,
+            constant_normalizer,
+            parameters,
+        }
+    })
+    .collect()
+}
 
 /// The objective's own parameters (with defaults), for the listing.
 fn objective_parameter_list(objective: &str) -> Vec<Parameter> {
-    match objective {
-        "gspo" => {
-            let d = Gspo::default();
-            vec![
-                parameter("clip_low", d.clip_low, "ε_low on the sequence ratio"),
-                parameter("clip_high", d.clip_high, "ε_high on the sequence ratio"),
-            ]
-        }
-        "clip-cov" => {
-            let d = ClipCov::default();
-            vec![
-                parameter("clip_low", d.clip.clip_low, "PPO's ε_low"),
-                parameter("clip_high", d.clip.clip_high, "PPO's ε_high"),
-                parameter(
-                    "fraction",
-                    d.fraction,
-                    "r: share of tokens detached, max(1, ⌊r·N⌋)",
-                ),
-                parameter("lower", d.lower, "ω_low: covariance window's lower end"),
-                parameter("upper", d.upper, "ω_high: covariance window's upper end"),
-            ]
-        }
-        "kl-cov" => {
-            let d = KlCov::default();
-            vec![
-                parameter(
-                    "fraction",
-                    d.fraction,
-                    "k: share of tokens penalized, max(1, ⌊k·N⌋)",
-                ),
-                parameter("coefficient", d.coefficient, "β on |log r|"),
-            ]
-        }
-        other => objective_parameters(other)
-            .into_iter()
-            .map(|(name, default, doc)| parameter(name, default, doc))
-            .collect(),
-    }
+    crate::objective::catalogue::objective(objective)
+        .map(|entry| entry.parameters)
+        .unwrap_or_default()
 }
 
 /// Every LLM algorithm, in listing order.
 pub fn algorithms() -> Vec<LlmAlgorithm> {
-    ALGORITHMS
-        .iter()
-        .map(
-            |&(name, objective, advantage, constant_normalizer, summary)| {
-                let mut parameters = objective_parameter_list(objective);
-                parameters.extend(LOOP_PARAMETERS);
-                LlmAlgorithm {
-                    name,
-                    summary,
-                    objective,
-                    advantage,
-                    constant_normalizer,
-                    parameters,
-                }
-            },
-        )
-        .collect()
+    let mut all = grpo_family();
+    for objective in objectives() {
+        if let LlmUse::Algorithm(summary) = objective.llm {
+            let mut parameters = objective.parameters.clone();
+            parameters.extend(LOOP_PARAMETERS);
+            all.push(LlmAlgorithm {
+                name: objective.name,
+                summary,
+                objective: objective.name,
+                advantage: GroupAdvantage::Grpo,
+                constant_normalizer: false,
+                parameters,
+            });
+        }
+    }
+    all
 }
 
 /// The algorithm called `name`; an unknown name gets the list.
 pub fn algorithm(name: &str) -> Result<LlmAlgorithm> {
-    let all = algorithms();
-    let names: Vec<&str> = all.iter().map(|a| a.name).collect();
-    let list = names.join(", ");
-    all.into_iter().find(|a| a.name == name).ok_or_else(|| {
-        Error::Usage(format!(
-            "unknown LLM algorithm `{name}`; expected one of: {list}"
-        ))
-    })
+    find_named(algorithms(), name, |a| a.name, "LLM algorithm")
 }
 
 /// What an LLM run trains with.

@@ -25,9 +25,9 @@ use burn::tensor::{Tensor, TensorCreationOptions, TensorData};
 use rand::Rng;
 
 use crate::core::error::{Error, Result};
+use crate::objective::catalogue::{build, objective, objectives};
 use crate::objective::{
-    Aggregation, ClipCov, Gspo, KlCov, KlPenalty, Objective, TokenSample, objective_from_name,
-    objective_names,
+    Aggregation, BuiltObjective, ClipCov, Gspo, KlCov, KlPenalty, LlmUse, Objective, TokenSample,
 };
 
 /// The per-token objective of the trainer.
@@ -45,80 +45,38 @@ pub enum PolicyObjective {
     KlCov(KlCov),
 }
 
-/// The names [`PolicyObjective::from_name`] accepts.
+/// The names [`PolicyObjective::from_name`] accepts: every objective of the catalogue that is a
+/// per-token loss.
 pub fn policy_objective_names() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = objective_names()
-        .iter()
-        .copied()
-        .filter(|n| *n != "trpo")
-        .collect();
-    names.extend(["clip-cov", "kl-cov"]);
-    names
+    objectives()
+        .into_iter()
+        .filter(|o| !matches!(o.llm, LlmUse::Unavailable(_)))
+        .map(|o| o.name)
+        .collect()
 }
 
 impl PolicyObjective {
-    /// The objective called `name` with `params` (name, value) over its defaults. TRPO is not
-    /// available here: it is a constrained step, not a per-token loss.
+    /// The objective called `name` with `params` (name, value) over its defaults. An objective
+    /// that is not a per-token loss (TRPO's constrained step) is refused with the reason.
     pub fn from_name(name: &str, params: &[(String, f64)]) -> Result<Self> {
-        let find = |key: &str| params.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
-        let allow_only = |allowed: &[&str]| -> Result<()> {
-            match params.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
-                Some((key, _)) => Err(Error::invalid(
-                    key.as_str(),
-                    format!("found an unknown parameter of `{name}`"),
-                    format!("expected one of: {}", allowed.join(", ")),
-                )),
-                None => Ok(()),
-            }
-        };
-        let objective = match name {
-            "trpo" => {
-                return Err(Error::Usage(format!(
-                    "objective `trpo` is a constrained step, not a per-token loss, and is not available for LLM policies; expected one of: {}",
-                    policy_objective_names().join(", ")
-                )));
-            }
-            "gspo" => {
-                let default = Gspo::default();
-                allow_only(&["clip_low", "clip_high"])?;
-                PolicyObjective::Sequence(Gspo {
-                    clip_low: find("clip_low").unwrap_or(default.clip_low),
-                    clip_high: find("clip_high").unwrap_or(default.clip_high),
-                })
-            }
-            "clip-cov" => {
-                let default = ClipCov::default();
-                allow_only(&["clip_low", "clip_high", "fraction", "lower", "upper"])?;
-                let mut clip = default.clip;
-                clip.clip_low = find("clip_low").unwrap_or(clip.clip_low);
-                clip.clip_high = find("clip_high").unwrap_or(clip.clip_high);
-                PolicyObjective::ClipCov(ClipCov {
-                    clip,
-                    fraction: find("fraction").unwrap_or(default.fraction),
-                    lower: find("lower").unwrap_or(default.lower),
-                    upper: find("upper").unwrap_or(default.upper),
-                })
-            }
-            "kl-cov" => {
-                let default = KlCov::default();
-                allow_only(&["fraction", "coefficient"])?;
-                PolicyObjective::KlCov(KlCov {
-                    fraction: find("fraction").unwrap_or(default.fraction),
-                    coefficient: find("coefficient").unwrap_or(default.coefficient),
-                })
-            }
-            other if objective_names().contains(&other) => {
-                PolicyObjective::Token(objective_from_name(other, params)?)
-            }
-            other => {
-                return Err(Error::Usage(format!(
-                    "unknown objective `{other}`; expected one of: {}",
-                    policy_objective_names().join(", ")
-                )));
-            }
-        };
-        objective.validate()?;
-        Ok(objective)
+        let entry = objective(name).map_err(|_| {
+            Error::Usage(format!(
+                "unknown objective `{name}`; expected one of: {}",
+                policy_objective_names().join(", ")
+            ))
+        })?;
+        if let LlmUse::Unavailable(reason) = entry.llm {
+            return Err(Error::Usage(format!(
+                "objective `{name}` is {reason}, and is not available for LLM policies; expected one of: {}",
+                policy_objective_names().join(", ")
+            )));
+        }
+        Ok(match build(&entry, params)? {
+            BuiltObjective::PerSample(objective) => PolicyObjective::Token(objective),
+            BuiltObjective::Sequence(gspo) => PolicyObjective::Sequence(gspo),
+            BuiltObjective::ClipCov(clip_cov) => PolicyObjective::ClipCov(clip_cov),
+            BuiltObjective::KlCov(kl_cov) => PolicyObjective::KlCov(kl_cov),
+        })
     }
 
     /// Checks the parameters.

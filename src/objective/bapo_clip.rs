@@ -7,8 +7,10 @@
 //!
 //! ∂J/∂r = A except where flat: A > 0 and r > c_high; A < 0 and r < c_low or r > c.
 
+use super::catalogue::{BuiltObjective, LlmUse, ObjectiveEntry};
 use super::{Objective, Surrogate};
 use crate::core::error::{Error, Result};
+use crate::core::parameters::parameter;
 
 /// PPO-clip with absolute bounds [c_low, c_high] and a dual-clip floor c·A for A < 0.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -84,6 +86,28 @@ impl Objective for BapoClip {
                 clipped: false,
             },
         }
+    }
+}
+
+/// The catalogue entry.
+pub fn entry() -> ObjectiveEntry {
+    ObjectiveEntry {
+        name: "bapo-bounds",
+        summary: "BAPO's absolute clip bounds with a dual-clip floor (Xi et al. 2025)",
+        parameters: vec![
+            parameter("clip_low", 0.6, "c_low: absolute lower ratio bound"),
+            parameter("clip_high", 1.2, "c_high: absolute upper ratio bound"),
+            parameter("dual_clip", 3.0, "c > c_high: floor c·A for A < 0"),
+        ],
+        tabular: None,
+        llm: LlmUse::Algorithm("BAPO's clip bounds (Xi et al. 2025)"),
+        build: |values| {
+            BuiltObjective::PerSample(Box::new(BapoClip {
+                clip_low: values.real("clip_low"),
+                clip_high: values.real("clip_high"),
+                dual_clip: values.real("dual_clip"),
+            }))
+        },
     }
 }
 

@@ -16,10 +16,12 @@
 //! (the reference's and verl's defaults); the PPO band defaults to ε = 0.2 here, while the
 //! authors' scripts reportedly widen it to ε = 1.
 
+use super::catalogue::{BuiltObjective, LlmUse, ObjectiveEntry};
 use super::covariance::{CovSelection, TokenSample, centered_covariance, selection_count};
 use super::{Objective, PpoClip, Surrogate};
 use crate::core::checks::require_fraction;
 use crate::core::error::{Error, Result};
+use crate::core::parameters::parameter;
 use rand::{Rng, RngExt};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -94,6 +96,41 @@ impl ClipCov {
             selected: candidates,
             covariance,
         })
+    }
+}
+
+/// The catalogue entry.
+pub fn entry() -> ObjectiveEntry {
+    let d = ClipCov::default();
+    ObjectiveEntry {
+        name: "clip-cov",
+        summary: "PPO-clip with a few high-covariance tokens' gradients removed (Cui et al. 2025, Clip-Cov)",
+        parameters: vec![
+            parameter("clip_low", d.clip.clip_low, "PPO's ε_low"),
+            parameter("clip_high", d.clip.clip_high, "PPO's ε_high"),
+            parameter(
+                "fraction",
+                d.fraction,
+                "r: share of tokens detached, max(1, ⌊r·N⌋)",
+            ),
+            parameter("lower", d.lower, "ω_low: covariance window's lower end"),
+            parameter("upper", d.upper, "ω_high: covariance window's upper end"),
+        ],
+        tabular: None,
+        llm: LlmUse::Algorithm(
+            "PPO-clip with a few high-covariance tokens' gradients removed (Cui et al. 2025, Clip-Cov)",
+        ),
+        build: |values| {
+            BuiltObjective::ClipCov(ClipCov {
+                clip: PpoClip {
+                    clip_low: values.real("clip_low"),
+                    clip_high: values.real("clip_high"),
+                },
+                fraction: values.real("fraction"),
+                lower: values.real("lower"),
+                upper: values.real("upper"),
+            })
+        },
     }
 }
 

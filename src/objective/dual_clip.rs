@@ -13,8 +13,10 @@
 //!
 //! ∂J/∂r = A except where flat: A > 0 and r > 1 + ε_high; A < 0 and r < 1 − ε_low; A < 0 and r > c.
 
+use super::catalogue::{BuiltObjective, LlmUse, ObjectiveEntry};
 use super::{Objective, PpoClip, Surrogate};
 use crate::core::error::{Error, Result};
+use crate::core::parameters::parameter;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DualClip {
@@ -62,6 +64,30 @@ impl Objective for DualClip {
         } else {
             self.clip.surrogate(ratio, advantage)
         }
+    }
+}
+
+/// The catalogue entry.
+pub fn entry() -> ObjectiveEntry {
+    ObjectiveEntry {
+        name: "dual-clip",
+        summary: "dual-clip PPO: PPO-clip floored at c·A for A < 0 (Ye et al. 2020)",
+        parameters: vec![
+            parameter("clip_low", 0.2, "ε_low"),
+            parameter("clip_high", 0.2, "ε_high"),
+            parameter("dual_clip", 3.0, "c > 1 + ε_high: floor c·A for A < 0"),
+        ],
+        tabular: Some("K epochs on dual-clip PPO (Ye et al. 2020)"),
+        llm: LlmUse::Algorithm("dual-clip PPO (Ye et al. 2020)"),
+        build: |values| {
+            BuiltObjective::PerSample(Box::new(DualClip {
+                clip: PpoClip {
+                    clip_low: values.real("clip_low"),
+                    clip_high: values.real("clip_high"),
+                },
+                dual_clip: values.real("dual_clip"),
+            }))
+        },
     }
 }
 

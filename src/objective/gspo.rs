@@ -16,8 +16,10 @@
 //! sequence at once. [`Gspo`] implements [`Objective`] on s (the `ratio` argument is s) by
 //! reusing [`PpoClip`]; [`Gspo::sequence`] does the whole chain from token log-ratios.
 
+use super::catalogue::{BuiltObjective, LlmUse, ObjectiveEntry};
 use super::{Objective, PpoClip, Surrogate};
 use crate::core::error::{Error, Result};
+use crate::core::parameters::parameter;
 
 /// s = exp(mean of the token log-ratios log r_t = log π_θ − log π_old).
 ///
@@ -112,6 +114,28 @@ impl Objective for Gspo {
     /// `ratio` is the sequence ratio s.
     fn surrogate(&self, ratio: f64, advantage: f64) -> Surrogate {
         self.clip().surrogate(ratio, advantage)
+    }
+}
+
+/// The catalogue entry.
+pub fn entry() -> ObjectiveEntry {
+    ObjectiveEntry {
+        name: "gspo",
+        summary: "PPO-clip on the length-normalized sequence ratio (Zheng et al. 2025, GSPO)",
+        parameters: vec![
+            parameter("clip_low", 3e-4, "ε_low on the sequence ratio s"),
+            parameter("clip_high", 4e-4, "ε_high on the sequence ratio s"),
+        ],
+        tabular: None,
+        llm: LlmUse::Algorithm(
+            "PPO-clip on the length-normalized sequence ratio (Zheng et al. 2025, GSPO)",
+        ),
+        build: |values| {
+            BuiltObjective::Sequence(Gspo {
+                clip_low: values.real("clip_low"),
+                clip_high: values.real("clip_high"),
+            })
+        },
     }
 }
 

@@ -14,11 +14,13 @@
 //! (`k_percent = 0.2` read as a percentage, `ppo_kl_coef = 1`) and of verl's `7b_kl_cov.sh`
 //! recipe; verl's config dataclass defaults differ (2e-4, 0.1).
 
+use super::catalogue::{BuiltObjective, LlmUse, ObjectiveEntry};
 use super::covariance::{CovSelection, TokenSample, centered_covariance, selection_count};
 use super::{Objective, PolicyGradient, Surrogate};
 use crate::core::checks::require_coefficient;
 use crate::core::checks::require_fraction;
 use crate::core::error::Result;
+use crate::core::parameters::parameter;
 
 /// J = r·A − β·|log r| and ∂J/∂r = A − β·sign(log r)/r, never flat (`clipped` is false).
 pub fn penalized(ratio: f64, advantage: f64, coefficient: f64) -> Surrogate {
@@ -81,6 +83,33 @@ impl KlCov {
             selected: order,
             covariance,
         })
+    }
+}
+
+/// The catalogue entry.
+pub fn entry() -> ObjectiveEntry {
+    let d = KlCov::default();
+    ObjectiveEntry {
+        name: "kl-cov",
+        summary: "PG with |log r| penalized on the highest-covariance tokens (Cui et al. 2025, KL-Cov)",
+        parameters: vec![
+            parameter(
+                "fraction",
+                d.fraction,
+                "k: share of tokens penalized, max(1, ⌊k·N⌋)",
+            ),
+            parameter("coefficient", d.coefficient, "β on |log r|"),
+        ],
+        tabular: None,
+        llm: LlmUse::Algorithm(
+            "PG with |log r| penalized on the highest-covariance tokens (Cui et al. 2025, KL-Cov)",
+        ),
+        build: |values| {
+            BuiltObjective::KlCov(KlCov {
+                fraction: values.real("fraction"),
+                coefficient: values.real("coefficient"),
+            })
+        },
     }
 }
 

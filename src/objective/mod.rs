@@ -12,6 +12,7 @@
 pub mod aggregation;
 pub mod bapo;
 pub mod bapo_clip;
+pub mod catalogue;
 pub mod clip_cov;
 pub mod covariance;
 pub mod dual_clip;
@@ -28,6 +29,7 @@ pub mod trpo;
 pub use aggregation::Aggregation;
 pub use bapo::BapoSchedule;
 pub use bapo_clip::BapoClip;
+pub use catalogue::{BuiltObjective, LlmUse, ObjectiveEntry};
 pub use clip_cov::ClipCov;
 pub use covariance::{CovSelection, TokenSample};
 pub use dual_clip::DualClip;
@@ -78,159 +80,49 @@ pub trait Objective: Send + Sync + std::fmt::Debug {
 /// A parameter of a named objective: (name, default, description).
 pub type Parameter = (&'static str, f64, &'static str);
 
-const PPO_PARAMETERS: &[Parameter] = &[
-    (
-        "clip_low",
-        0.2,
-        "ε_low: the ratio is clipped below at 1 − ε_low",
-    ),
-    (
-        "clip_high",
-        0.2,
-        "ε_high: the ratio is clipped above at 1 + ε_high",
-    ),
-];
-const CLIP_HIGHER_PARAMETERS: &[Parameter] = &[
-    ("clip_low", 0.2, "ε_low (DAPO: 0.2)"),
-    ("clip_high", 0.28, "ε_high (DAPO: 0.28)"),
-];
-const DUAL_CLIP_PARAMETERS: &[Parameter] = &[
-    ("clip_low", 0.2, "ε_low"),
-    ("clip_high", 0.2, "ε_high"),
-    ("dual_clip", 3.0, "c > 1 + ε_high: floor c·A for A < 0"),
-];
-const SPO_PARAMETERS: &[Parameter] = &[("epsilon", 0.2, "ε: the maximizer sits at r = 1 ± ε")];
-const SAPO_PARAMETERS: &[Parameter] = &[
-    ("tau_pos", 1.0, "gate temperature for A > 0"),
-    ("tau_neg", 1.05, "gate temperature for A ≤ 0"),
-];
-const GSPO_PARAMETERS: &[Parameter] = &[
-    ("clip_low", 3e-4, "ε_low on the sequence ratio s"),
-    ("clip_high", 4e-4, "ε_high on the sequence ratio s"),
-];
-const TRPO_PARAMETERS: &[Parameter] = &[("max_kl", 0.01, "δ: bound on the mean KL(π_old ‖ π_θ)")];
-const BAPO_PARAMETERS: &[Parameter] = &[
-    ("clip_low", 0.6, "c_low: absolute lower ratio bound"),
-    ("clip_high", 1.2, "c_high: absolute upper ratio bound"),
-    ("dual_clip", 3.0, "c > c_high: floor c·A for A < 0"),
-];
-
-/// Every per-sample objective [`objective_from_name`] builds, in listing order.
-const REGISTRY: &[(&str, &[Parameter])] = &[
-    ("pg", &[]),
-    ("ppo-clip", PPO_PARAMETERS),
-    ("clip-higher", CLIP_HIGHER_PARAMETERS),
-    ("dual-clip", DUAL_CLIP_PARAMETERS),
-    ("spo", SPO_PARAMETERS),
-    ("sapo", SAPO_PARAMETERS),
-    ("gspo", GSPO_PARAMETERS),
-    ("trpo", TRPO_PARAMETERS),
-    ("bapo-bounds", BAPO_PARAMETERS),
-];
-
-const NAMES: &[&str] = &[
-    "pg",
-    "ppo-clip",
-    "clip-higher",
-    "dual-clip",
-    "spo",
-    "sapo",
-    "gspo",
-    "trpo",
-    "bapo-bounds",
-];
-
-/// The names [`objective_from_name`] accepts.
-pub fn objective_names() -> &'static [&'static str] {
-    NAMES
+/// The names of the per-sample objectives f(r, A) [`objective_from_name`] builds, in listing
+/// order (the [`catalogue`] also holds the LLM trainer's token-batch objectives).
+pub fn objective_names() -> Vec<&'static str> {
+    catalogue::objectives()
+        .into_iter()
+        .filter(|entry| {
+            catalogue::build(entry, &[])
+                .ok()
+                .and_then(BuiltObjective::into_per_sample)
+                .is_some()
+        })
+        .map(|entry| entry.name)
+        .collect()
 }
 
 /// The parameters of a named objective with their defaults and descriptions (empty for an
 /// unknown name).
 pub fn objective_parameters(name: &str) -> Vec<Parameter> {
-    REGISTRY
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, p)| p.to_vec())
+    catalogue::objective(name)
+        .map(|entry| {
+            entry
+                .parameters
+                .iter()
+                .map(|p| (p.name, p.default.unwrap_or(f64::NAN), p.doc))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// Builds and validates a per-sample objective by name, its defaults overridden by `params`.
 ///
-/// An unknown name is an [`Error::Usage`]; an unknown or repeated parameter, or a value the
+/// An unknown name, or one whose objective is not per-sample (Clip-Cov and KL-Cov select tokens
+/// of a batch), is an [`Error::Usage`]; an unknown or repeated parameter, or a value the
 /// objective rejects, is an [`Error::Invalid`].
 pub fn objective_from_name(name: &str, params: &[(String, f64)]) -> Result<Box<dyn Objective>> {
-    let Some((name, defaults)) = REGISTRY.iter().find(|(n, _)| *n == name) else {
-        return Err(Error::Usage(format!(
-            "unknown objective `{name}`; expected one of: {}",
-            NAMES.join(", ")
-        )));
-    };
-    let mut values: Vec<f64> = defaults.iter().map(|(_, v, _)| *v).collect();
-    // `values` and `seen` have one entry per row of `defaults`; `i` below is a position in it.
-    let mut seen = vec![false; defaults.len()];
-    for (key, value) in params {
-        let Some(i) = defaults.iter().position(|(k, _, _)| k == key) else {
-            let valid: Vec<&str> = defaults.iter().map(|(k, _, _)| *k).collect();
-            return Err(Error::invalid(
-                key.as_str(),
-                format!("found an unknown parameter of `{name}`"),
-                if valid.is_empty() {
-                    format!("`{name}` takes no parameters")
-                } else {
-                    format!("expected one of: {}", valid.join(", "))
-                },
-            ));
-        };
-        if seen[i] {
-            return Err(Error::invalid(
-                key.as_str(),
-                "found it twice",
-                "expected each parameter at most once",
-            ));
-        }
-        seen[i] = true;
-        values[i] = *value;
-    }
-    // `values` has exactly one entry per row of this objective's parameter table above, so
-    // these indices are in range by construction.
-    let v = |i: usize| values[i];
-    let objective: Box<dyn Objective> = match *name {
-        "pg" => Box::new(PolicyGradient),
-        "ppo-clip" | "clip-higher" => Box::new(PpoClip {
-            clip_low: v(0),
-            clip_high: v(1),
-        }),
-        "dual-clip" => Box::new(DualClip {
-            clip: PpoClip {
-                clip_low: v(0),
-                clip_high: v(1),
-            },
-            dual_clip: v(2),
-        }),
-        "spo" => Box::new(Spo { epsilon: v(0) }),
-        "sapo" => Box::new(Sapo {
-            tau_pos: v(0),
-            tau_neg: v(1),
-        }),
-        "gspo" => Box::new(Gspo {
-            clip_low: v(0),
-            clip_high: v(1),
-        }),
-        "trpo" => Box::new(Trpo { max_kl: v(0) }),
-        "bapo-bounds" => Box::new(BapoClip {
-            clip_low: v(0),
-            clip_high: v(1),
-            dual_clip: v(2),
-        }),
-        other => {
-            return Err(Error::Usage(format!(
-                "objective `{other}` is listed but has no constructor"
-            )));
-        }
-    };
-    objective.validate()?;
-    Ok(objective)
+    let entry = catalogue::objective(name)?;
+    catalogue::build(&entry, params)?
+        .into_per_sample()
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "objective `{name}` selects tokens of a batch and is not a per-sample surrogate f(r, A)"
+            ))
+        })
 }
 
 /// A boxed objective (as built from a name on the command line) is an objective.
@@ -254,13 +146,32 @@ mod registry_tests {
 
     #[test]
     fn every_name_builds_with_its_defaults_and_lists_its_parameters() {
-        assert_eq!(NAMES.len(), REGISTRY.len());
-        for (&name, (listed, params)) in NAMES.iter().zip(REGISTRY) {
-            assert_eq!(name, *listed);
+        let names = objective_names();
+        assert_eq!(
+            names,
+            [
+                "pg",
+                "ppo-clip",
+                "clip-higher",
+                "dual-clip",
+                "spo",
+                "sapo",
+                "gspo",
+                "trpo",
+                "bapo-bounds"
+            ]
+        );
+        for name in names {
             assert!(objective_from_name(name, &[]).is_ok(), "{name}");
-            assert_eq!(objective_parameters(name), params.to_vec());
+            let entry = catalogue::objective(name).unwrap();
+            assert_eq!(objective_parameters(name).len(), entry.parameters.len());
         }
         assert!(objective_parameters("nope").is_empty());
+        let all: Vec<&str> = catalogue::objectives().iter().map(|o| o.name).collect();
+        for (i, name) in all.iter().enumerate() {
+            assert!(!all[..i].contains(name), "{name} twice");
+        }
+        assert!(objective_from_name("clip-cov", &[]).is_err());
     }
 
     #[test]

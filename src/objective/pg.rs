@@ -3,6 +3,7 @@
 //! at r = 1 is A·∇log π, the vanilla policy gradient; it is unbounded in r, which is why trust
 //! regions exist.
 
+use super::catalogue::{BuiltObjective, LlmUse, ObjectiveEntry};
 use super::{Objective, Surrogate};
 
 /// J = r·A, ∂J/∂r = A.
@@ -20,5 +21,19 @@ impl Objective for PolicyGradient {
             slope: advantage,
             clipped: false,
         }
+    }
+}
+
+/// The catalogue entry.
+pub fn entry() -> ObjectiveEntry {
+    ObjectiveEntry {
+        name: "pg",
+        summary: "the policy-gradient surrogate r·A (no clipping)",
+        parameters: vec![],
+        tabular: Some(
+            "K epochs on the PG surrogate r·A; episodes > 0, epochs = 1: sampled PG (GAE; λ = 1 is REINFORCE with baseline V)",
+        ),
+        llm: LlmUse::Algorithm("the unclipped policy gradient r·A on group-normalized rewards"),
+        build: |_| BuiltObjective::PerSample(Box::new(PolicyGradient)),
     }
 }

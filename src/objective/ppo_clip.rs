@@ -8,9 +8,11 @@
 //! at scale", §3.1: ε_low = 0.2, ε_high = 0.28). The objective is flat (zero gradient) for A > 0
 //! beyond r > 1 + ε_high and for A < 0 below r < 1 − ε_low; on the other side it stays r·A.
 
+use super::catalogue::{BuiltObjective, LlmUse, ObjectiveEntry};
 use super::{Objective, Surrogate};
 use crate::core::checks::require_clip_range;
 use crate::core::error::Result;
+use crate::core::parameters::parameter;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PpoClip {
@@ -75,5 +77,53 @@ impl Objective for PpoClip {
                 clipped: false,
             }
         }
+    }
+}
+
+/// The catalogue entry of PPO-clip.
+pub fn entry() -> ObjectiveEntry {
+    ObjectiveEntry {
+        name: "ppo-clip",
+        summary: "PPO's clipped surrogate min(r·A, clip(r, 1−ε_low, 1+ε_high)·A) (Schulman et al. 2017)",
+        parameters: vec![
+            parameter(
+                "clip_low",
+                0.2,
+                "ε_low: the ratio is clipped below at 1 − ε_low",
+            ),
+            parameter(
+                "clip_high",
+                0.2,
+                "ε_high: the ratio is clipped above at 1 + ε_high",
+            ),
+        ],
+        tabular: Some("K epochs on PPO's clipped surrogate (Schulman et al. 2017)"),
+        llm: LlmUse::Loss,
+        build: |values| {
+            BuiltObjective::PerSample(Box::new(PpoClip {
+                clip_low: values.real("clip_low"),
+                clip_high: values.real("clip_high"),
+            }))
+        },
+    }
+}
+
+/// The catalogue entry of DAPO's clip-higher (PPO-clip with ε_high > ε_low).
+pub fn clip_higher_entry() -> ObjectiveEntry {
+    ObjectiveEntry {
+        name: "clip-higher",
+        summary: "DAPO's decoupled clip, ε_high > ε_low (Yu et al. 2025)",
+        parameters: vec![
+            parameter("clip_low", 0.2, "ε_low (DAPO: 0.2)"),
+            parameter("clip_high", 0.28, "ε_high (DAPO: 0.28)"),
+        ],
+        tabular: Some("K epochs on DAPO's clip-higher surrogate (Yu et al. 2025)"),
+        llm: LlmUse::Algorithm("DAPO's decoupled clip, ε_high > ε_low (Yu et al. 2025)"),
+        build: |values| {
+            BuiltObjective::PerSample(Box::new(PpoClip {
+                clip_low: values.real("clip_low"),
+                clip_high: values.real("clip_high"),
+            }))
+        },
     }
 }

@@ -18,8 +18,10 @@
 //! Numerics: σ and sech² are evaluated through e^{−|x|} only, which lies in [0, 1], so neither
 //! overflows for any finite r (r = 10³⁰⁰ gives σ = 1 and a slope of exactly 0).
 
+use super::catalogue::{BuiltObjective, LlmUse, ObjectiveEntry};
 use super::{Objective, Surrogate};
 use crate::core::error::{Error, Result};
+use crate::core::parameters::parameter;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sapo {
@@ -83,6 +85,26 @@ impl Objective for Sapo {
             slope: advantage * gate_slope,
             clipped: false,
         }
+    }
+}
+
+/// The catalogue entry.
+pub fn entry() -> ObjectiveEntry {
+    ObjectiveEntry {
+        name: "sapo",
+        summary: "SAPO's soft-gated surrogate (Gao et al. 2025)",
+        parameters: vec![
+            parameter("tau_pos", 1.0, "gate temperature for A > 0"),
+            parameter("tau_neg", 1.05, "gate temperature for A ≤ 0"),
+        ],
+        tabular: Some("K epochs on SAPO's soft-gated surrogate (Gao et al. 2025)"),
+        llm: LlmUse::Algorithm("SAPO's soft gate (Gao et al. 2025)"),
+        build: |values| {
+            BuiltObjective::PerSample(Box::new(Sapo {
+                tau_pos: values.real("tau_pos"),
+                tau_neg: values.real("tau_neg"),
+            }))
+        },
     }
 }
 

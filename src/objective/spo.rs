@@ -7,9 +7,11 @@
 //! Unlike PPO-clip it never goes flat: past r* the gradient points back towards r*, so the ratio
 //! is pulled into the trust region instead of being left wherever it drifted.
 
+use super::catalogue::{BuiltObjective, LlmUse, ObjectiveEntry};
 use super::{Objective, Surrogate};
 use crate::core::checks::require_clip_range;
 use crate::core::error::Result;
+use crate::core::parameters::parameter;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Spo {
@@ -40,5 +42,25 @@ impl Objective for Spo {
             slope: advantage - weight * deviation,
             clipped: false,
         }
+    }
+}
+
+/// The catalogue entry.
+pub fn entry() -> ObjectiveEntry {
+    ObjectiveEntry {
+        name: "spo",
+        summary: "SPO's quadratic penalty r·A − |A|/(2ε)·(r−1)² (Xie et al. 2025)",
+        parameters: vec![parameter(
+            "epsilon",
+            0.2,
+            "ε: the maximizer sits at r = 1 ± ε",
+        )],
+        tabular: Some("K epochs on SPO's quadratic-penalty surrogate (Xie et al. 2025)"),
+        llm: LlmUse::Algorithm("SPO's quadratic penalty r·A − |A|/(2ε)·(r−1)² (Xie et al. 2025)"),
+        build: |values| {
+            BuiltObjective::PerSample(Box::new(Spo {
+                epsilon: values.real("epsilon"),
+            }))
+        },
     }
 }

@@ -10,8 +10,10 @@
 //! (`max_kl`, 0.01: the step size reported for the paper's experiments by secondary sources) and
 //! the acceptance test of the line search.
 
+use super::catalogue::{BuiltObjective, LlmUse, ObjectiveEntry};
 use super::{Objective, PolicyGradient, Surrogate};
 use crate::core::error::{Error, Result};
+use crate::core::parameters::parameter;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Trpo {
@@ -56,6 +58,26 @@ impl Objective for Trpo {
 
     fn surrogate(&self, ratio: f64, advantage: f64) -> Surrogate {
         PolicyGradient.surrogate(ratio, advantage)
+    }
+}
+
+/// The catalogue entry.
+pub fn entry() -> ObjectiveEntry {
+    ObjectiveEntry {
+        name: "trpo",
+        summary: "TRPO's trust region: the surrogate r·A under a bound on the mean KL (Schulman et al. 2015)",
+        parameters: vec![parameter(
+            "max_kl",
+            0.01,
+            "δ: bound on the mean KL(π_old ‖ π_θ)",
+        )],
+        tabular: None,
+        llm: LlmUse::Unavailable("a constrained step, not a per-token loss"),
+        build: |values| {
+            BuiltObjective::PerSample(Box::new(Trpo {
+                max_kl: values.real("max_kl"),
+            }))
+        },
     }
 }
 

@@ -68,7 +68,7 @@ impl WorldKind {
             WorldKind::Discounted => "discounted",
             WorldKind::FiniteHorizon => "finite-horizon",
             WorldKind::Bandit => "bandit",
-            WorldKind::Other => "other",
+            WorldKind::Other => "custom",
         }
     }
 }

@@ -15,10 +15,10 @@
 
 use serde_json::json;
 
-use super::{Comparison, Entry, Report, ReportInput, significant};
+use super::{Comparison, Entry, Report, ReportInput, loglog_fit, significant, steps_to_target};
 use crate::core::error::{Error, Result};
 use crate::experiment::world_spec::WorldKind;
-use crate::metrics::rate_fit::{loglinear_slope, loglog_slope};
+use crate::metrics::rate_fit::loglinear_slope;
 use crate::plot::{Axis, Figure, Line, Panel, Reference, Scatter};
 
 /// Li et al.'s target for the average sub-optimality (Theorem 1).
@@ -61,15 +61,9 @@ impl Chain {
     }
 }
 
-/// The step at which a run reached the target: the last recorded step, if its gap is below it.
+/// The step at which a run reached the target.
 fn iterations(input: &ReportInput<'_>, world: &str, label: &str) -> Result<Option<f64>> {
-    let gap = input
-        .table
-        .trajectory(&[("world", world), ("label", label)], "step", "gap")?;
-    Ok(gap
-        .last()
-        .filter(|&&(_, g)| g < TARGET)
-        .map(|&(step, _)| step))
+    steps_to_target(input.table, world, label, TARGET)
 }
 
 /// The chains that appear in the results, in the experiment's order.
@@ -131,13 +125,6 @@ fn slope_text(fit: &crate::metrics::rate_fit::RateFit) -> String {
         significant(fit.slope_ci95.0, 3),
         significant(fit.slope_ci95.1, 3)
     )
-}
-
-fn loglog_fit(points: &[(f64, f64)]) -> Result<crate::metrics::rate_fit::RateFit> {
-    let (x, y): (Vec<f64>, Vec<f64>) = points.iter().copied().unzip();
-    let first = x.first().copied().unwrap_or(0.0);
-    let last = x.last().copied().unwrap_or(0.0);
-    loglog_slope(&x, &y, (first, last))
 }
 
 fn report(input: &ReportInput<'_>) -> Result<Report> {

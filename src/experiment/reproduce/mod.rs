@@ -10,6 +10,8 @@ pub mod agarwal2021;
 pub mod bandit_regret;
 pub mod cen2022;
 pub mod cui2025;
+pub mod klein2023;
+pub mod klein2024;
 pub mod li2021;
 pub mod llm_covariance;
 pub mod llm_entropy_law;
@@ -109,6 +111,8 @@ pub fn catalogue() -> Vec<Entry> {
         cui2025::entry(),
         trust_regions::entry(),
         bandit_regret::entry(),
+        klein2023::entry(),
+        klein2024::entry(),
         llm_entropy_law::entry(),
         llm_interventions::entry(),
         llm_covariance::entry(),
@@ -184,6 +188,47 @@ pub fn reproduce(entry: &Entry, options: &ReproduceOptions) -> Result<Report> {
         text.as_bytes(),
     )?;
     Ok(report)
+}
+
+/// The target ε of the experiment's stop rule `gap` < ε (entries that count steps to a target).
+pub fn stop_target(input: &ReportInput<'_>) -> Result<f64> {
+    input
+        .experiment
+        .file
+        .stop
+        .as_ref()
+        .map(|rule| rule.below)
+        .ok_or_else(|| {
+            Error::invalid(
+                "stop",
+                "no stop rule",
+                "stop = { metric = \"gap\", below = ε } (the target every run stops at)",
+            )
+        })
+}
+
+/// The log-log slope of y against x over all the points.
+pub fn loglog_fit(points: &[(f64, f64)]) -> Result<crate::metrics::rate_fit::RateFit> {
+    let (x, y): (Vec<f64>, Vec<f64>) = points.iter().copied().unzip();
+    let first = x.first().copied().unwrap_or(0.0);
+    let last = x.last().copied().unwrap_or(0.0);
+    crate::metrics::rate_fit::loglog_slope(&x, &y, (first, last))
+}
+
+/// The iteration at which a run met the experiment's stop rule `gap` < `target`: its last
+/// recorded step (a stopped run's stopping step is always recorded), if the gap there is below
+/// the target; `None` for a run that used its whole budget.
+pub fn steps_to_target(
+    table: &ResultsTable,
+    world: &str,
+    label: &str,
+    target: f64,
+) -> Result<Option<f64>> {
+    let gap = table.trajectory(&[("world", world), ("label", label)], "step", "gap")?;
+    Ok(gap
+        .last()
+        .filter(|&&(_, g)| g < target)
+        .map(|&(step, _)| step))
 }
 
 /// The value of a trajectory at `step`, if that step was recorded.
