@@ -1,5 +1,8 @@
 //! Dynamic programming on a known model: policy evaluation (direct and iterative), Q, advantages,
-//! occupancy, value and policy iteration, and finite-horizon backward induction.
+//! occupancy, value and policy iteration, and finite-horizon backward induction; and the two
+//! tabular worlds behind the world interface ([`crate::world::interface`]): the discounted
+//! [`Problem`] and the [`FiniteHorizonWorld`], each solved once for its reference optimum
+//! ([`solved_world`] picks by the file's horizon).
 
 pub mod bellman;
 pub mod evaluation;

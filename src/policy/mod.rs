@@ -1,5 +1,7 @@
-//! Policies: the tabular softmax and direct (simplex) parameterizations, entropy, the exact softmax policy gradient,
-//! and tabular policies read from files.
+//! Policies: the tabular softmax and direct (simplex) parameterizations, the exact softmax policy
+//! gradient of a discounted MDP, and tabular policies read from files (entropy lives in
+//! [`crate::core::entropy`], re-exported here; the gradient on any world is
+//! [`crate::world::interface::Evaluation::softmax_gradient`]).
 
 pub mod direct;
 pub mod file;

@@ -1,5 +1,6 @@
 //! What agents act in: tabular MDPs (discounted or finite horizon), their file formats and
-//! generators, and sampling.
+//! generators, sampling, and the world interface every algorithm is written against
+//! ([`interface`]).
 
 pub mod format;
 pub mod generate;
