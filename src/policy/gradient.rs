@@ -11,6 +11,7 @@ use crate::core::error::Result;
 use crate::exact::evaluation::require_discounted;
 use crate::exact::{PolicyValues, evaluate_with_occupancy};
 use crate::world::TabularMdp;
+use crate::world::interface::stage_softmax_gradient;
 
 /// Everything exact about one softmax policy: its values, occupancy and gradient.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,20 +30,9 @@ pub fn softmax_gradient(mdp: &TabularMdp, policy: ArrayView2<'_, f64>) -> Result
     let gamma = require_discounted(mdp, "the softmax policy gradient")?;
     let (values, occupancy) = evaluate_with_occupancy(mdp, policy)?;
     let advantage = values.advantage();
-    let mut gradient = Array2::zeros(policy.dim());
-    let rows = gradient
-        .rows_mut()
-        .into_iter()
-        .zip(policy.rows())
-        .zip(advantage.rows())
-        .zip(&occupancy);
-    for (((mut g, p), advantage), &d) in rows {
-        for ((g, &p), &advantage) in g.iter_mut().zip(p).zip(advantage) {
-            if p > 0.0 {
-                *g = d * p * advantage / (1.0 - gamma);
-            }
-        }
-    }
+    // c = 1, D = 1 − γ: d·π·A/(1−γ), the interface's formula for a discounted world.
+    let gradient =
+        stage_softmax_gradient(policy, advantage.view(), occupancy.view(), 1.0, 1.0 - gamma);
     Ok(ExactGradient {
         values,
         advantage,

@@ -42,7 +42,7 @@
 //! kernels and a player facing a fixed opponent in a matrix game — as test doubles, and runs the
 //! catalogue's algorithms on them unchanged.
 
-use ndarray::{Array1, Array2, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
 use super::TabularMdp;
 use crate::core::error::{Error, Result};
@@ -116,26 +116,43 @@ impl Evaluation {
         let mut advantages = Vec::with_capacity(self.stages.len());
         for (stage, probabilities) in self.stages.iter().zip(policy) {
             let advantage = stage.advantage();
-            let mut gradient = Array2::zeros(probabilities.dim());
-            let rows = gradient
-                .rows_mut()
-                .into_iter()
-                .zip(probabilities.rows())
-                .zip(advantage.rows())
-                .zip(&stage.occupancy);
-            for (((mut g, p), advantage), &d) in rows {
-                let weighted = stage.gradient_weight * d;
-                for ((g, &p), &advantage) in g.iter_mut().zip(p).zip(advantage) {
-                    if p > 0.0 {
-                        *g = weighted * p * advantage / self.gradient_divisor;
-                    }
-                }
-            }
-            gradients.push(gradient);
+            gradients.push(stage_softmax_gradient(
+                *probabilities,
+                advantage.view(),
+                stage.occupancy.view(),
+                stage.gradient_weight,
+                self.gradient_divisor,
+            ));
             advantages.push(advantage);
         }
         (gradients, advantages)
     }
+}
+
+/// c·d(s)·π(a|s)·A(s, a)/D for one stage (0 where π(a|s) = 0), computed as ((c·d)·π)·A/D.
+pub fn stage_softmax_gradient(
+    probabilities: ArrayView2<'_, f64>,
+    advantage: ArrayView2<'_, f64>,
+    occupancy: ArrayView1<'_, f64>,
+    weight: f64,
+    divisor: f64,
+) -> Array2<f64> {
+    let mut gradient = Array2::zeros(probabilities.dim());
+    let rows = gradient
+        .rows_mut()
+        .into_iter()
+        .zip(probabilities.rows())
+        .zip(advantage.rows())
+        .zip(occupancy);
+    for (((mut g, p), advantage), &d) in rows {
+        let weighted = weight * d;
+        for ((g, &p), &advantage) in g.iter_mut().zip(p).zip(advantage) {
+            if p > 0.0 {
+                *g = weighted * p * advantage / divisor;
+            }
+        }
+    }
+    gradient
 }
 
 /// The reference optimum a world reports `gap` against.
