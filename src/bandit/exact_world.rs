@@ -12,7 +12,7 @@ use ndarray::{Array1, Array2, ArrayView2};
 
 use super::BanditEnvironment;
 use crate::core::error::Result;
-use crate::exact::OPTIMAL_ACTION_TOLERANCE;
+use crate::exact::problem::optimal_actions;
 use crate::world::TabularMdp;
 use crate::world::generate::BanditParams;
 use crate::world::interface::{Evaluation, Reference, StageValues, World, WorldKind, check_shape};
@@ -20,7 +20,8 @@ use crate::world::interface::{Evaluation, Reference, StageValues, World, WorldKi
 /// The exact view of a stochastic bandit's expected rewards.
 #[derive(Debug, Clone)]
 pub struct ExactBandit {
-    means: Array1<f64>,
+    /// Q(a) = μ_a, as the one row of a 1×K table.
+    q: Array2<f64>,
     allowed: Vec<bool>,
     initial: Array1<f64>,
     reference: Reference,
@@ -37,17 +38,17 @@ impl ExactBandit {
         }
         .build()?;
         let best = means.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let threshold = best - OPTIMAL_ACTION_TOLERANCE * best.abs().max(1.0);
-        let optimal: Vec<usize> = (0..means.len())
-            .filter(|&a| means[a] >= threshold)
-            .collect();
+        let q = Array2::from_shape_vec((1, means.len()), means.to_vec())
+            .expect("cannot fail: one row of K means is a 1×K table");
+        let allowed = vec![true; means.len()];
+        let optimal = optimal_actions(ndarray::arr1(&[best]).view(), q.view(), &allowed);
         Ok(ExactBandit {
-            means: Array1::from(means.to_vec()),
-            allowed: vec![true; means.len()],
+            q,
+            allowed,
             initial: Array1::from(vec![1.0]),
             reference: Reference {
                 optimal_objective: best,
-                optimal_actions: vec![vec![optimal]],
+                optimal_actions: vec![optimal],
             },
             model,
         })
@@ -73,7 +74,7 @@ impl World for ExactBandit {
     }
 
     fn n_actions(&self) -> usize {
-        self.means.len()
+        self.q.ncols()
     }
 
     fn allowed_mask(&self) -> &[bool] {
@@ -92,13 +93,11 @@ impl World for ExactBandit {
     fn evaluate(&self, policy: &[ArrayView2<'_, f64>]) -> Result<Evaluation> {
         check_shape(self, policy)?;
         crate::exact::check_policy(&self.model, policy[0])?;
-        let value = policy[0].row(0).dot(&self.means);
-        let q = Array2::from_shape_vec((1, self.means.len()), self.means.to_vec())
-            .expect("cannot fail: one row of K means is a 1×K table");
+        let value = policy[0].row(0).dot(&self.q.row(0));
         Ok(Evaluation {
             stages: vec![StageValues {
                 v: Array1::from(vec![value]),
-                q,
+                q: self.q.clone(),
                 occupancy: Array1::from(vec![1.0]),
                 gradient_weight: 1.0,
             }],

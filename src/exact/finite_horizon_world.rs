@@ -13,7 +13,7 @@
 use ndarray::{Array1, Array2, ArrayView2};
 
 use super::finite_horizon::{StepValues, backward_induction, evaluate_finite, state_distributions};
-use super::problem::OPTIMAL_ACTION_TOLERANCE;
+use super::problem::optimal_actions;
 use crate::core::error::{Error, Result};
 use crate::world::interface::{Evaluation, Reference, StageValues, World, WorldKind, check_shape};
 use crate::world::{Horizon, TabularMdp};
@@ -44,17 +44,7 @@ impl FiniteHorizonWorld {
         };
         let optimal = backward_induction(&mdp)?;
         let optimal_actions = (0..steps)
-            .map(|h| {
-                (0..mdp.n_states())
-                    .map(|s| {
-                        let best = optimal.v[h][s];
-                        let threshold = best - OPTIMAL_ACTION_TOLERANCE * best.abs().max(1.0);
-                        (0..mdp.n_actions())
-                            .filter(|&a| mdp.is_allowed(s, a) && optimal.q[h][[s, a]] >= threshold)
-                            .collect()
-                    })
-                    .collect()
-            })
+            .map(|h| optimal_actions(optimal.v[h].view(), optimal.q[h].view(), mdp.allowed_mask()))
             .collect();
         let reference = Reference {
             optimal_objective: optimal.objective(&mdp),

@@ -6,7 +6,7 @@
 //! ([`evaluate_with_occupancy`]); the gradient weight is 1 and the divisor 1 − γ, so the exact
 //! softmax gradient is d^π_ρ(s)·π(a|s)·A^π(s, a)/(1−γ) (Agarwal et al. 2021, Lemma C.1).
 
-use ndarray::{Array1, ArrayView2};
+use ndarray::{Array1, ArrayView1, ArrayView2};
 
 use crate::core::error::Result;
 use crate::exact::{Solution, evaluate_with_occupancy, policy_iteration};
@@ -15,6 +15,26 @@ use crate::world::interface::{Evaluation, Reference, StageValues, World, WorldKi
 
 /// Relative tolerance under which an action counts as optimal (Q*(s, a) ≥ V*(s) − tol·max(1, |V*|)).
 pub const OPTIMAL_ACTION_TOLERANCE: f64 = 1e-9;
+
+/// Per state, every available action within tolerance of the best:
+/// Q*(s, a) ≥ V*(s) − tol·max(1, |V*(s)|) (`allowed` row-major, as [`TabularMdp::allowed_mask`]).
+pub fn optimal_actions(
+    v: ArrayView1<'_, f64>,
+    q: ArrayView2<'_, f64>,
+    allowed: &[bool],
+) -> Vec<Vec<usize>> {
+    let n_actions = q.ncols();
+    v.iter()
+        .zip(q.rows())
+        .enumerate()
+        .map(|(s, (&best, row))| {
+            let threshold = best - OPTIMAL_ACTION_TOLERANCE * best.abs().max(1.0);
+            (0..n_actions)
+                .filter(|&a| allowed[s * n_actions + a] && row[a] >= threshold)
+                .collect()
+        })
+        .collect()
+}
 
 /// A discounted world and its exact optimum.
 #[derive(Debug, Clone)]
@@ -33,15 +53,8 @@ impl Problem {
     pub fn new(mdp: TabularMdp) -> Result<Self> {
         let optimal = policy_iteration(&mdp, 100_000)?;
         let optimal_objective = mdp.initial().dot(&optimal.v);
-        let optimal_actions: Vec<Vec<usize>> = (0..mdp.n_states())
-            .map(|s| {
-                let best = optimal.v[s];
-                let threshold = best - OPTIMAL_ACTION_TOLERANCE * best.abs().max(1.0);
-                (0..mdp.n_actions())
-                    .filter(|&a| mdp.is_allowed(s, a) && optimal.q[[s, a]] >= threshold)
-                    .collect()
-            })
-            .collect();
+        let optimal_actions =
+            optimal_actions(optimal.v.view(), optimal.q.view(), mdp.allowed_mask());
         let reference = Reference {
             optimal_objective,
             optimal_actions: vec![optimal_actions.clone()],
