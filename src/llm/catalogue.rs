@@ -12,7 +12,7 @@
 use super::grpo::RlConfig;
 use super::policy_loss::{LossConfig, PolicyObjective};
 use crate::core::error::{Error, Result};
-use crate::core::parameters::{Parameter, check_parameters, find_named, resolved_parameters};
+use crate::core::parameters::{Parameter, Values, find_named};
 use crate::estimator::group::GroupAdvantage;
 use crate::objective::catalogue::objectives;
 use crate::objective::{Aggregation, KlEstimator, KlPenalty, LlmUse};
@@ -150,26 +150,9 @@ pub fn build(
         summary: entry.summary,
         parameters: entry.parameters.clone(),
     };
-    check_parameters(&listed, params)?;
-    let resolved = resolved_parameters(&listed, params);
-    let value = |key: &str| -> f64 {
-        resolved
-            .iter()
-            .find(|(n, _)| *n == key)
-            .and_then(|(_, v)| *v)
-            .unwrap_or(f64::NAN)
-    };
-    let count = |key: &str| -> Result<usize> {
-        let v = value(key);
-        if v.fract() != 0.0 || !(0.0..=1e9).contains(&v) {
-            return Err(Error::invalid(
-                key,
-                format!("found {v}"),
-                "a whole number ≥ 0",
-            ));
-        }
-        Ok(v as usize)
-    };
+    let values = Values::checked(&listed, params)?;
+    let value = |key: &str| values.real(key);
+    let count = |key: &str| values.count(key);
     let rl = RlConfig {
         prompts_per_step: count("prompts_per_step")?,
         group_size: count("group_size")?,
