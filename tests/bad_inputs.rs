@@ -101,6 +101,30 @@ const CORPUS: &[(&str, &[&str])] = &[
         "wrong-extension.yaml",
         &["unknown file type .yaml", ".json or .toml"],
     ),
+    (
+        "craam-missing-column.csv",
+        &["header", "no column \"idstateto\"", "CRAAM's CSV format"],
+    ),
+    (
+        "craam-row-sum.csv",
+        &[
+            "rows from line 2 (idstatefrom 0, idaction 0)",
+            "summing to 0.9",
+            "must sum to 1",
+        ],
+    ),
+    (
+        "robust-negative-radius.toml",
+        &["uncertainty.radius", "found -0.5", "radius >= 0"],
+    ),
+    (
+        "robust-unknown-set.toml",
+        &["uncertainty.set", "\"wasserstein\"", "sa-l1, s-l1"],
+    ),
+    (
+        "robust-kl-all-states.toml",
+        &["uncertainty.support", "KL(p || q) is infinite"],
+    ),
 ];
 
 fn corpus_dir() -> PathBuf {

@@ -537,3 +537,97 @@ params = { iterations_per_step = 2 }
         ],
     );
 }
+
+/// Robust worlds from experiment files: a set and a radius grid on a generator, a finite set of
+/// generated kernels; the robust columns are written; bad sets are refused before any work.
+const ROBUST: &str = r#"
+name = "robust-test"
+steps = 5
+seeds = 1
+
+[[world]]
+name = "ball"
+generator = "garnet"
+params = { states = 5, actions = 2, branching = 2, seed = 3, uncertainty = "sa-l1" }
+grid = { radius = [0.0, 0.4] }
+
+[[world]]
+name = "kernels"
+generator = "garnet"
+params = { states = 5, actions = 2, branching = 2, seed = 3, uncertainty = "finite", kernels = 2 }
+
+[[runs]]
+algorithm = "npg"
+
+[[runs]]
+algorithm = "drpg"
+params = { step_size = 0.1 }
+"#;
+
+#[test]
+fn robust_worlds_in_experiment_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_experiment(dir.path(), "robust.toml", ROBUST);
+    let out = dir.path().join("out");
+    run_into(&file, &out, &[]);
+    let table = results(&out);
+    let header = table.lines().next().unwrap();
+    assert!(
+        header.contains("nominal_J") && header.contains("inner_error"),
+        "{header}"
+    );
+    // Three worlds (two radii, one finite set) × two algorithms × 5 steps.
+    assert_eq!(table.lines().count(), 1 + 3 * 2 * 5, "{table}");
+    // At radius 0 the robust return is the nominal one.
+    let zero_radius = table
+        .lines()
+        .find(|l| l.contains("radius=0.0]") && l.contains(",npg,"))
+        .unwrap();
+    let header: Vec<&str> = header.split(',').collect();
+    let cells: Vec<&str> = split_csv(zero_radius);
+    let at = |name: &str| cells[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(at("J"), at("nominal_J"), "{zero_radius}");
+    let cases = [
+        (
+            "uncertainty = \"sa-l1\" }",
+            "uncertainty = \"sa-l2\" }",
+            "params.uncertainty: \"sa-l2\"",
+        ),
+        (
+            "radius = [0.0, 0.4]",
+            "radius = [0.0, -0.4]",
+            "params.radius: found -0.4",
+        ),
+        (
+            "uncertainty = \"sa-l1\" }",
+            "uncertainty = \"sa-kl\", support = \"all\" }",
+            "KL(p || q) is infinite",
+        ),
+        ("kernels = 2", "kernels = 0", "params.kernels"),
+        (
+            "algorithm = \"drpg\"",
+            "algorithm = \"dynamic-pg\"\nworlds = [\"ball\"]",
+            "runs on finite-horizon worlds, not on a robust world",
+        ),
+    ];
+    assert_refused(dir.path(), ROBUST, "bad-robust", &cases);
+}
+
+/// Splits one CSV line, keeping quoted cells (world names with commas) whole.
+fn split_csv(line: &str) -> Vec<&str> {
+    let mut cells = Vec::new();
+    let mut start = 0;
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                cells.push(&line[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    cells.push(&line[start..]);
+    cells
+}

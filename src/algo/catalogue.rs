@@ -17,12 +17,17 @@ pub const ANY_WORLD: &[WorldKind] = &[
     WorldKind::Discounted,
     WorldKind::FiniteHorizon,
     WorldKind::Bandit,
+    WorldKind::Robust,
     WorldKind::Other,
 ];
 
 /// The worlds with a stationary (one-table) policy.
-pub const STATIONARY_WORLDS: &[WorldKind] =
-    &[WorldKind::Discounted, WorldKind::Bandit, WorldKind::Other];
+pub const STATIONARY_WORLDS: &[WorldKind] = &[
+    WorldKind::Discounted,
+    WorldKind::Bandit,
+    WorldKind::Robust,
+    WorldKind::Other,
+];
 
 /// The stationary worlds with a fixed tabular model (soft values, sampled episodes).
 pub const STATIONARY_MODEL_WORLDS: &[WorldKind] = &[WorldKind::Discounted, WorldKind::Bandit];
@@ -98,6 +103,7 @@ pub fn algorithms() -> Vec<AlgorithmEntry> {
         super::simultaneous_pg::entry(),
         super::dynamic_pg::entry(),
         super::dynpg::entry(),
+        super::drpg::entry(),
     ];
     all.extend(super::surrogate_ascent::entries());
     all.extend(super::sampled_surrogate::entries());

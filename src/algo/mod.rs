@@ -17,6 +17,7 @@
 //! one list (`tests/catalogue.rs` runs a toy algorithm through the same path).
 
 pub mod catalogue;
+pub mod drpg;
 pub mod dynamic_pg;
 pub mod dynpg;
 pub mod entropy_npg;

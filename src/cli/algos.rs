@@ -46,6 +46,14 @@ pub fn run(_args: &AlgosArgs) -> Result<ExitCode> {
     }
     say!("\nSet a parameter with `policylab train ... --param name=value` (repeatable).");
     say!(
+        "\nOn robust worlds (--uncertainty, a file's [uncertainty], CRAAM outcomes) the algorithms \
+         marked `robust` optimize the worst-case return: softmax-pg is robust PG (Danskin's \
+         gradient on nature's worst case; Wang & Zou 2022, Kumar et al. 2023), npg with \
+         step_growth = 1/γ is robust policy mirror descent (Li, Lan & Zhao 2022), drpg is \
+         double-loop robust PG. Planners: `policylab solve --method pi|vi|iwocs` (robust policy \
+         and value iteration; IWOCS, Zouitine, Geist & Rachelson 2024)."
+    );
+    say!(
         "\nBandit algorithms ([[runs]] on bandit worlds in experiment files; see src/bandit/catalogue.rs):"
     );
     list(&learners());

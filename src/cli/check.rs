@@ -9,8 +9,8 @@ use super::WorldArgs;
 use super::output::{number, print_json};
 use crate::core::error::Result;
 use crate::world::Horizon;
-use crate::world::format::SourceFormat;
 use crate::world::format::gymnasium::DEFAULT_GAMMA;
+use crate::world::format::{self, SourceFormat};
 
 /// Summarize a world: sizes, horizon, sparsity, terminal and unreachable states.
 ///
@@ -39,7 +39,12 @@ fn list_states(states: &[usize], limit: usize) -> String {
 }
 
 pub fn run(args: &CheckArgs) -> Result<ExitCode> {
-    let (mdp, source) = args.world.load()?;
+    let (_, source) = format::load_with_format(&args.world.file)?;
+    let (mdp, robust) = args.world.load_robust()?;
+    let uncertainty = robust.as_ref().map(|r| match r.kernels().len() {
+        0 => r.set().describe(),
+        k => format!("a finite set of {k} kernels (CRAAM outcomes; nominal = their mixture)"),
+    });
     let terminal = mdp.terminal_states();
     let unreachable = mdp.unreachable_states();
     let outcomes: usize = (0..mdp.n_states())
@@ -79,6 +84,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
             "unreachable_states": unreachable,
             "reward_range": [low, high],
             "initial_support": start_states,
+            "uncertainty": uncertainty,
         }));
         return Ok(ExitCode::SUCCESS);
     }
@@ -150,6 +156,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
             },
         ),
         ("unreachable", list_states(&unreachable, 20)),
+        ("uncertainty", uncertainty.unwrap_or_default()),
     ];
     for (label, value) in rows {
         if !value.is_empty() {

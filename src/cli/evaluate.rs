@@ -16,6 +16,9 @@ use crate::world::Horizon;
 
 /// V^π, Q^π, A^π, the occupancy d^π_ρ and J(π) = ρᵀV^π of a policy.
 ///
+/// On a robust world (`--uncertainty`, a file's `[uncertainty]`, a CRAAM file with outcomes) the
+/// values are the worst case over the set, V^π_P = min_P V^π_P, with nature's kernel (--json).
+///
 /// The policy is `uniform` (uniform over each state's available actions) or a file: JSON/TOML with
 /// `policy = [[π(a|s) …] …]` (one row per state; for finite horizons optionally one table per
 /// step) or `actions = [a_0, …]` (deterministic). The output of `policylab solve --json` is a valid
@@ -33,7 +36,7 @@ pub struct EvaluateArgs {
 }
 
 pub fn run(args: &EvaluateArgs) -> Result<ExitCode> {
-    let (mdp, _) = args.world.load()?;
+    let (mdp, robust) = args.world.load_robust()?;
     let origin = args.world.file.display().to_string();
     let tables = if args.policy == "uniform" {
         PolicyTables(vec![uniform_policy(&mdp)])
@@ -73,6 +76,12 @@ pub fn run(args: &EvaluateArgs) -> Result<ExitCode> {
                 .in_origin(&policy_origin));
             }
             let policy = tables.0[0].view();
+            if let Some(world) = &robust {
+                crate::exact::check_policy(&mdp, policy)
+                    .map_err(|e| e.in_origin(&policy_origin))?;
+                return super::robust::evaluate_policy(world, policy, args.json)
+                    .map_err(|e| e.in_origin(&origin));
+            }
             let values = evaluate(&mdp, policy).map_err(|e| e.in_origin(&policy_origin))?;
             let objective = values.objective(&mdp);
             let occupancy = occupancy(&mdp, policy).map_err(|e| e.in_origin(&origin))?;

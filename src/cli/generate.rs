@@ -11,6 +11,7 @@ use crate::world::format;
 use crate::world::generate::gridworld::{Cell, Exit, Jump};
 use crate::world::generate::{
     BanditParams, ChainParams, ForestParams, GarnetParams, GridworldParams, HardChainParams,
+    RiverSwimParams,
 };
 
 /// Generate a world and write it as native JSON or TOML (chosen by the extension of --out).
@@ -148,6 +149,22 @@ enum Kind {
         /// c_p in p = c_p (1 − γ).
         #[arg(long, default_value_t = 0.1)]
         c_p: f64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// RiverSwim (Strehl & Littman 2008) as in CRAAM's example domain: swim left for 5 at the
+    /// bank, or upstream against the current for 10000 at the source.
+    Riverswim {
+        #[arg(long, default_value_t = 6)]
+        states: usize,
+        /// Reward of swimming left in state 0.
+        #[arg(long, default_value_t = 5.0, allow_negative_numbers = true)]
+        left_reward: f64,
+        /// Reward of staying at the source when swimming right.
+        #[arg(long, default_value_t = 10000.0, allow_negative_numbers = true)]
+        right_reward: f64,
+        #[arg(long, default_value_t = 0.9)]
+        gamma: f64,
         #[arg(long)]
         out: PathBuf,
     },
@@ -327,6 +344,23 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
             .build(),
             out,
             "li2021-chain",
+        ),
+        Kind::Riverswim {
+            states,
+            left_reward,
+            right_reward,
+            gamma,
+            out,
+        } => (
+            RiverSwimParams {
+                states: *states,
+                left_reward: *left_reward,
+                right_reward: *right_reward,
+                gamma: *gamma,
+            }
+            .build(),
+            out,
+            "riverswim",
         ),
     };
     let mdp = mdp.map_err(|e| match e {

@@ -12,6 +12,7 @@ mod generate;
 mod merge;
 mod output;
 mod reproduce;
+mod robust;
 mod run;
 mod solve;
 mod train;
@@ -23,7 +24,8 @@ use clap::{Parser, Subcommand};
 
 use crate::core::error::{Error, Result};
 use crate::world::TabularMdp;
-use crate::world::format::{self, SourceFormat};
+use crate::world::format::{self, FileUncertainty, SourceFormat};
+use crate::world::{RobustMdp, UncertaintySet};
 
 const LONG_ABOUT: &str = "\
 policylab: a research testbed for policy optimization, checked against exact answers.
@@ -75,12 +77,64 @@ pub struct WorldArgs {
     /// Start every episode in this state (sets ρ to a point mass; index from 0).
     #[arg(long, value_name = "STATE")]
     pub start: Option<usize>,
+    /// Make the world robust: nature picks the worst kernel of this set (replaces the file's
+    /// `[uncertainty]`). NAME:RADIUS[:SUPPORT] with NAME sa-l1 (‖p − q‖₁ ≤ RADIUS per state and
+    /// action), s-l1 (one L1 budget per state, shared by its actions), sa-linf, sa-kl, or
+    /// contamination (level 0..1); SUPPORT nominal (default: only the nominal next states) or all.
+    /// Read by `solve`, `evaluate` and `train`.
+    #[arg(long, value_name = "SET")]
+    pub uncertainty: Option<String>,
 }
 
 impl WorldArgs {
     /// Loads the world and applies the overrides.
     pub fn load(&self) -> Result<(TabularMdp, SourceFormat)> {
-        let (mut mdp, source) = format::load_with_format(&self.file)?;
+        if self.uncertainty.is_some() {
+            return Err(Error::Usage(
+                "--uncertainty is read by `solve`, `evaluate` and `train`; this command works \
+                 on the nominal world"
+                    .into(),
+            ));
+        }
+        let (mdp, source) = format::load_with_format(&self.file)?;
+        Ok((self.overridden(mdp)?, source))
+    }
+
+    /// Loads the world with the uncertainty set of `--uncertainty` or of the file, if any:
+    /// the nominal world and the robust one.
+    pub fn load_robust(&self) -> Result<(TabularMdp, Option<RobustMdp>)> {
+        let origin = self.file.display().to_string();
+        let (mdp, _, declared) = format::load_robust(&self.file)?;
+        let nominal = self.overridden(mdp)?;
+        let robust = match (&self.uncertainty, declared) {
+            (Some(flag), FileUncertainty::Kernels(_)) => {
+                return Err(Error::Usage(format!(
+                    "--uncertainty {flag}: {origin} already defines a finite set of kernels \
+                     (its outcomes); drop the flag, or give a file without idoutcome"
+                )));
+            }
+            (Some(flag), _) => Some(RobustMdp::new(
+                nominal.clone(),
+                UncertaintySet::parse_flag(flag)?,
+            )?),
+            (None, FileUncertainty::Set(set)) => {
+                Some(RobustMdp::new(nominal.clone(), set).map_err(|e| e.in_origin(&origin))?)
+            }
+            (None, FileUncertainty::Kernels(kernels)) => {
+                let kernels = kernels
+                    .into_iter()
+                    .map(|k| self.overridden(k))
+                    .collect::<Result<Vec<_>>>()?;
+                let robust = RobustMdp::finite(kernels).map_err(|e| e.in_origin(&origin))?;
+                return Ok((robust.nominal().clone(), Some(robust)));
+            }
+            (None, FileUncertainty::None) => None,
+        };
+        Ok((nominal, robust))
+    }
+
+    /// Applies `--gamma` and `--start`.
+    fn overridden(&self, mut mdp: TabularMdp) -> Result<TabularMdp> {
         let origin = self.file.display().to_string();
         if let Some(gamma) = self.gamma {
             mdp = mdp.with_gamma(gamma).map_err(|e| match e {
@@ -102,7 +156,7 @@ impl WorldArgs {
             rho[start] = 1.0;
             mdp = mdp.with_initial(rho).map_err(|e| e.in_origin(&origin))?;
         }
-        Ok((mdp, source))
+        Ok(mdp)
     }
 }
 

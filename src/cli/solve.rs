@@ -20,6 +20,9 @@ pub enum Method {
     Vi,
     /// Policy iteration with exact evaluation: optimal to rounding.
     Pi,
+    /// IWOCS (robust worlds only): incremental worst-case search through static models, with
+    /// lower and upper bounds on the robust value (Zouitine, Geist & Rachelson 2024).
+    Iwocs,
 }
 
 /// Optimal values V*, Q* and a deterministic optimal policy.
@@ -27,6 +30,11 @@ pub enum Method {
 /// Discounted worlds are solved by policy iteration (default) or value iteration; finite-horizon
 /// worlds by backward induction (one policy per step). Ties between actions are broken towards
 /// the lowest action index.
+///
+/// A robust world (`--uncertainty sa-l1:0.5`, a file's `[uncertainty]` table, or a CRAAM .csv
+/// with outcomes) is solved by robust policy or value iteration: V*_P = max_π min_{P in the set}
+/// V^π_P, the robust-optimal policy (randomized where an s-rectangular set needs it), and with
+/// --json nature's worst-case kernel against it and the nominal numbers beside.
 #[derive(Debug, clap::Args)]
 pub struct SolveArgs {
     #[command(flatten)]
@@ -46,8 +54,18 @@ pub struct SolveArgs {
 }
 
 pub fn run(args: &SolveArgs) -> Result<ExitCode> {
-    let (mdp, _) = args.world.load()?;
     let origin = args.world.file.display().to_string();
+    let (mdp, robust) = args.world.load_robust()?;
+    if let Some(world) = robust {
+        return super::robust::solve(
+            &world,
+            args.method,
+            args.tolerance,
+            args.max_iterations,
+            args.json,
+        )
+        .map_err(|e| e.in_origin(&origin));
+    }
     if let Horizon::Finite { steps, .. } = mdp.horizon() {
         let solution = backward_induction(&mdp).map_err(|e| e.in_origin(&origin))?;
         let objective = solution.objective(&mdp);
@@ -89,12 +107,17 @@ pub fn run(args: &SolveArgs) -> Result<ExitCode> {
     let solution = match args.method {
         Method::Pi => policy_iteration(&mdp, args.max_iterations),
         Method::Vi => value_iteration(&mdp, args.tolerance, args.max_iterations),
+        Method::Iwocs => Err(crate::core::error::Error::Usage(
+            "--method iwocs solves robust worlds: add --uncertainty SET, or give a file with an \
+             [uncertainty] table or CRAAM outcomes"
+                .into(),
+        )),
     }
     .map_err(|e| e.in_origin(&origin))?;
     let objective = mdp.initial().dot(&solution.v);
     let method = match args.method {
         Method::Pi => "policy-iteration",
-        Method::Vi => "value-iteration",
+        Method::Vi | Method::Iwocs => "value-iteration",
     };
     if args.json {
         print_json(&json!({
@@ -119,7 +142,7 @@ pub fn run(args: &SolveArgs) -> Result<ExitCode> {
             "method: policy iteration, {} improvement steps (exact up to rounding)",
             solution.iterations
         ),
-        Method::Vi => say!(
+        Method::Vi | Method::Iwocs => say!(
             "method: value iteration, {} sweeps; ‖V − V*‖∞ ≤ {:.2e}, greedy policy within {:.2e} of optimal",
             solution.iterations,
             solution.value_error_bound,

@@ -13,6 +13,7 @@ use crate::algo::catalogue::{check_parameters, entry, resolved_parameters, run_n
 use crate::algo::{Record, records_to_csv};
 use crate::core::error::{Error, Result};
 use crate::core::files::write_atomic;
+use crate::exact::robust::RobustWorld;
 use crate::exact::solved_world;
 use crate::world::WorldKind;
 
@@ -74,9 +75,12 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
         .collect::<Result<Vec<_>>>()?;
     let algorithm = entry(&args.algo)?;
     check_parameters(&algorithm, &given)?;
-    let (mdp, _) = args.world.load()?;
     let origin = args.world.file.display().to_string();
-    let world = solved_world(mdp).map_err(|e| e.in_origin(&origin))?;
+    let (mdp, robust) = args.world.load_robust()?;
+    let world: Box<dyn crate::world::World> = match robust {
+        Some(robust) => Box::new(RobustWorld::new(robust).map_err(|e| e.in_origin(&origin))?),
+        None => solved_world(mdp).map_err(|e| e.in_origin(&origin))?,
+    };
     let progress = ProgressBar::new(args.steps as u64);
     progress.set_style(
         ProgressStyle::with_template(

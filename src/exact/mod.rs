@@ -12,6 +12,7 @@ pub mod linear_solve;
 pub mod occupancy;
 pub mod policy_iteration;
 pub mod problem;
+pub mod robust;
 pub mod soft;
 pub mod value_iteration;
 

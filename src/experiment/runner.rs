@@ -212,6 +212,7 @@ pub fn run_experiment(experiment: &Experiment, options: &RunOptions) -> Result<R
             }
             WorldKind::Bandit(environment) => environment.arms(),
             WorldKind::Llm(world) => world.model.parameter_count(),
+            WorldKind::Robust(world) => world.robust.n_states() * world.robust.n_actions(),
         };
         (std::cmp::Reverse(size), configuration, seed)
     });

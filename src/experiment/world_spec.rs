@@ -9,7 +9,7 @@
 //!
 //! [[world]]
 //! name = "garnet"
-//! generator = "garnet"                 # garnet, chain, forest, bandit, li2021-chain
+//! generator = "garnet"                 # garnet, chain, forest, bandit, li2021-chain, riverswim
 //! params = { states = 50, actions = 10, branching = 10, seed = 1 }
 //! grid = { gamma = [0.9, 0.99] }       # one world per grid point
 //!
@@ -18,6 +18,15 @@
 //! generator = "garnet"                 # any file or generator world takes `horizon = H`:
 //! params = { states = 10, actions = 4, branching = 3, seed = 1 }
 //! grid = { horizon = [2, 4, 8] }       # an H-step world, γ = 1 within it (finite horizon)
+//!
+//! [[world]]
+//! name = "robust-garnet"
+//! generator = "garnet"                 # any file or generator world takes an uncertainty set:
+//! params = { states = 10, actions = 4, branching = 3, seed = 1, uncertainty = "sa-l1" }
+//! grid = { radius = [0.0, 0.1, 0.5] }  # radius (default 0) and support ("nominal" or "all")
+//!                                      # (a file's own [uncertainty] table or CRAAM outcomes
+//!                                      # make a robust world too; uncertainty = "finite" with
+//!                                      # kernels = K: the generator at seeds seed..seed+K−1)
 //!
 //! [[world]]
 //! name = "stochastic"
@@ -39,16 +48,24 @@ use serde::Deserialize;
 use super::grid::{GridPoint, expand_grid};
 use crate::bandit::catalogue::EnvironmentSpec;
 use crate::core::error::{Error, Result};
+use crate::exact::robust::RobustWorld;
 use crate::exact::{FiniteHorizonWorld, Problem};
 use crate::llm::world::LlmWorld;
-use crate::world::format;
+use crate::world::format::{self, FileUncertainty};
 use crate::world::generate::{
-    BanditParams, ChainParams, ForestParams, GarnetParams, HardChainParams,
+    BanditParams, ChainParams, ForestParams, GarnetParams, HardChainParams, RiverSwimParams,
 };
-use crate::world::{Horizon, TabularMdp};
+use crate::world::{Horizon, Radius, RobustMdp, SetShape, Support, TabularMdp, UncertaintySet};
 
 /// The generators an experiment file can name.
-pub const GENERATOR_NAMES: &[&str] = &["garnet", "chain", "forest", "bandit", "li2021-chain"];
+pub const GENERATOR_NAMES: &[&str] = &[
+    "garnet",
+    "chain",
+    "forest",
+    "bandit",
+    "li2021-chain",
+    "riverswim",
+];
 
 /// One `[[world]]` table as written.
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
@@ -82,6 +99,8 @@ pub enum WorldKind {
     Bandit(EnvironmentSpec),
     /// A task and a transformer with its SFT recipe, prepared once per output folder.
     Llm(Arc<LlmWorld>),
+    /// A robust MDP (a world with `uncertainty`), solved once by robust policy iteration.
+    Robust(Arc<RobustWorld>),
 }
 
 impl WorldKind {
@@ -92,6 +111,7 @@ impl WorldKind {
             WorldKind::FiniteHorizon(_) => "a finite-horizon MDP",
             WorldKind::Bandit(_) => "a bandit",
             WorldKind::Llm(_) => "an LLM world",
+            WorldKind::Robust(_) => "a robust MDP",
         }
     }
 
@@ -101,6 +121,7 @@ impl WorldKind {
         match self {
             WorldKind::Mdp(problem) => Some(problem.as_ref()),
             WorldKind::FiniteHorizon(world) => Some(world.as_ref()),
+            WorldKind::Robust(world) => Some(world.as_ref()),
             WorldKind::Bandit(_) | WorldKind::Llm(_) => None,
         }
     }
@@ -137,9 +158,21 @@ fn deserialize<T: serde::de::DeserializeOwned>(table: toml::Table, what: &str) -
         })
 }
 
-fn file_world(path: &Path, params: toml::Table) -> Result<TabularMdp> {
+fn file_world(path: &Path, params: toml::Table) -> Result<(TabularMdp, FileUncertainty)> {
     let overrides: FileOverrides = deserialize(params, "a world file (gamma, start)")?;
-    let mut mdp = format::load(path)?;
+    let (mut mdp, _, declared) = format::load_robust(path)?;
+    let declared = match declared {
+        FileUncertainty::Kernels(kernels) => FileUncertainty::Kernels(
+            kernels
+                .into_iter()
+                .map(|k| match overrides.gamma {
+                    Some(gamma) => k.with_gamma(gamma),
+                    None => Ok(k),
+                })
+                .collect::<Result<Vec<_>>>()?,
+        ),
+        other => other,
+    };
     if let Some(gamma) = overrides.gamma {
         mdp = mdp.with_gamma(gamma)?;
     }
@@ -155,7 +188,7 @@ fn file_world(path: &Path, params: toml::Table) -> Result<TabularMdp> {
         rho[start] = 1.0;
         mdp = mdp.with_initial(rho)?;
     }
-    Ok(mdp)
+    Ok((mdp, declared))
 }
 
 fn generated_world(generator: &str, params: toml::Table) -> Result<TabularMdp> {
@@ -166,6 +199,7 @@ fn generated_world(generator: &str, params: toml::Table) -> Result<TabularMdp> {
         "forest" => deserialize::<ForestParams>(params, &what)?.build(),
         "bandit" => deserialize::<BanditParams>(params, &what)?.build(),
         "li2021-chain" => deserialize::<HardChainParams>(params, &what)?.build(),
+        "riverswim" => deserialize::<RiverSwimParams>(params, &what)?.build(),
         other => Err(Error::invalid(
             "generator",
             format!("unknown generator `{other}`"),
@@ -199,14 +233,29 @@ impl WorldEntry {
                 )?)),
                 (Some(file), _, _) => {
                     let (horizon, params) = take_horizon(params)?;
-                    mdp_world(with_horizon(
-                        file_world(&folder.join(file), params)?,
-                        horizon,
-                    )?)?
+                    let (uncertainty, params) = take_uncertainty(params)?;
+                    let (mdp, declared) = file_world(&folder.join(file), params)?;
+                    let declared = match uncertainty {
+                        Some(set) => FileUncertainty::Set(set),
+                        None => declared,
+                    };
+                    robust_or_plain(with_horizon(mdp, horizon)?, declared)?
                 }
                 (None, Some(generator), _) => {
                     let (horizon, params) = take_horizon(params)?;
-                    mdp_world(with_horizon(generated_world(generator, params)?, horizon)?)?
+                    if let Some(count) = finite_set_size(&params)? {
+                        let kernels = seeded_kernels(generator, params, count)?;
+                        let first = with_horizon(kernels[0].clone(), horizon)?;
+                        robust_or_plain(first, FileUncertainty::Kernels(kernels))?
+                    } else {
+                        let (uncertainty, params) = take_uncertainty(params)?;
+                        let mdp = with_horizon(generated_world(generator, params)?, horizon)?;
+                        let declared = match uncertainty {
+                            Some(set) => FileUncertainty::Set(set),
+                            None => FileUncertainty::None,
+                        };
+                        robust_or_plain(mdp, declared)?
+                    }
                 }
                 (None, None, bandit) => WorldKind::Bandit(EnvironmentSpec::from_table(
                     bandit.as_deref().unwrap_or_default(),
@@ -222,6 +271,152 @@ impl WorldEntry {
         }
         Ok(worlds)
     }
+}
+
+/// A robust world when the entry or its file declares an uncertainty set, a plain one otherwise.
+fn robust_or_plain(mdp: TabularMdp, declared: FileUncertainty) -> Result<WorldKind> {
+    if !matches!(declared, FileUncertainty::None) && mdp.horizon().steps().is_some() {
+        return Err(Error::invalid(
+            "params.horizon",
+            "a finite horizon on a robust world",
+            "robust worlds are discounted: drop `horizon`",
+        ));
+    }
+    let robust = match declared {
+        FileUncertainty::None => return mdp_world(mdp),
+        FileUncertainty::Set(set) => RobustMdp::new(mdp, set)?,
+        FileUncertainty::Kernels(kernels) => RobustMdp::finite(kernels)?,
+    };
+    Ok(WorldKind::Robust(Arc::new(RobustWorld::new(robust)?)))
+}
+
+/// `uncertainty = "finite", kernels = K`: the number of kernels of a generated finite set.
+fn finite_set_size(params: &toml::Table) -> Result<Option<usize>> {
+    if params.get("uncertainty").and_then(toml::Value::as_str) != Some("finite") {
+        return Ok(None);
+    }
+    match params.get("kernels") {
+        Some(toml::Value::Integer(k)) if *k >= 1 => Ok(Some(*k as usize)),
+        other => Err(Error::invalid(
+            "params.kernels",
+            format!(
+                "found {}",
+                other.map_or("nothing".to_string(), |v| v.to_string())
+            ),
+            "uncertainty = \"finite\" takes kernels = K >= 1: the generator with seeds seed, \
+             seed + 1, …, seed + K − 1 gives the K kernels",
+        )),
+    }
+}
+
+/// The K kernels of a generated finite set: the generator at seeds seed, …, seed + K − 1.
+fn seeded_kernels(
+    generator: &str,
+    mut params: toml::Table,
+    kernels: usize,
+) -> Result<Vec<TabularMdp>> {
+    params.remove("uncertainty");
+    params.remove("kernels");
+    let seed = match params.get("seed") {
+        Some(toml::Value::Integer(seed)) if *seed >= 0 => *seed,
+        _ => {
+            return Err(Error::invalid(
+                "params.seed",
+                "missing",
+                "a finite set of generated kernels needs a seeded generator (garnet) and its seed",
+            ));
+        }
+    };
+    (0..kernels as i64)
+        .map(|k| {
+            let mut at = params.clone();
+            at.insert("seed".into(), toml::Value::Integer(seed + k));
+            generated_world(generator, at)
+        })
+        .collect()
+}
+
+/// Splits `uncertainty` (a set name), `radius` (default 0; a grid axis) and `support` off a
+/// world's parameters.
+fn take_uncertainty(mut params: toml::Table) -> Result<(Option<UncertaintySet>, toml::Table)> {
+    let name = params.remove("uncertainty");
+    let radius = params.remove("radius");
+    let support = params.remove("support");
+    let Some(name) = name else {
+        if radius.is_some() || support.is_some() {
+            return Err(Error::invalid(
+                "params",
+                "`radius` or `support` without `uncertainty`",
+                "uncertainty = \"sa-l1\" (or s-l1, sa-linf, sa-kl, contamination) with them",
+            ));
+        }
+        return Ok((None, params));
+    };
+    let name = match &name {
+        toml::Value::String(text) => text.clone(),
+        other => {
+            return Err(Error::invalid(
+                "params.uncertainty",
+                format!("found {other}"),
+                "a set name: sa-l1, s-l1, sa-linf, sa-kl or contamination",
+            ));
+        }
+    };
+    let radius = match radius {
+        None => 0.0,
+        Some(toml::Value::Float(r)) => r,
+        Some(toml::Value::Integer(r)) => r as f64,
+        Some(other) => {
+            return Err(Error::invalid(
+                "params.radius",
+                format!("found {other}"),
+                "a number >= 0",
+            ));
+        }
+    };
+    let support = match support {
+        None => "nominal".to_string(),
+        Some(toml::Value::String(text)) => text,
+        Some(other) => {
+            return Err(Error::invalid(
+                "params.support",
+                format!("found {other}"),
+                "\"nominal\" or \"all\"",
+            ));
+        }
+    };
+    let shape = match SetShape::from_name(&name) {
+        Some(shape) if shape != SetShape::Finite => shape,
+        _ => {
+            return Err(Error::invalid(
+                "params.uncertainty",
+                format!("{name:?}"),
+                "one of sa-l1, s-l1, sa-linf, sa-kl, contamination (or \"finite\" with kernels = K)",
+            ));
+        }
+    };
+    let support = match support.as_str() {
+        "nominal" => Support::Nominal,
+        "all" => Support::All,
+        other => {
+            return Err(Error::invalid(
+                "params.support",
+                format!("{other:?}"),
+                "\"nominal\" or \"all\"",
+            ));
+        }
+    };
+    let set =
+        UncertaintySet::new(shape, Radius::Uniform(radius), support).map_err(|e| match e {
+            Error::Invalid {
+                field,
+                found,
+                expected,
+                ..
+            } => Error::invalid(format!("params.{field}"), found, expected),
+            other => other,
+        })?;
+    Ok((Some(set), params))
 }
 
 /// A tabular world of either horizon, solved once.

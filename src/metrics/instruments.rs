@@ -24,6 +24,8 @@ pub struct PolicySnapshot {
     /// log π_h (−∞ where π = 0); from the logits for a softmax policy.
     pub log_probabilities: Vec<Array2<f64>>,
     pub evaluation: Evaluation,
+    /// The world's side measurements of this policy ([`World::side_measurements`]).
+    pub side: Vec<(&'static str, f64)>,
 }
 
 impl PolicySnapshot {
@@ -51,10 +53,12 @@ impl PolicySnapshot {
     ) -> Result<Self> {
         let views: Vec<ArrayView2<'_, f64>> = probabilities.iter().map(|p| p.view()).collect();
         let evaluation = world.evaluate(&views)?;
+        let side = world.side_measurements(&views)?;
         Ok(PolicySnapshot {
             probabilities,
             log_probabilities,
             evaluation,
+            side,
         })
     }
 
@@ -119,6 +123,9 @@ impl PolicySnapshot {
             "min_optimal_prob",
             min_optimal_probability(reference, &views),
         );
+        for &(name, value) in &self.side {
+            record.set(name, value);
+        }
     }
 }
 

@@ -36,6 +36,20 @@ const OUTPUT_FIELDS: &[&str] = &[
     "steps",
     "greedy_actions",
     "policy",
+    // A robust world's output (src/cli/robust.rs).
+    "uncertainty",
+    "residual",
+    "worst_case",
+    "worst_case_kernel",
+    "nominal_objective",
+    "nominal_optimal_objective",
+    "nominal_optimal_policy_worst_case_objective",
+    "nature_steps",
+    "model",
+    "lower",
+    "upper",
+    "trace",
+    "models_found",
 ];
 
 /// A policy: one S×A table, or one per step of a finite horizon.

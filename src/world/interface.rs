@@ -56,6 +56,9 @@ pub enum WorldKind {
     FiniteHorizon,
     /// A stochastic multi-armed bandit: one state, J(π) = Σ_a π(a)·μ_a.
     Bandit,
+    /// A robust MDP: the return is the worst case over an uncertainty set (evaluation under
+    /// nature's worst-case kernel for the policy).
+    Robust,
     /// Any other world written against this interface (a robust MDP's worst case, a game player's
     /// view): the algorithms that only need [`World::evaluate`] run on it.
     Other,
@@ -68,6 +71,7 @@ impl WorldKind {
             WorldKind::Discounted => "discounted",
             WorldKind::FiniteHorizon => "finite-horizon",
             WorldKind::Bandit => "bandit",
+            WorldKind::Robust => "robust",
             WorldKind::Other => "custom",
         }
     }
@@ -187,6 +191,26 @@ pub trait World: Send + Sync {
 
     /// Exact evaluation of a policy given as one probability table per stage.
     fn evaluate(&self, policy: &[ArrayView2<'_, f64>]) -> Result<Evaluation>;
+
+    /// Evaluation with the world's inner problem solved only to `tolerance` (a robust world:
+    /// nature's worst case stops once ‖T^π_𝒫 V − V‖∞ ≤ tolerance, so J is over-estimated by at
+    /// most tolerance/(1−γ)); the exact evaluation where there is no inner problem.
+    fn evaluate_within(
+        &self,
+        policy: &[ArrayView2<'_, f64>],
+        _tolerance: f64,
+    ) -> Result<Evaluation> {
+        self.evaluate(policy)
+    }
+
+    /// Measurements a run records beside J and gap for this policy (a robust world: the return
+    /// on the nominal world, `nominal_J`); none by default.
+    fn side_measurements(
+        &self,
+        _policy: &[ArrayView2<'_, f64>],
+    ) -> Result<Vec<(&'static str, f64)>> {
+        Ok(Vec::new())
+    }
 
     /// J* and the optimal actions.
     fn reference(&self) -> &Reference;

@@ -7,8 +7,12 @@ pub mod generate;
 pub mod interface;
 pub mod kernel;
 pub mod mdp;
+pub mod robust_mdp;
 pub mod sample;
+pub mod uncertainty;
 
 pub use interface::{World, WorldKind};
 pub use kernel::TransitionKernel;
 pub use mdp::{ActionNames, Horizon, MdpSpec, Outcome, PROBABILITY_TOLERANCE, TabularMdp};
+pub use robust_mdp::RobustMdp;
+pub use uncertainty::{Radius, SetShape, Support, UncertaintySet};

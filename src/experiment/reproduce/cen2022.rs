@@ -127,7 +127,10 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
                 .find(|w| &w.name == world)
                 .and_then(|w| match &w.kind {
                     WorldKind::Mdp(problem) => Some(problem.clone()),
-                    WorldKind::FiniteHorizon(_) | WorldKind::Bandit(_) | WorldKind::Llm(_) => None,
+                    WorldKind::FiniteHorizon(_)
+                    | WorldKind::Bandit(_)
+                    | WorldKind::Llm(_)
+                    | WorldKind::Robust(_) => None,
                 })
                 .ok_or_else(|| bad("world", world))?;
             let (c1, gamma) = theorem_constant(&problem, tau, *eta)?;

@@ -18,6 +18,9 @@ pub mod llm_entropy_law;
 pub mod llm_interventions;
 pub mod llm_series;
 pub mod mei2020;
+pub mod price_of_robustness;
+pub mod robust_pg_rates;
+pub mod robust_static_dynamic;
 pub mod trust_regions;
 
 use std::path::{Path, PathBuf};
@@ -113,6 +116,9 @@ pub fn catalogue() -> Vec<Entry> {
         bandit_regret::entry(),
         klein2023::entry(),
         klein2024::entry(),
+        price_of_robustness::entry(),
+        robust_pg_rates::entry(),
+        robust_static_dynamic::entry(),
         llm_entropy_law::entry(),
         llm_interventions::entry(),
         llm_covariance::entry(),
@@ -265,6 +271,21 @@ pub fn mean_and_band(runs: &[Trajectory]) -> Result<(Trajectory, Band)> {
         }
     }
     Ok((mean, band))
+}
+
+/// A final gap over the linear-rate bound of KL mirror descent with steps η_t = η_0/γ^t,
+/// γ^T·(gap_0 + log|A|/(η_0(1−γ))) (Xiao 2022, Thm. 10; Li, Lan & Zhao 2022 prove a linear rate
+/// of this kind for (s,a)-rectangular robust MDPs): at most 1 where the bound holds. `run` is a
+/// trajectory of the gap against the step.
+pub fn mirror_descent_bound_ratio(
+    run: &Trajectory,
+    gamma: f64,
+    actions: usize,
+    eta0: f64,
+) -> Option<f64> {
+    let (&(_, first), &(steps, last)) = (run.first()?, run.last()?);
+    let bound = gamma.powf(steps) * (first + (actions as f64).ln() / (eta0 * (1.0 - gamma)));
+    Some(last.abs() / bound)
 }
 
 /// Formats a number with `digits` significant digits.

@@ -2,6 +2,7 @@
 //! ([`gymnasium`]). [`load`] picks the reader from the file extension and, for JSON, from the
 //! document's shape (a table keyed "0", "1", … is a P-table).
 
+pub mod craam;
 pub mod gymnasium;
 pub mod native;
 pub mod node;
@@ -11,6 +12,8 @@ use std::path::Path;
 use crate::core::error::{Error, Result};
 use crate::core::files::{read_text, write_atomic};
 use crate::world::mdp::TabularMdp;
+use crate::world::robust_mdp::RobustMdp;
+use crate::world::uncertainty::UncertaintySet;
 use node::Node;
 
 pub use native::Syntax;
@@ -21,6 +24,8 @@ pub enum SourceFormat {
     NativeJson,
     NativeToml,
     GymnasiumPTable,
+    /// CRAAM's CSV (an MDP, or an MDP with outcomes: a finite uncertainty set).
+    CraamCsv,
 }
 
 impl std::fmt::Display for SourceFormat {
@@ -29,6 +34,7 @@ impl std::fmt::Display for SourceFormat {
             SourceFormat::NativeJson => "policylab native (JSON)",
             SourceFormat::NativeToml => "policylab native (TOML)",
             SourceFormat::GymnasiumPTable => "Gymnasium P-table (JSON)",
+            SourceFormat::CraamCsv => "CRAAM CSV",
         })
     }
 }
@@ -38,7 +44,7 @@ fn syntax_of(path: &Path) -> Result<Syntax> {
         Some(ext) if ext.eq_ignore_ascii_case("json") => Ok(Syntax::Json),
         Some(ext) if ext.eq_ignore_ascii_case("toml") => Ok(Syntax::Toml),
         other => Err(Error::Usage(format!(
-            "{}: unknown file type {}; expected a .json or .toml file",
+            "{}: unknown file type {}; expected a .json or .toml file (or a CRAAM .csv)",
             path.display(),
             other.map_or("(no extension)".to_string(), |e| format!(".{e}")),
         ))),
@@ -50,8 +56,16 @@ pub fn load(path: &Path) -> Result<TabularMdp> {
     load_with_format(path).map(|(mdp, _)| mdp)
 }
 
-/// Reads a world and says which format it was in.
+/// Reads a world and says which format it was in. A CRAAM file with outcomes gives its nominal
+/// world (the uniform mixture of its kernels); [`load_robust`] gives the kernels too. A native
+/// file's `[uncertainty]` table is checked here as well, so a bad one is an error whatever reads
+/// the file.
 pub fn load_with_format(path: &Path) -> Result<(TabularMdp, SourceFormat)> {
+    load_robust(path).map(|(mdp, source, _)| (mdp, source))
+}
+
+/// The world of a native file or P-table, without its uncertainty table.
+fn load_plain(path: &Path) -> Result<(TabularMdp, SourceFormat)> {
     let syntax = syntax_of(path)?;
     let text = read_text(path)?;
     let origin = path.display().to_string();
@@ -61,6 +75,70 @@ pub fn load_with_format(path: &Path) -> Result<(TabularMdp, SourceFormat)> {
         .unwrap_or("world")
         .to_string();
     parse(&text, syntax, &origin, &name)
+}
+
+/// What a world file says of nature: nothing, a set around the nominal kernel (a native file's
+/// `[uncertainty]` table), or a finite set of kernels (a CRAAM file's outcomes).
+#[derive(Debug, Clone)]
+pub enum FileUncertainty {
+    None,
+    Set(UncertaintySet),
+    Kernels(Vec<TabularMdp>),
+}
+
+fn is_csv(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+}
+
+fn load_craam(path: &Path) -> Result<(TabularMdp, FileUncertainty)> {
+    let origin = path.display().to_string();
+    let text = read_text(path)?;
+    let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("world");
+    let model = craam::parse(&text, name).map_err(|e| e.in_origin(&origin))?;
+    if model.has_outcomes {
+        let robust = RobustMdp::finite(model.kernels.clone()).map_err(|e| e.in_origin(&origin))?;
+        Ok((
+            robust.nominal().clone(),
+            FileUncertainty::Kernels(model.kernels),
+        ))
+    } else {
+        let mdp = model.kernels.into_iter().next().ok_or_else(|| {
+            Error::invalid("rows", "no transitions", "at least one transition row")
+                .in_origin(&origin)
+        })?;
+        Ok((mdp, FileUncertainty::None))
+    }
+}
+
+/// Reads a world with the uncertainty its file declares.
+pub fn load_robust(path: &Path) -> Result<(TabularMdp, SourceFormat, FileUncertainty)> {
+    if is_csv(path) {
+        let (nominal, uncertainty) = load_craam(path)?;
+        return Ok((nominal, SourceFormat::CraamCsv, uncertainty));
+    }
+    let (mdp, source) = load_plain(path)?;
+    if source == SourceFormat::GymnasiumPTable {
+        return Ok((mdp, source, FileUncertainty::None));
+    }
+    let origin = path.display().to_string();
+    let text = read_text(path)?;
+    let root = match syntax_of(path)? {
+        Syntax::Json => Node::parse_json(&text, &origin)?,
+        Syntax::Toml => Node::parse_toml(&text, &origin)?,
+    };
+    let uncertainty = match &root {
+        Node::Table(entries) => match node::field(entries, "uncertainty") {
+            Some(table) => FileUncertainty::Set(
+                UncertaintySet::from_node(table, mdp.n_states(), mdp.n_actions())
+                    .map_err(|e| e.in_origin(&origin))?,
+            ),
+            None => FileUncertainty::None,
+        },
+        _ => FileUncertainty::None,
+    };
+    Ok((mdp, source, uncertainty))
 }
 
 /// Parses a world from text; `origin` names the source in errors, `name` is the default name.

@@ -34,6 +34,8 @@ pub const FIELDS: &[&str] = &[
     "terminal",
     "rewards",
     "transitions",
+    // A robust world's set (read by `format::load_robust`; see world::uncertainty).
+    "uncertainty",
 ];
 
 /// Reads a native document (already parsed from JSON or TOML) into a validated world.

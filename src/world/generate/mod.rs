@@ -8,6 +8,7 @@ pub mod forest;
 pub mod garnet;
 pub mod gridworld;
 pub mod hard_chain;
+pub mod riverswim;
 
 pub use bandit::BanditParams;
 pub use chain::ChainParams;
@@ -15,3 +16,4 @@ pub use forest::ForestParams;
 pub use garnet::GarnetParams;
 pub use gridworld::GridworldParams;
 pub use hard_chain::HardChainParams;
+pub use riverswim::RiverSwimParams;
