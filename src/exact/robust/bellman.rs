@@ -93,6 +93,21 @@ impl Sweep {
         }
     }
 
+    /// Whether this sweep's buffers have `world`'s sizes and kind of choice.
+    fn fits(&self, world: &RobustMdp) -> bool {
+        let pairs = world.n_states() * world.n_actions();
+        let choice = match &self.choice {
+            Choice::Kernels(k) => world.set().shape() == SetShape::Finite && k.len() == pairs,
+            Choice::Distributions(p) => {
+                world.set().shape() != SetShape::Finite && p.len() == world.candidate_count()
+            }
+        };
+        choice
+            && self.v.len() == world.n_states()
+            && self.q.len() == pairs
+            && self.policy.len() == pairs
+    }
+
     /// Q as an S×A table.
     pub fn q_table(&self, n_actions: usize) -> Array2<f64> {
         table(&self.q, n_actions)
@@ -118,6 +133,9 @@ pub fn sweep_into(
     out: &mut Sweep,
 ) {
     let (s_count, a_count) = (world.n_states(), world.n_actions());
+    if !out.fits(world) {
+        *out = Sweep::for_world(world);
+    }
     let gamma = world.gamma();
     let nominal = world.nominal();
     let allowed = nominal.allowed_mask();
@@ -243,8 +261,9 @@ fn s_rectangular_sweep(
     let (s_count, a_count) = (world.n_states(), world.n_actions());
     let allowed = world.nominal().allowed_mask();
     let offsets = world.offsets();
+    // `sweep_into` made `out` fit the world: an s-rectangular set's choice is distributions.
     let Choice::Distributions(worst) = &mut out.choice else {
-        unreachable!("an s-rectangular set is a ball: its sweeps hold distributions")
+        return;
     };
     work.values.resize_with(a_count, Vec::new);
     work.nominal.resize_with(a_count, Vec::new);
