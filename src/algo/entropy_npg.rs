@@ -9,20 +9,30 @@
 //! update is soft policy iteration, π_{t+1} ∝ exp(Q_τ^{(t)}/τ), with rate γ.
 //!
 //! In logits (θ = log π up to a per-state constant): θ_{t+1} = (1 − ητ/(1−γ))·θ_t + η·Q_τ^{(t)}/(1−γ).
+//!
+//! On a robust world Q_τ^{(t)} is the soft Q under nature's worst case for the regularized reward
+//! and the reference is the robust soft optimum ([`crate::exact::robust::soft`]): policylab's
+//! entropy-regularized form of robust policy mirror descent (Li, Lan & Zhao 2022 analyse the
+//! unregularized one). Whether Cen et al.'s rate 1 − ητ carries over is what `tests/robust.rs`
+//! measures.
 
 use rand_chacha::ChaCha8Rng;
 
 use super::Algorithm;
-use super::catalogue::{AlgorithmEntry, STATIONARY_MODEL_WORLDS};
+use super::catalogue::AlgorithmEntry;
 use super::soft_reference::SoftReference;
 use crate::core::checks::require_temperature;
 use crate::core::error::{Error, Result};
 use crate::core::parameters::{derived_parameter, parameter};
 use crate::core::record::Record;
-use crate::exact::soft_evaluate;
+use crate::exact::{PolicyValues, soft_evaluate};
 use crate::metrics::{PolicySnapshot, ascend_and_record};
 use crate::policy::TabularSoftmax;
-use crate::world::World;
+use crate::world::{World, WorldKind};
+
+/// The worlds with soft values: a fixed model, or a robust world's worst case (entropy-regularized
+/// robust policy mirror descent; its optimum on (s,a)-rectangular and finite sets).
+const SOFT_WORLDS: &[WorldKind] = &[WorldKind::Discounted, WorldKind::Bandit, WorldKind::Robust];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntropyNpg {
@@ -62,7 +72,7 @@ pub fn entry() -> AlgorithmEntry {
     AlgorithmEntry {
         name: "entropy-npg",
         summary: "entropy-regularized NPG on soft values (Cen et al. 2022)",
-        worlds: STATIONARY_MODEL_WORLDS,
+        worlds: SOFT_WORLDS,
         parameters: vec![
             parameter("temperature", 0.1, "entropy weight τ"),
             derived_parameter(
@@ -92,7 +102,7 @@ impl<W: World + ?Sized> Algorithm<W> for EntropyNpg {
     }
 
     fn initial_state(&self, world: &W) -> Result<EntropyNpgState> {
-        let mdp = world.require_model("entropy-npg's soft values")?;
+        world.require_kind("entropy-npg", SOFT_WORLDS)?;
         let gamma = world.gamma();
         let largest = (1.0 - gamma) / self.temperature;
         let step_size = self.step_size_on(gamma);
@@ -103,9 +113,21 @@ impl<W: World + ?Sized> Algorithm<W> for EntropyNpg {
                 format!("expected 0 < eta <= (1 - gamma)/tau = {largest}"),
             ));
         }
+        let reference = match world.model() {
+            Some(mdp) => SoftReference::new(mdp, self.temperature)?,
+            None => {
+                let (q, objective) = world.soft_optimum(self.temperature)?.ok_or_else(|| {
+                    Error::Usage(format!(
+                        "entropy-npg needs soft values, which a {} world does not have",
+                        world.kind().name()
+                    ))
+                })?;
+                SoftReference { q, objective }
+            }
+        };
         Ok(EntropyNpgState {
             policy: TabularSoftmax::uniform_on(world),
-            reference: SoftReference::new(mdp, self.temperature)?,
+            reference,
         })
     }
 
@@ -115,13 +137,27 @@ impl<W: World + ?Sized> Algorithm<W> for EntropyNpg {
         mut state: EntropyNpgState,
         _rng: &mut ChaCha8Rng,
     ) -> Result<(EntropyNpgState, Record)> {
-        let mdp = world.require_model("entropy-npg's soft values")?;
         let gamma = world.gamma();
         let step_size = self.step_size_on(gamma);
         let (snapshot, mut record) =
             PolicySnapshot::measure_softmax(world, std::slice::from_ref(&state.policy))?;
-        let soft = soft_evaluate(mdp, snapshot.probabilities[0].view(), self.temperature)?;
-        state.reference.record_into(mdp, &soft, &mut record);
+        let probabilities = snapshot.probabilities[0].view();
+        let soft = match world.model() {
+            Some(mdp) => soft_evaluate(mdp, probabilities, self.temperature)?,
+            None => {
+                let (v, q) = world
+                    .soft_values(probabilities, self.temperature)?
+                    .ok_or_else(|| Error::Usage("entropy-npg needs soft values".into()))?;
+                PolicyValues { v, q }
+            }
+        };
+        state.reference.record_values(
+            world.initial(),
+            world.allowed_mask(),
+            &soft.v,
+            &soft.q,
+            &mut record,
+        );
         let keep = 1.0 - step_size * self.temperature / (1.0 - gamma);
         // θ_{t+1} = keep·θ_t + η·Q_τ/(1−γ), applied as the logit change θ_{t+1} − θ_t.
         let logits = state.policy.logits();

@@ -2,7 +2,7 @@
 //! J*_τ = ρᵀV*_τ, computed once by soft value iteration, and the per-step instruments
 //! `soft_gap` = J*_τ − ρᵀV_τ^{π_t} and `soft_q_error` = ‖Q*_τ − Q_τ^{π_t}‖∞ (available actions).
 
-use ndarray::Array2;
+use ndarray::{Array1, Array2};
 
 use crate::core::error::Result;
 use crate::core::record::Record;
@@ -29,11 +29,23 @@ impl SoftReference {
 
     /// Records `soft_gap` and `soft_q_error` of a policy with soft values `soft`.
     pub fn record_into(&self, mdp: &TabularMdp, soft: &PolicyValues, record: &mut Record) {
-        record.set("soft_gap", self.objective - soft.objective(mdp));
-        let q_error = mdp
-            .allowed_mask()
+        self.record_values(mdp.initial(), mdp.allowed_mask(), &soft.v, &soft.q, record);
+    }
+
+    /// [`SoftReference::record_into`] from the values themselves: `soft_gap` = J*_τ − ρᵀv and
+    /// `soft_q_error` = ‖Q*_τ − q‖∞ over the `allowed` pairs.
+    pub fn record_values(
+        &self,
+        initial: &Array1<f64>,
+        allowed: &[bool],
+        v: &Array1<f64>,
+        q: &Array2<f64>,
+        record: &mut Record,
+    ) {
+        record.set("soft_gap", self.objective - initial.dot(v));
+        let q_error = allowed
             .iter()
-            .zip(self.q.iter().zip(soft.q.iter()))
+            .zip(self.q.iter().zip(q.iter()))
             .filter(|(ok, _)| **ok)
             .fold(0.0f64, |m, (_, (a, b))| m.max((a - b).abs()));
         record.set("soft_q_error", q_error);

@@ -49,7 +49,8 @@ pub fn run(_args: &AlgosArgs) -> Result<ExitCode> {
         "\nOn robust worlds (--uncertainty, a file's [uncertainty], CRAAM outcomes) the algorithms \
          marked `robust` optimize the worst-case return: softmax-pg is robust PG (Danskin's \
          gradient on nature's worst case; Wang & Zou 2022, Kumar et al. 2023), npg with \
-         step_growth = 1/γ is robust policy mirror descent (Li, Lan & Zhao 2022), drpg is \
+         step_growth = 1/γ is robust policy mirror descent (Li, Lan & Zhao 2022), entropy-npg \
+         its entropy-regularized form on nature's worst case for r − τ·log π, drpg is \
          double-loop robust PG. Planners: `policylab solve --method pi|vi|iwocs` (robust policy \
          and value iteration; IWOCS, Zouitine, Geist & Rachelson 2024)."
     );

@@ -89,10 +89,16 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let gamma_note = if source == SourceFormat::GymnasiumPTable && args.world.gamma.is_none() {
-        format!(" (P-tables carry no discount: default {DEFAULT_GAMMA}; set --gamma)")
-    } else {
-        String::new()
+    let gamma_note = match source {
+        _ if args.world.gamma.is_some() => String::new(),
+        SourceFormat::GymnasiumPTable => {
+            format!(" (P-tables carry no discount: default {DEFAULT_GAMMA}; set --gamma)")
+        }
+        SourceFormat::CraamCsv => format!(
+            " (CRAAM files carry no discount: default {}; set --gamma)",
+            format::craam::DEFAULT_GAMMA
+        ),
+        _ => String::new(),
     };
     let horizon = match mdp.horizon() {
         Horizon::Discounted { gamma } => format!("discounted, gamma = {gamma}{gamma_note}"),

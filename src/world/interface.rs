@@ -203,6 +203,23 @@ pub trait World: Send + Sync {
         self.evaluate(policy)
     }
 
+    /// Entropy-regularized values of a stationary policy at temperature τ: V_τ(s) and
+    /// Q_τ(s, a) = r(s, a) + γ·E[V_τ(s')] (Cen et al. 2022, Eq. 5), for a world whose values are
+    /// not those of one fixed model (a robust world: under nature's worst case for the reward
+    /// r − τ·log π); `None` where the world has none (or has a model to compute them from).
+    fn soft_values(
+        &self,
+        _policy: ArrayView2<'_, f64>,
+        _temperature: f64,
+    ) -> Result<Option<(Array1<f64>, Array2<f64>)>> {
+        Ok(None)
+    }
+
+    /// The entropy-regularized optimum of such a world: Q*_τ and J*_τ = ρᵀV*_τ.
+    fn soft_optimum(&self, _temperature: f64) -> Result<Option<(Array2<f64>, f64)>> {
+        Ok(None)
+    }
+
     /// Measurements a run records beside J and gap for this policy (a robust world: the return
     /// on the nominal world, `nominal_J`); none by default.
     fn side_measurements(

@@ -17,6 +17,7 @@ pub mod linf_ball;
 pub mod policy_evaluation;
 pub mod policy_iteration;
 pub mod s_rectangular_l1;
+pub mod soft;
 pub mod value_iteration;
 pub mod world;
 
@@ -26,5 +27,6 @@ pub use policy_evaluation::{
     RobustEvaluation, nominal_choice, robust_evaluate, robust_evaluate_within,
 };
 pub use policy_iteration::robust_policy_iteration;
+pub use soft::{robust_soft_evaluate, robust_soft_value_iteration};
 pub use value_iteration::{RobustSolution, robust_value_iteration};
 pub use world::RobustWorld;

@@ -10,10 +10,11 @@
 //! envelope otherwise. Each evaluation also reports the policy's return on the nominal world
 //! (`nominal_J` in a run's records).
 
-use ndarray::{Array1, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView2};
 
 use super::policy_evaluation::robust_evaluate_within;
 use super::policy_iteration::robust_policy_iteration;
+use super::soft::{robust_soft_evaluate, robust_soft_value_iteration};
 use super::value_iteration::RobustSolution;
 use crate::core::error::Result;
 use crate::exact::evaluate;
@@ -131,6 +132,19 @@ impl World for RobustWorld {
         policy: &[ArrayView2<'_, f64>],
     ) -> Result<Vec<(&'static str, f64)>> {
         Ok(vec![("nominal_J", self.nominal_objective(policy[0])?)])
+    }
+
+    fn soft_values(
+        &self,
+        policy: ArrayView2<'_, f64>,
+        temperature: f64,
+    ) -> Result<Option<(Array1<f64>, Array2<f64>)>> {
+        robust_soft_evaluate(&self.robust, policy, temperature).map(Some)
+    }
+
+    fn soft_optimum(&self, temperature: f64) -> Result<Option<(Array2<f64>, f64)>> {
+        let (v, q) = robust_soft_value_iteration(&self.robust, temperature, 1e-13, 10_000_000)?;
+        Ok(Some((q, self.robust.nominal().initial().dot(&v))))
     }
 
     fn reference(&self) -> &Reference {
