@@ -53,6 +53,15 @@ impl Error {
     }
 
     /// Sets the origin (a file name, or a generator's description) where none is set yet.
+    /// The same error with the field of an `Invalid` error renamed by `rename` (other errors
+    /// unchanged): for a caller that knows where a checked value sits in its own file format.
+    pub fn with_field(mut self, rename: impl FnOnce(&str) -> String) -> Self {
+        if let Error::Invalid { field, .. } = &mut self {
+            *field = rename(field);
+        }
+        self
+    }
+
     pub fn in_origin(mut self, new_origin: &str) -> Self {
         match &mut self {
             Error::Syntax { origin, .. }

@@ -406,16 +406,8 @@ fn take_uncertainty(mut params: toml::Table) -> Result<(Option<UncertaintySet>, 
             ));
         }
     };
-    let set =
-        UncertaintySet::new(shape, Radius::Uniform(radius), support).map_err(|e| match e {
-            Error::Invalid {
-                field,
-                found,
-                expected,
-                ..
-            } => Error::invalid(format!("params.{field}"), found, expected),
-            other => other,
-        })?;
+    let set = UncertaintySet::new(shape, Radius::Uniform(radius), support)
+        .map_err(|e| e.with_field(|field| format!("params.{field}")))?;
     Ok((Some(set), params))
 }
 

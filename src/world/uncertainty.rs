@@ -307,20 +307,8 @@ impl UncertaintySet {
             }
             node => Radius::Uniform(At::new(node, path).number()?),
         };
-        UncertaintySet::new(shape, radius, support).map_err(|e| match e {
-            Error::Invalid {
-                origin,
-                field,
-                found,
-                expected,
-            } => Error::Invalid {
-                origin,
-                field: format!("uncertainty.{field}"),
-                found,
-                expected,
-            },
-            other => other,
-        })
+        UncertaintySet::new(shape, radius, support)
+            .map_err(|e| e.with_field(|field| format!("uncertainty.{field}")))
     }
 
     pub fn shape(&self) -> SetShape {

@@ -137,21 +137,8 @@ pub fn from_node(root: &Node, name: &str) -> Result<TabularMdp> {
         state_names: None,
         action_names: ActionNames::Numbered,
     })
-    .map_err(|e| match e {
-        // The shared validator speaks the native format's field names; say it in P-table terms.
-        Error::Invalid {
-            origin,
-            field,
-            found,
-            expected,
-        } => Error::Invalid {
-            origin,
-            field: p_table_field(&field),
-            found,
-            expected,
-        },
-        other => other,
-    })
+    // The shared validator speaks the native format's field names; say it in P-table terms.
+    .map_err(|e| e.with_field(p_table_field))
 }
 
 /// `transitions[3][1][0]` → `P["3"]["1"][0]`.
