@@ -605,6 +605,11 @@ fn robust_worlds_in_experiment_files() {
         ),
         ("kernels = 2", "kernels = 0", "params.kernels"),
         (
+            "algorithm = \"npg\"",
+            "algorithm = \"dynamic-pg\"",
+            "`dynamic-pg` runs on no world of this file",
+        ),
+        (
             "algorithm = \"drpg\"",
             "algorithm = \"dynamic-pg\"\nworlds = [\"ball\"]",
             "runs on finite-horizon worlds, not on a robust world",

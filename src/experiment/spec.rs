@@ -381,6 +381,15 @@ fn expand_run(run: &RunEntry, worlds: &[World]) -> Result<Vec<Configuration>> {
             });
         }
     }
+    if out.is_empty() && run.worlds.is_none() {
+        // Without `worlds`, a run goes to the worlds of the kinds its algorithm runs on; none
+        // here would mean a run that silently never happens.
+        return Err(Error::invalid(
+            "worlds",
+            format!("`{}` runs on no world of this file", run.algorithm),
+            "a [[world]] of a kind it runs on (see `policylab algos`), or `worlds = [...]`",
+        ));
+    }
     Ok(out)
 }
 
