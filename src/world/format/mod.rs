@@ -64,19 +64,6 @@ pub fn load_with_format(path: &Path) -> Result<(TabularMdp, SourceFormat)> {
     load_robust(path).map(|(mdp, source, _)| (mdp, source))
 }
 
-/// The world of a native file or P-table, without its uncertainty table.
-fn load_plain(path: &Path) -> Result<(TabularMdp, SourceFormat)> {
-    let syntax = syntax_of(path)?;
-    let text = read_text(path)?;
-    let origin = path.display().to_string();
-    let name = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("world")
-        .to_string();
-    parse(&text, syntax, &origin, &name)
-}
-
 /// What a world file says of nature: nothing, a set around the nominal kernel (a native file's
 /// `[uncertainty]` table), or a finite set of kernels (a CRAAM file's outcomes).
 #[derive(Debug, Clone)]
@@ -112,24 +99,21 @@ fn load_craam(path: &Path) -> Result<(TabularMdp, FileUncertainty)> {
     }
 }
 
-/// Reads a world with the uncertainty its file declares.
+/// Reads a world with the uncertainty its file declares (the document is parsed once).
 pub fn load_robust(path: &Path) -> Result<(TabularMdp, SourceFormat, FileUncertainty)> {
     if is_csv(path) {
         let (nominal, uncertainty) = load_craam(path)?;
         return Ok((nominal, SourceFormat::CraamCsv, uncertainty));
     }
-    let (mdp, source) = load_plain(path)?;
-    if source == SourceFormat::GymnasiumPTable {
-        return Ok((mdp, source, FileUncertainty::None));
-    }
-    let origin = path.display().to_string();
+    let syntax = syntax_of(path)?;
     let text = read_text(path)?;
-    let root = match syntax_of(path)? {
-        Syntax::Json => Node::parse_json(&text, &origin)?,
-        Syntax::Toml => Node::parse_toml(&text, &origin)?,
-    };
-    let uncertainty = match &root {
-        Node::Table(entries) => match node::field(entries, "uncertainty") {
+    let origin = path.display().to_string();
+    let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("world");
+    let root = parse_root(&text, syntax, &origin)?;
+    let (mdp, source) = world_of_root(&root, syntax, &origin, name)?;
+    let uncertainty = match (&root, source) {
+        (_, SourceFormat::GymnasiumPTable) => FileUncertainty::None,
+        (Node::Table(entries), _) => match node::field(entries, "uncertainty") {
             Some(table) => FileUncertainty::Set(
                 UncertaintySet::from_node(table, mdp.n_states(), mdp.n_actions())
                     .map_err(|e| e.in_origin(&origin))?,
@@ -141,6 +125,30 @@ pub fn load_robust(path: &Path) -> Result<(TabularMdp, SourceFormat, FileUncerta
     Ok((mdp, source, uncertainty))
 }
 
+fn parse_root(text: &str, syntax: Syntax, origin: &str) -> Result<Node> {
+    match syntax {
+        Syntax::Json => Node::parse_json(text, origin),
+        Syntax::Toml => Node::parse_toml(text, origin),
+    }
+}
+
+/// The world a parsed document describes: a P-table (JSON keyed "0", "1", …) or the native format.
+fn world_of_root(
+    root: &Node,
+    syntax: Syntax,
+    origin: &str,
+    name: &str,
+) -> Result<(TabularMdp, SourceFormat)> {
+    let result = match syntax {
+        Syntax::Json if gymnasium::looks_like_p_table(root) => {
+            gymnasium::from_node(root, name).map(|m| (m, SourceFormat::GymnasiumPTable))
+        }
+        Syntax::Json => native::from_node(root, name).map(|m| (m, SourceFormat::NativeJson)),
+        Syntax::Toml => native::from_node(root, name).map(|m| (m, SourceFormat::NativeToml)),
+    };
+    result.map_err(|e| e.in_origin(origin))
+}
+
 /// Parses a world from text; `origin` names the source in errors, `name` is the default name.
 pub fn parse(
     text: &str,
@@ -148,21 +156,7 @@ pub fn parse(
     origin: &str,
     name: &str,
 ) -> Result<(TabularMdp, SourceFormat)> {
-    let result = match syntax {
-        Syntax::Json => {
-            let root = Node::parse_json(text, origin)?;
-            if gymnasium::looks_like_p_table(&root) {
-                gymnasium::from_node(&root, name).map(|m| (m, SourceFormat::GymnasiumPTable))
-            } else {
-                native::from_node(&root, name).map(|m| (m, SourceFormat::NativeJson))
-            }
-        }
-        Syntax::Toml => {
-            let root = Node::parse_toml(text, origin)?;
-            native::from_node(&root, name).map(|m| (m, SourceFormat::NativeToml))
-        }
-    };
-    result.map_err(|e| e.in_origin(origin))
+    world_of_root(&parse_root(text, syntax, origin)?, syntax, origin, name)
 }
 
 /// Writes a world in the native format, JSON or TOML by the extension, atomically.
