@@ -125,6 +125,30 @@ const CORPUS: &[(&str, &[&str])] = &[
         "robust-kl-all-states.toml",
         &["uncertainty.support", "KL(p || q) is infinite"],
     ),
+    (
+        "game-nfg-payoff-count.nfg",
+        &["line 3", "ends early", "payoff list has 8 numbers"],
+    ),
+    (
+        "game-row-sum.toml",
+        &[
+            "transitions[0][1]",
+            "state 0, joint action (0, 1)",
+            "sum to 0.9",
+        ],
+    ),
+    (
+        "game-gamma-one.json",
+        &["gamma", "found 1", "0 <= gamma < 1"],
+    ),
+    (
+        "game-ragged-actions.toml",
+        &["transitions[0].actions", "1 items", "one action per player"],
+    ),
+    (
+        "game-zero-sum-three-players.toml",
+        &["zero_sum", "3 players", "exactly 2 players"],
+    ),
 ];
 
 fn corpus_dir() -> PathBuf {

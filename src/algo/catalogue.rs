@@ -18,16 +18,22 @@ pub const ANY_WORLD: &[WorldKind] = &[
     WorldKind::FiniteHorizon,
     WorldKind::Bandit,
     WorldKind::Robust,
+    WorldKind::Game,
     WorldKind::Other,
 ];
 
-/// The worlds with a stationary (one-table) policy.
+/// The worlds with a stationary (one-table) policy (on a game: each player's, as independent
+/// learners).
 pub const STATIONARY_WORLDS: &[WorldKind] = &[
     WorldKind::Discounted,
     WorldKind::Bandit,
     WorldKind::Robust,
+    WorldKind::Game,
     WorldKind::Other,
 ];
+
+/// Games only (algorithms that update every player at once).
+pub const GAME_WORLDS: &[WorldKind] = &[WorldKind::Game];
 
 /// The stationary worlds with a fixed tabular model (soft values, sampled episodes).
 pub const STATIONARY_MODEL_WORLDS: &[WorldKind] = &[WorldKind::Discounted, WorldKind::Bandit];
@@ -42,7 +48,28 @@ pub struct Run<'a> {
 
 impl Run<'_> {
     /// Runs `algorithm` on `world` for the budget, handing each record to the observer.
+    /// On a game ([`World::game`]) every player runs the algorithm on its own view
+    /// ([`super::independent`]).
     pub fn go<'w, A: Algorithm<dyn World + 'w>>(
+        &mut self,
+        algorithm: &A,
+        world: &'w (dyn World + 'w),
+    ) -> Result<()> {
+        if let Some(game) = world.game() {
+            return super::independent::run_independent(
+                algorithm,
+                game,
+                self.steps,
+                self.seed,
+                &mut *self.observe,
+            );
+        }
+        self.go_together(algorithm, world)
+    }
+
+    /// Runs an algorithm that updates every player of a game at once (or any algorithm on a
+    /// single-agent world) on `world` itself.
+    pub fn go_together<'w, A: Algorithm<dyn World + 'w>>(
         &mut self,
         algorithm: &A,
         world: &'w (dyn World + 'w),
@@ -104,6 +131,8 @@ pub fn algorithms() -> Vec<AlgorithmEntry> {
         super::dynamic_pg::entry(),
         super::dynpg::entry(),
         super::drpg::entry(),
+        super::policy_extragradient::entry(),
+        super::magnetic_mirror_descent::entry(),
     ];
     all.extend(super::surrogate_ascent::entries());
     all.extend(super::sampled_surrogate::entries());

@@ -23,7 +23,11 @@ pub mod dynpg;
 pub mod entropy_npg;
 pub mod entropy_pg;
 pub mod finite_horizon_pg;
+pub mod game_measure;
+pub mod independent;
+pub mod magnetic_mirror_descent;
 pub mod npg;
+pub mod policy_extragradient;
 pub mod projected_pg;
 pub mod runner;
 pub mod sampled_surrogate;
@@ -70,4 +74,11 @@ pub trait Algorithm<W: ?Sized> {
         state: Self::State,
         rng: &mut ChaCha8Rng,
     ) -> Result<(Self::State, Record)>;
+
+    /// The policy of an iterate, one probability table per stage, for drivers that need the
+    /// iterate itself (independent learners in a game build each player's view from the others'
+    /// policies); `None` for a method that does not expose it (it then cannot run on games).
+    fn policy(&self, _state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
+        None
+    }
 }

@@ -81,6 +81,16 @@ pub struct NpgState {
 impl<W: World + ?Sized> Algorithm<W> for NaturalPg {
     type State = NpgState;
 
+    fn policy(&self, state: &NpgState) -> Option<Vec<Array2<f64>>> {
+        Some(
+            state
+                .policy
+                .iter()
+                .map(TabularSoftmax::probabilities)
+                .collect(),
+        )
+    }
+
     fn name(&self) -> &'static str {
         "npg"
     }

@@ -61,6 +61,10 @@ pub fn entry() -> AlgorithmEntry {
 impl<W: World + ?Sized> Algorithm<W> for ProjectedPg {
     type State = Array2<f64>;
 
+    fn policy(&self, state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
+        Some(vec![state.clone()])
+    }
+
     fn name(&self) -> &'static str {
         "projected-pg"
     }

@@ -61,6 +61,10 @@ pub fn entry() -> AlgorithmEntry {
 impl<W: World + ?Sized> Algorithm<W> for SoftmaxPg {
     type State = Vec<TabularSoftmax>;
 
+    fn policy(&self, state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
+        Some(state.iter().map(TabularSoftmax::probabilities).collect())
+    }
+
     fn name(&self) -> &'static str {
         "softmax-pg"
     }

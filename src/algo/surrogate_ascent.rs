@@ -223,6 +223,10 @@ pub fn ratio_statistics(
 impl<O: Objective, W: World + ?Sized> Algorithm<W> for SurrogateAscent<O> {
     type State = TabularSoftmax;
 
+    fn policy(&self, state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
+        Some(vec![state.probabilities()])
+    }
+
     fn name(&self) -> &'static str {
         self.objective.name()
     }

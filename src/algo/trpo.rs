@@ -148,6 +148,10 @@ pub fn conjugate_gradient(
 impl<W: World + ?Sized> Algorithm<W> for Trpo {
     type State = TabularSoftmax;
 
+    fn policy(&self, state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
+        Some(vec![state.probabilities()])
+    }
+
     fn name(&self) -> &'static str {
         "trpo"
     }

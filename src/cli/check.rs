@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::WorldArgs;
 use super::output::{number, print_json};
+use super::{Opened, WorldArgs};
 use crate::core::error::Result;
 use crate::world::Horizon;
 use crate::world::format::gymnasium::DEFAULT_GAMMA;
@@ -39,8 +39,10 @@ fn list_states(states: &[usize], limit: usize) -> String {
 }
 
 pub fn run(args: &CheckArgs) -> Result<ExitCode> {
-    let (_, source) = format::load_with_format(&args.world.file)?;
-    let (mdp, robust) = args.world.load_robust()?;
+    let (mdp, robust, source) = match args.world.open()? {
+        Opened::Game(game, source) => return super::game::check(&game, source, args.json),
+        Opened::Mdp(mdp, robust, source) => (mdp, robust, source),
+    };
     let uncertainty = robust.as_ref().map(|r| match r.kernels().len() {
         0 => r.set().describe(),
         k => format!("a finite set of {k} kernels (CRAAM outcomes; nominal = their mixture)"),

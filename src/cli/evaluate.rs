@@ -6,15 +6,19 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::WorldArgs;
 use super::output::{matrix, number, print_json, vector};
 use super::solve::print_values;
+use super::{Opened, WorldArgs};
 use crate::core::error::Result;
 use crate::exact::{evaluate, evaluate_finite, occupancy, uniform_policy};
 use crate::policy::file::{PolicyTables, load_policy};
 use crate::world::Horizon;
 
 /// V^π, Q^π, A^π, the occupancy d^π_ρ and J(π) = ρᵀV^π of a policy.
+///
+/// On a game, `--policy` is `uniform` or a file with `policies = [table per player]` (the output
+/// of `solve GAME --json`); each player's value, best response, gain, NashConv and
+/// exploitability (= NashConv / players) are printed.
 ///
 /// On a robust world (`--uncertainty`, a file's `[uncertainty]`, a CRAAM file with outcomes) the
 /// values are the worst case over the set, V^π_P = min_P V^π_P, with nature's kernel (--json).
@@ -33,11 +37,25 @@ pub struct EvaluateArgs {
     /// Print one JSON object with "v", "q", "advantage", "policy", "occupancy" and "objective".
     #[arg(long)]
     json: bool,
+    /// Games only: also print the QRE gap (soft best-response gains) at this temperature.
+    #[arg(long, value_name = "TAU")]
+    temperature: Option<f64>,
 }
 
 pub fn run(args: &EvaluateArgs) -> Result<ExitCode> {
-    let (mdp, robust) = args.world.load_robust()?;
     let origin = args.world.file.display().to_string();
+    let (mdp, robust) = match args.world.open()? {
+        Opened::Game(game, _) => {
+            return super::game::evaluate(&game, &args.policy, args.temperature, args.json)
+                .map_err(|e| e.in_origin(&origin));
+        }
+        Opened::Mdp(mdp, robust, _) => (mdp, robust),
+    };
+    if args.temperature.is_some() {
+        return Err(crate::core::error::Error::Usage(
+            "--temperature is read for games (the QRE gap)".into(),
+        ));
+    }
     let tables = if args.policy == "uniform" {
         PolicyTables(vec![uniform_policy(&mdp)])
     } else {

@@ -1,4 +1,5 @@
-//! `policylab generate KIND [params] --out FILE`: write a generated world in the native format.
+//! `policylab generate KIND [params] --out FILE`: write a generated world (or game) in the native
+//! format.
 
 use super::output::say;
 use std::path::PathBuf;
@@ -7,11 +8,13 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use crate::core::error::{Error, Result};
+use crate::world::MarkovGame;
 use crate::world::format;
+use crate::world::generate::classic_games;
 use crate::world::generate::gridworld::{Cell, Exit, Jump};
 use crate::world::generate::{
     BanditParams, ChainParams, ForestParams, GarnetParams, GridworldParams, HardChainParams,
-    RiverSwimParams,
+    RandomGameParams, RewardSharing, RiverSwimParams,
 };
 
 /// Generate a world and write it as native JSON or TOML (chosen by the extension of --out).
@@ -168,6 +171,76 @@ enum Kind {
         #[arg(long)]
         out: PathBuf,
     },
+    /// A random Markov game (a matrix game with --states 1 --gamma 0): `branching` next states
+    /// per joint action, Uniform(−1, 1) rewards shared by --class.
+    #[command(name = "random-game")]
+    RandomGame {
+        #[arg(long, default_value_t = 10)]
+        states: usize,
+        #[arg(long, default_value_t = 2)]
+        players: usize,
+        /// Actions per player.
+        #[arg(long, default_value_t = 5)]
+        actions: usize,
+        #[arg(long, default_value_t = 3)]
+        branching: usize,
+        #[arg(long, default_value_t = 0.9)]
+        gamma: f64,
+        /// zero-sum, general-sum, cooperative or potential (state-only transitions and
+        /// r_i = Φ + a term free of player i's action: a Markov potential game).
+        #[arg(long, default_value = "zero-sum")]
+        class: String,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The Big Match (Blackwell & Ferguson 1968): zero-sum, V*(play) = 1/(2(1−γ)).
+    #[command(name = "big-match")]
+    BigMatch {
+        #[arg(long, default_value_t = 0.9)]
+        gamma: f64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// A classic matrix game: rock-paper-scissors, matching-pennies, perturbed-rps (Sokota et
+    /// al. 2023) or prisoners-dilemma.
+    #[command(name = "matrix-game")]
+    MatrixGame {
+        /// Which game.
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// A generator's rejected parameter as a usage error naming the flag.
+fn generator_error(kind: &str, error: Error) -> Error {
+    match error {
+        Error::Invalid {
+            field,
+            found,
+            expected,
+            ..
+        } => Error::Usage(format!("generate {kind}: --{field}: {found}; {expected}")),
+        other => other,
+    }
+}
+
+/// Writes a generated game.
+fn write_game(game: Result<MarkovGame>, kind: &str, out: &std::path::Path) -> Result<ExitCode> {
+    let game = game.map_err(|e| generator_error(kind, e))?;
+    format::save_game(&game, out)?;
+    say!(
+        "wrote {} ({} players, {} states, {} joint actions) to {}",
+        game.name(),
+        game.n_players(),
+        game.n_states(),
+        game.n_joint(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn parse_cell(text: &str, option: &str) -> Result<Cell> {
@@ -217,6 +290,46 @@ fn parse_jump(text: &str) -> Result<Jump> {
 
 pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
     let (mdp, out, kind) = match &args.kind {
+        Kind::RandomGame {
+            states,
+            players,
+            actions,
+            branching,
+            gamma,
+            class,
+            seed,
+            out,
+        } => {
+            let params = RandomGameParams {
+                states: *states,
+                players: *players,
+                actions: *actions,
+                branching: *branching,
+                gamma: *gamma,
+                class: RewardSharing::parse(class)?,
+                seed: *seed,
+            };
+            return write_game(params.build(), "random-game", out);
+        }
+        Kind::BigMatch { gamma, out } => {
+            return write_game(classic_games::big_match(*gamma), "big-match", out);
+        }
+        Kind::MatrixGame { name, out } => {
+            let game = match name.as_str() {
+                "rock-paper-scissors" | "rps" => classic_games::rock_paper_scissors(),
+                "matching-pennies" => classic_games::matching_pennies(),
+                "perturbed-rps" => classic_games::perturbed_rock_paper_scissors(),
+                "prisoners-dilemma" => classic_games::prisoners_dilemma(),
+                other => {
+                    return Err(Error::Usage(format!(
+                        "generate matrix-game --name {other}: unknown game; expected \
+                         rock-paper-scissors, matching-pennies, perturbed-rps or \
+                         prisoners-dilemma"
+                    )));
+                }
+            };
+            return write_game(game, "matrix-game", out);
+        }
         Kind::Chain {
             states,
             slip,
@@ -363,15 +476,7 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
             "riverswim",
         ),
     };
-    let mdp = mdp.map_err(|e| match e {
-        Error::Invalid {
-            field,
-            found,
-            expected,
-            ..
-        } => Error::Usage(format!("generate {kind}: --{field}: {found}; {expected}")),
-        other => other,
-    })?;
+    let mdp = mdp.map_err(|e| generator_error(kind, e))?;
     format::save(&mdp, out)?;
     say!(
         "wrote {} ({} states, {} actions) to {}",

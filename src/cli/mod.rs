@@ -8,6 +8,7 @@
 mod algos;
 mod check;
 mod evaluate;
+mod game;
 mod generate;
 mod merge;
 mod output;
@@ -24,8 +25,8 @@ use clap::{Parser, Subcommand};
 
 use crate::core::error::{Error, Result};
 use crate::world::TabularMdp;
-use crate::world::format::{self, FileUncertainty, SourceFormat};
-use crate::world::{RobustMdp, UncertaintySet};
+use crate::world::format::{self, FileUncertainty, SourceFormat, WorldFile};
+use crate::world::{MarkovGame, RobustMdp, UncertaintySet};
 
 const LONG_ABOUT: &str = "\
 policylab: a research testbed for policy optimization, checked against exact answers.
@@ -66,10 +67,21 @@ enum Command {
     Reproduce(reproduce::ReproduceArgs),
 }
 
+/// A world file as read by [`WorldArgs::open`].
+// One value per command, moved once: the size difference between the variants costs nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Opened {
+    /// The nominal MDP, its robust version if the file or `--uncertainty` declares one, and the
+    /// format.
+    Mdp(TabularMdp, Option<RobustMdp>, SourceFormat),
+    Game(MarkovGame, SourceFormat),
+}
+
 /// Options shared by the commands that read a world.
 #[derive(Debug, clap::Args)]
 pub struct WorldArgs {
-    /// The world: a native .json/.toml file or a Gymnasium P-table .json.
+    /// The world: a native .json/.toml file, a Gymnasium P-table .json, a CRAAM .csv, or a game
+    /// (a Gambit .nfg, or a native game file with `players`).
     pub file: PathBuf,
     /// Override the discount γ (discounted worlds need 0 <= γ < 1; finite horizons allow 1).
     #[arg(long, value_name = "G")]
@@ -100,11 +112,64 @@ impl WorldArgs {
         Ok((self.overridden(mdp)?, source))
     }
 
+    /// Reads the file once: a game (with `--gamma` and `--start` applied; `--uncertainty` is an
+    /// error) or an MDP with its robust version, as [`WorldArgs::load_robust`] gives them.
+    pub fn open(&self) -> Result<Opened> {
+        match format::load_file(&self.file)? {
+            WorldFile::Mdp(mdp, source, declared) => {
+                let (nominal, robust) = self.robust_from(mdp, declared)?;
+                Ok(Opened::Mdp(nominal, robust, source))
+            }
+            WorldFile::Game(game, source) => Ok(Opened::Game(self.game_overridden(game)?, source)),
+        }
+    }
+
+    fn game_overridden(&self, mut game: MarkovGame) -> Result<MarkovGame> {
+        let origin = self.file.display().to_string();
+        if let Some(flag) = &self.uncertainty {
+            return Err(Error::Usage(format!(
+                "--uncertainty {flag}: {origin} is a game; uncertainty sets apply to MDPs"
+            )));
+        }
+        if let Some(gamma) = self.gamma {
+            game = game.with_gamma(gamma).map_err(|e| gamma_error(gamma, e))?;
+        }
+        if let Some(rho) = self.start_distribution(game.n_states())? {
+            game = game.with_initial(rho).map_err(|e| e.in_origin(&origin))?;
+        }
+        Ok(game)
+    }
+
+    /// ρ as a point mass on `--start`, checked against the number of states.
+    fn start_distribution(&self, n_states: usize) -> Result<Option<Vec<f64>>> {
+        let Some(start) = self.start else {
+            return Ok(None);
+        };
+        if start >= n_states {
+            return Err(Error::Usage(format!(
+                "--start {start}: {} has {n_states} states; expected a state index from 0 to {}",
+                self.file.display(),
+                n_states - 1
+            )));
+        }
+        let mut rho = vec![0.0; n_states];
+        rho[start] = 1.0;
+        Ok(Some(rho))
+    }
+
     /// Loads the world with the uncertainty set of `--uncertainty` or of the file, if any:
     /// the nominal world and the robust one.
     pub fn load_robust(&self) -> Result<(TabularMdp, Option<RobustMdp>)> {
-        let origin = self.file.display().to_string();
         let (mdp, _, declared) = format::load_robust(&self.file)?;
+        self.robust_from(mdp, declared)
+    }
+
+    fn robust_from(
+        &self,
+        mdp: TabularMdp,
+        declared: FileUncertainty,
+    ) -> Result<(TabularMdp, Option<RobustMdp>)> {
+        let origin = self.file.display().to_string();
         let nominal = self.overridden(mdp)?;
         let robust = match (&self.uncertainty, declared) {
             (Some(flag), FileUncertainty::Kernels(_)) => {
@@ -137,26 +202,22 @@ impl WorldArgs {
     fn overridden(&self, mut mdp: TabularMdp) -> Result<TabularMdp> {
         let origin = self.file.display().to_string();
         if let Some(gamma) = self.gamma {
-            mdp = mdp.with_gamma(gamma).map_err(|e| match e {
-                Error::Invalid {
-                    found, expected, ..
-                } => Error::Usage(format!("--gamma {gamma}: {found}; {expected}")),
-                other => other,
-            })?;
+            mdp = mdp.with_gamma(gamma).map_err(|e| gamma_error(gamma, e))?;
         }
-        if let Some(start) = self.start {
-            if start >= mdp.n_states() {
-                return Err(Error::Usage(format!(
-                    "--start {start}: {origin} has {} states; expected a state index from 0 to {}",
-                    mdp.n_states(),
-                    mdp.n_states() - 1
-                )));
-            }
-            let mut rho = vec![0.0; mdp.n_states()];
-            rho[start] = 1.0;
+        if let Some(rho) = self.start_distribution(mdp.n_states())? {
             mdp = mdp.with_initial(rho).map_err(|e| e.in_origin(&origin))?;
         }
         Ok(mdp)
+    }
+}
+
+/// A rejected `--gamma` as a usage error naming the flag.
+fn gamma_error(gamma: f64, error: Error) -> Error {
+    match error {
+        Error::Invalid {
+            found, expected, ..
+        } => Error::Usage(format!("--gamma {gamma}: {found}; {expected}")),
+        other => other,
     }
 }
 

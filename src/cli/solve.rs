@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use serde_json::json;
 
-use super::WorldArgs;
 use super::output::{
     MAX_Q_COLUMNS, describe_action_distribution, matrix, number, print_json, print_table,
     state_header, vector,
 };
+use super::{Opened, WorldArgs};
 use crate::core::error::Result;
 use crate::exact::{backward_induction, policy_iteration, value_iteration};
 use crate::world::{Horizon, TabularMdp};
@@ -31,6 +31,11 @@ pub enum Method {
 /// worlds by backward induction (one policy per step). Ties between actions are broken towards
 /// the lowest action index.
 ///
+/// A game (Gambit .nfg or a native game file) is solved for its equilibrium: a two-player
+/// zero-sum game by Shapley value iteration with a certified LP per state (the duality gap and
+/// the exact exploitability of the policies are printed), with --temperature for the QRE of
+/// the entropy-regularized game; a cooperative game for its team optimum.
+///
 /// A robust world (`--uncertainty sa-l1:0.5`, a file's `[uncertainty]` table, or a CRAAM .csv
 /// with outcomes) is solved by robust policy or value iteration: V*_P = max_π min_{P in the set}
 /// V^π_P, the robust-optimal policy (randomized where an s-rectangular set needs it), and with
@@ -51,11 +56,35 @@ pub struct SolveArgs {
     /// Print one JSON object with "v", "q", "policy" (S lists of A probabilities) and more.
     #[arg(long)]
     json: bool,
+    /// Games only: the quantal response equilibrium of the entropy-regularized zero-sum game at
+    /// this temperature τ > 0 (x ∝ exp(Q y/τ), y ∝ exp(−Qᵀx/τ) in every state) instead of the
+    /// Nash equilibrium.
+    #[arg(long, value_name = "TAU")]
+    temperature: Option<f64>,
 }
 
 pub fn run(args: &SolveArgs) -> Result<ExitCode> {
     let origin = args.world.file.display().to_string();
-    let (mdp, robust) = args.world.load_robust()?;
+    let (mdp, robust) = match args.world.open()? {
+        Opened::Game(game, _) => {
+            return super::game::solve(
+                &game,
+                args.temperature,
+                args.tolerance,
+                args.max_iterations,
+                args.json,
+            )
+            .map_err(|e| e.in_origin(&origin));
+        }
+        Opened::Mdp(mdp, robust, _) => (mdp, robust),
+    };
+    if args.temperature.is_some() {
+        return Err(crate::core::error::Error::Usage(
+            "--temperature is for games (the QRE); soft-optimal MDP policies come from \
+             `train --algo entropy-npg`"
+                .into(),
+        ));
+    }
     if let Some(world) = robust {
         return super::robust::solve(
             &world,

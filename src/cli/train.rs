@@ -8,11 +8,12 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
-use super::WorldArgs;
+use super::{Opened, WorldArgs};
 use crate::algo::catalogue::{check_parameters, entry, resolved_parameters, run_named};
 use crate::algo::{Record, records_to_csv};
 use crate::core::error::{Error, Result};
 use crate::core::files::write_atomic;
+use crate::exact::game::GameWorld;
 use crate::exact::robust::RobustWorld;
 use crate::exact::solved_world;
 use crate::world::WorldKind;
@@ -76,10 +77,12 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
     let algorithm = entry(&args.algo)?;
     check_parameters(&algorithm, &given)?;
     let origin = args.world.file.display().to_string();
-    let (mdp, robust) = args.world.load_robust()?;
-    let world: Box<dyn crate::world::World> = match robust {
-        Some(robust) => Box::new(RobustWorld::new(robust).map_err(|e| e.in_origin(&origin))?),
-        None => solved_world(mdp).map_err(|e| e.in_origin(&origin))?,
+    let world: Box<dyn crate::world::World> = match args.world.open()? {
+        Opened::Game(game, _) => Box::new(GameWorld::new(game).map_err(|e| e.in_origin(&origin))?),
+        Opened::Mdp(_, Some(robust), _) => {
+            Box::new(RobustWorld::new(robust).map_err(|e| e.in_origin(&origin))?)
+        }
+        Opened::Mdp(mdp, None, _) => solved_world(mdp).map_err(|e| e.in_origin(&origin))?,
     };
     let progress = ProgressBar::new(args.steps as u64);
     progress.set_style(
@@ -142,7 +145,7 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
     let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
     write_atomic(&args.out.join("manifest.json"), text.as_bytes())?;
     if let Some(last) = records.last() {
-        let summary: Vec<String> = ["J", "gap", "entropy"]
+        let summary: Vec<String> = ["J", "gap", "entropy", "nash_conv", "qre_gap"]
             .iter()
             .filter_map(|name| {
                 last.get(name)

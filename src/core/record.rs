@@ -58,3 +58,22 @@ pub fn records_to_csv(records: &[Record]) -> String {
     }
     out
 }
+
+/// The name `{name}_p{player+1}` of a per-player measurement (`J_p1`, `entropy_p2`), as a
+/// `&'static str`: each distinct name is allocated once per process and reused.
+pub fn player_field(name: &str, player: usize) -> &'static str {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<HashMap<String, &'static str>>> = OnceLock::new();
+    let key = format!("{name}_p{}", player + 1);
+    let mut names = NAMES
+        .get_or_init(|| Mutex::new(HashMap::new()))
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(&stored) = names.get(&key) {
+        return stored;
+    }
+    let stored: &'static str = Box::leak(key.clone().into_boxed_str());
+    names.insert(key, stored);
+    stored
+}

@@ -8,6 +8,7 @@ pub mod bellman;
 pub mod evaluation;
 pub mod finite_horizon;
 pub mod finite_horizon_world;
+pub mod game;
 pub mod linear_solve;
 pub mod occupancy;
 pub mod policy_iteration;

@@ -109,7 +109,7 @@ pub fn parse_policy(root: &Node, mdp: &TabularMdp) -> Result<PolicyTables> {
     ))
 }
 
-fn read_table(at: At<'_>, s_count: usize, a_count: usize) -> Result<Array2<f64>> {
+pub(crate) fn read_table(at: At<'_>, s_count: usize, a_count: usize) -> Result<Array2<f64>> {
     let rows = at.array_of_len(s_count, "one row per state")?;
     let mut table = Array2::zeros((s_count, a_count));
     for (s, row) in rows.iter().enumerate() {

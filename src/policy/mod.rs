@@ -5,6 +5,7 @@
 
 pub mod direct;
 pub mod file;
+pub mod game_file;
 pub mod gradient;
 pub mod softmax;
 

@@ -59,6 +59,9 @@ pub enum WorldKind {
     /// A robust MDP: the return is the worst case over an uncertainty set (evaluation under
     /// nature's worst-case kernel for the policy).
     Robust,
+    /// A game ([`World::game`]): each player learns on the MDP it faces with the others' policies
+    /// fixed (independent learners), or a game algorithm updates all players at once.
+    Game,
     /// Any other world written against this interface (a robust MDP's worst case, a game player's
     /// view): the algorithms that only need [`World::evaluate`] run on it.
     Other,
@@ -72,6 +75,7 @@ impl WorldKind {
             WorldKind::FiniteHorizon => "finite-horizon",
             WorldKind::Bandit => "bandit",
             WorldKind::Robust => "robust",
+            WorldKind::Game => "game",
             WorldKind::Other => "custom",
         }
     }
@@ -231,6 +235,12 @@ pub trait World: Send + Sync {
 
     /// J* and the optimal actions.
     fn reference(&self) -> &Reference;
+
+    /// The game, for a world of kind [`WorldKind::Game`] (whose `evaluate` has no meaning: a game
+    /// has one policy per player).
+    fn game(&self) -> Option<&crate::world::MarkovGame> {
+        None
+    }
 
     /// The tabular model sampled mode draws episodes from, where the world has one fixed model.
     fn model(&self) -> Option<&TabularMdp>;

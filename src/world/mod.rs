@@ -3,6 +3,7 @@
 //! ([`interface`]).
 
 pub mod format;
+pub mod game;
 pub mod generate;
 pub mod interface;
 pub mod kernel;
@@ -11,6 +12,7 @@ pub mod robust_mdp;
 pub mod sample;
 pub mod uncertainty;
 
+pub use game::{GameClass, GameSpec, MarkovGame};
 pub use interface::{World, WorldKind};
 pub use kernel::TransitionKernel;
 pub use mdp::{ActionNames, Horizon, MdpSpec, Outcome, PROBABILITY_TOLERANCE, TabularMdp};

@@ -5,12 +5,15 @@
 pub mod craam;
 pub mod gymnasium;
 pub mod native;
+pub mod native_game;
+pub mod nfg;
 pub mod node;
 
 use std::path::Path;
 
 use crate::core::error::{Error, Result};
 use crate::core::files::{read_text, write_atomic};
+use crate::world::game::MarkovGame;
 use crate::world::mdp::TabularMdp;
 use crate::world::robust_mdp::RobustMdp;
 use crate::world::uncertainty::UncertaintySet;
@@ -26,6 +29,12 @@ pub enum SourceFormat {
     GymnasiumPTable,
     /// CRAAM's CSV (an MDP, or an MDP with outcomes: a finite uncertainty set).
     CraamCsv,
+    /// Gambit's normal-form game format.
+    GambitNfg,
+    /// policylab's native game file (JSON).
+    NativeGameJson,
+    /// policylab's native game file (TOML).
+    NativeGameToml,
 }
 
 impl std::fmt::Display for SourceFormat {
@@ -35,6 +44,9 @@ impl std::fmt::Display for SourceFormat {
             SourceFormat::NativeToml => "policylab native (TOML)",
             SourceFormat::GymnasiumPTable => "Gymnasium P-table (JSON)",
             SourceFormat::CraamCsv => "CRAAM CSV",
+            SourceFormat::GambitNfg => "Gambit normal form (.nfg)",
+            SourceFormat::NativeGameJson => "policylab native game (JSON)",
+            SourceFormat::NativeGameToml => "policylab native game (TOML)",
         })
     }
 }
@@ -44,7 +56,8 @@ fn syntax_of(path: &Path) -> Result<Syntax> {
         Some(ext) if ext.eq_ignore_ascii_case("json") => Ok(Syntax::Json),
         Some(ext) if ext.eq_ignore_ascii_case("toml") => Ok(Syntax::Toml),
         other => Err(Error::Usage(format!(
-            "{}: unknown file type {}; expected a .json or .toml file (or a CRAAM .csv)",
+            "{}: unknown file type {}; expected a .json or .toml file (or a CRAAM .csv, or a \
+             Gambit .nfg game)",
             path.display(),
             other.map_or("(no extension)".to_string(), |e| format!(".{e}")),
         ))),
@@ -99,17 +112,44 @@ fn load_craam(path: &Path) -> Result<(TabularMdp, FileUncertainty)> {
     }
 }
 
-/// Reads a world with the uncertainty its file declares (the document is parsed once).
-pub fn load_robust(path: &Path) -> Result<(TabularMdp, SourceFormat, FileUncertainty)> {
+/// What a world file holds: an MDP (with what it says of nature) or a game.
+#[derive(Debug, Clone)]
+pub enum WorldFile {
+    Mdp(TabularMdp, SourceFormat, FileUncertainty),
+    Game(MarkovGame, SourceFormat),
+}
+
+fn has_extension(path: &Path, wanted: &str) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(wanted))
+}
+
+/// Reads any world file: a tabular MDP (native, P-table, CRAAM) or a game (Gambit `.nfg`, or a
+/// native file with a `players` field). The document is parsed once.
+pub fn load_file(path: &Path) -> Result<WorldFile> {
+    let origin = path.display().to_string();
+    let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("world");
     if is_csv(path) {
         let (nominal, uncertainty) = load_craam(path)?;
-        return Ok((nominal, SourceFormat::CraamCsv, uncertainty));
+        return Ok(WorldFile::Mdp(nominal, SourceFormat::CraamCsv, uncertainty));
+    }
+    if has_extension(path, "nfg") {
+        let text = read_text(path)?;
+        let game = nfg::parse(&text, name).map_err(|e| e.in_origin(&origin))?;
+        return Ok(WorldFile::Game(game, SourceFormat::GambitNfg));
     }
     let syntax = syntax_of(path)?;
     let text = read_text(path)?;
-    let origin = path.display().to_string();
-    let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("world");
     let root = parse_root(&text, syntax, &origin)?;
+    if native_game::looks_like_game(&root) {
+        let game = native_game::from_node(&root, name).map_err(|e| e.in_origin(&origin))?;
+        let source = match syntax {
+            Syntax::Json => SourceFormat::NativeGameJson,
+            Syntax::Toml => SourceFormat::NativeGameToml,
+        };
+        return Ok(WorldFile::Game(game, source));
+    }
     let (mdp, source) = world_of_root(&root, syntax, &origin, name)?;
     let uncertainty = match (&root, source) {
         (_, SourceFormat::GymnasiumPTable) => FileUncertainty::None,
@@ -122,7 +162,38 @@ pub fn load_robust(path: &Path) -> Result<(TabularMdp, SourceFormat, FileUncerta
         },
         _ => FileUncertainty::None,
     };
-    Ok((mdp, source, uncertainty))
+    Ok(WorldFile::Mdp(mdp, source, uncertainty))
+}
+
+/// Reads a world with the uncertainty its file declares (the document is parsed once); a game
+/// file is an error that says which commands read games.
+pub fn load_robust(path: &Path) -> Result<(TabularMdp, SourceFormat, FileUncertainty)> {
+    match load_file(path)? {
+        WorldFile::Mdp(mdp, source, uncertainty) => Ok((mdp, source, uncertainty)),
+        WorldFile::Game(game, source) => Err(Error::Usage(format!(
+            "{}: a {}-player game ({source}); `check`, `solve`, `evaluate` and `train` read \
+             games, this command reads MDPs",
+            path.display(),
+            game.n_players()
+        ))),
+    }
+}
+
+/// Reads a game file (`.nfg`, or a native file with `players`).
+pub fn load_game(path: &Path) -> Result<MarkovGame> {
+    match load_file(path)? {
+        WorldFile::Game(game, _) => Ok(game),
+        WorldFile::Mdp(..) => Err(Error::Usage(format!(
+            "{}: not a game (a game file is a Gambit .nfg or a native file with `players`)",
+            path.display()
+        ))),
+    }
+}
+
+/// Writes a game in the native format, JSON or TOML by the extension, atomically.
+pub fn save_game(game: &MarkovGame, path: &Path) -> Result<()> {
+    let syntax = syntax_of(path)?;
+    write_atomic(path, native_game::to_string(game, syntax)?.as_bytes())
 }
 
 fn parse_root(text: &str, syntax: Syntax, origin: &str) -> Result<Node> {

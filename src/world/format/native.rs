@@ -93,26 +93,7 @@ pub fn from_node(root: &Node, default_name: &str) -> Result<TabularMdp> {
         }
     }
 
-    let initial = match get("initial") {
-        None => vec![1.0 / n_states as f64; n_states],
-        Some(node @ Node::Integer(_)) => {
-            let start = At::new(node, "initial").index(n_states, "state")?;
-            let mut rho = vec![0.0; n_states];
-            rho[start] = 1.0;
-            rho
-        }
-        Some(node) => {
-            let items = At::new(node, "initial").array_of_len(
-                n_states,
-                "one probability per state, or a single start-state index",
-            )?;
-            let mut rho = Vec::with_capacity(n_states);
-            for (s, item) in items.iter().enumerate() {
-                rho.push(At::new(item, &item_path("initial", s)).number()?);
-            }
-            rho
-        }
-    };
+    let initial = read_initial(get("initial"), n_states)?;
 
     let action_rewards = match get("rewards") {
         None => None,
@@ -184,7 +165,31 @@ pub fn from_node(root: &Node, default_name: &str) -> Result<TabularMdp> {
     })
 }
 
-fn count_or_names(node: &Node, key: &str) -> Result<(usize, Option<Vec<String>>)> {
+/// `initial`: absent (uniform), one start state, or one probability per state.
+pub(crate) fn read_initial(node: Option<&Node>, n_states: usize) -> Result<Vec<f64>> {
+    Ok(match node {
+        None => vec![1.0 / n_states as f64; n_states],
+        Some(node @ Node::Integer(_)) => {
+            let start = At::new(node, "initial").index(n_states, "state")?;
+            let mut rho = vec![0.0; n_states];
+            rho[start] = 1.0;
+            rho
+        }
+        Some(node) => {
+            let items = At::new(node, "initial").array_of_len(
+                n_states,
+                "one probability per state, or a single start-state index",
+            )?;
+            items
+                .iter()
+                .enumerate()
+                .map(|(s, item)| At::new(item, &item_path("initial", s)).number())
+                .collect::<Result<_>>()?
+        }
+    })
+}
+
+pub(crate) fn count_or_names(node: &Node, key: &str) -> Result<(usize, Option<Vec<String>>)> {
     let at = At::new(node, key);
     match node {
         Node::Array(items) => {

@@ -1,13 +1,15 @@
-//! Seeded generators of tabular worlds. Each takes a parameter struct (with documented defaults),
+//! Seeded generators of tabular worlds and games ([`random_game`], [`classic_games`]). Each takes a parameter struct (with documented defaults),
 //! checks it, and returns a validated [`crate::world::TabularMdp`]; `policylab generate KIND … --out FILE` writes
 //! the result in the native format.
 
 pub mod bandit;
 pub mod chain;
+pub mod classic_games;
 pub mod forest;
 pub mod garnet;
 pub mod gridworld;
 pub mod hard_chain;
+pub mod random_game;
 pub mod riverswim;
 
 pub use bandit::BanditParams;
@@ -16,4 +18,5 @@ pub use forest::ForestParams;
 pub use garnet::GarnetParams;
 pub use gridworld::GridworldParams;
 pub use hard_chain::HardChainParams;
+pub use random_game::{RandomGameParams, RewardSharing};
 pub use riverswim::RiverSwimParams;

@@ -1,0 +1,106 @@
+//! Independent learners in a game: every player runs the same catalogue algorithm on the MDP it
+//! faces with the others' current policies fixed (its view; see
+//! [`crate::world::game::markov_game`]), all players stepping simultaneously from the same joint
+//! policy. Independent softmax PG and NPG in Markov potential games (Leonardos et al. 2022; Zhang,
+//! Ren & Li 2022) and gradient descent-ascent in zero-sum games (`projected-pg`, `softmax-pg`)
+//! are this driver around the single-agent files.
+//!
+//! Each player's view is solved for its best response (policy iteration), so the single-agent
+//! record's `gap` is that player's gain; a step records
+//! - `nash_conv` = Σ_i gain_i and `exploitability` = NashConv / n (the convention of
+//!   [`crate::exact::game::exploitability`]);
+//! - every field f of player i's record as `f_p{i+1}` (`J_p1`, `gap_p1` = gain, `entropy_p2`, …).
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use super::{Algorithm, Record};
+use crate::core::error::{Error, Result};
+use crate::core::record::player_field;
+use crate::exact::Problem;
+use crate::world::{MarkovGame, World};
+
+/// Runs `algorithm` as independent learners for `steps` steps (see the [module docs](self)).
+pub fn run_independent<'w, A: Algorithm<dyn World + 'w>>(
+    algorithm: &A,
+    game: &MarkovGame,
+    steps: usize,
+    seed: u64,
+    observe: &mut dyn FnMut(usize, &Record) -> bool,
+) -> Result<()> {
+    let n = game.n_players();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let uniform: Vec<ndarray::Array2<f64>> = game
+        .action_counts()
+        .iter()
+        .map(|&a| ndarray::Array2::from_elem((game.n_states(), a), 1.0 / a as f64))
+        .collect();
+    let mut states = Vec::with_capacity(n);
+    for i in 0..n {
+        let view = view_world(game, i, &uniform)?;
+        let world: &(dyn World + 'w) = leak_free(&view);
+        states.push(algorithm.initial_state(world)?);
+    }
+    for t in 0..steps {
+        let policies: Vec<ndarray::Array2<f64>> = states
+            .iter()
+            .map(|state| {
+                algorithm
+                    .policy(state)
+                    .and_then(|mut tables| tables.pop())
+                    .ok_or_else(|| {
+                        Error::Usage(format!(
+                            "`{}` does not expose its policy, so it cannot run as independent \
+                             learners in a game",
+                            algorithm.name()
+                        ))
+                    })
+            })
+            .collect::<Result<_>>()?;
+        let mut record = Record::new();
+        let mut per_player = Vec::with_capacity(n);
+        let mut next_states = Vec::with_capacity(n);
+        let mut nash_conv = 0.0;
+        for (i, state) in states.into_iter().enumerate() {
+            let view = view_world(game, i, &policies)?;
+            let world: &(dyn World + 'w) = leak_free(&view);
+            let (next, player_record) = algorithm.step(world, state, &mut rng)?;
+            nash_conv += player_record.get("gap").unwrap_or(f64::NAN);
+            next_states.push(next);
+            per_player.push(player_record);
+        }
+        record.set("nash_conv", nash_conv);
+        record.set("exploitability", nash_conv / n as f64);
+        for (i, player_record) in per_player.iter().enumerate() {
+            for &(name, value) in &player_record.0 {
+                record.set(player_field(name, i), value);
+            }
+        }
+        if let Some((name, value)) = record.first_non_finite() {
+            return Err(Error::Numerical {
+                origin: algorithm.name().to_string(),
+                detail: format!("step {t}: {name} is {value}; the run was stopped"),
+            });
+        }
+        states = next_states;
+        if !observe(t, &record) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Player i's view against `policies`, solved for its best response.
+fn view_world(
+    game: &MarkovGame,
+    player: usize,
+    policies: &[ndarray::Array2<f64>],
+) -> Result<Problem> {
+    let views: Vec<_> = policies.iter().map(|p| p.view()).collect();
+    Problem::new(game.player_view(player, &views)?)
+}
+
+/// A view as a trait object of the algorithm's world lifetime.
+fn leak_free<'a, 'w>(problem: &'a Problem) -> &'a (dyn World + 'w) {
+    problem
+}

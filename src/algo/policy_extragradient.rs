@@ -1,0 +1,165 @@
+//! Policy extragradient for entropy-regularized two-player zero-sum games: the predictive update
+//! (PU) of Cen, Wei & Chi (2021, "Fast policy extragradient methods for competitive games with
+//! entropy regularization", NeurIPS; Algorithm 1 for matrix games, §4 for Markov games).
+//!
+//! In each state s with stage payoff Q(s) (the matrix game itself; in a Markov game
+//! Q_k(s) = r(s) + γ·P(s)V_k), both players first predict and then update from the same point:
+//!
+//! x̄ ∝ x^{1−ητ}·exp(η·Q ȳ … ) — precisely, with ∝ a normalization per state,
+//!   x̄ ∝ x^{1−ητ} exp(η Q y),      ȳ ∝ y^{1−ητ} exp(−η Qᵀx),
+//!   x⁺ ∝ x^{1−ητ} exp(η Q ȳ),     y⁺ ∝ y^{1−ητ} exp(−η Qᵀx̄).
+//!
+//! On a matrix game the iterates converge linearly to the QRE, KL(ζ*_τ ‖ ζ_t) ≤ (1 − ητ)^t·KL(ζ*_τ ‖ ζ_0)
+//! for η ≤ 1/(τ + max|Q|) (the step-size condition as we read the paper's Theorem 1; checked
+//! numerically in `tests/game_algorithms.rs`). On a Markov game the values follow
+//! V_{k+1}(s) = f_τ(Q_k(s); x(s), y(s)) = x(s)ᵀQ_k(s)y(s) + τH(x(s)) − τH(y(s)) every
+//! `inner_steps` updates (the outer value iteration of §4).
+//!
+//! `step_size = 0` takes η = 1/(τ + max_s max|Q_k(s)|), recomputed each step. A step records
+//! NashConv, exploitability and the QRE gap of the joint policy it starts from, `kl_to_qre`
+//! (against the QRE computed exactly once), and each player's value and entropy.
+
+use ndarray::{Array1, Array2};
+use rand_chacha::ChaCha8Rng;
+
+use super::Algorithm;
+use super::catalogue::{AlgorithmEntry, GAME_WORLDS};
+use super::game_measure::{kl_to, measure_joint, require_game};
+use crate::core::checks::{require, require_positive, require_temperature};
+use crate::core::error::Result;
+use crate::core::parameters::parameter;
+use crate::core::record::Record;
+use crate::exact::game::qre::{predictive_update, regularized_payoff};
+use crate::exact::game::{markov_qre, require_zero_sum};
+use crate::world::World;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyExtragradient {
+    temperature: f64,
+    step_size: f64,
+    inner_steps: usize,
+}
+
+impl PolicyExtragradient {
+    /// PU with temperature τ > 0, step size η > 0 (or 0: automatic), and the value update every
+    /// `inner_steps` ≥ 1 policy updates.
+    pub fn new(temperature: f64, step_size: f64, inner_steps: usize) -> Result<Self> {
+        require_temperature(temperature)?;
+        if step_size != 0.0 {
+            require_positive("step_size", step_size)?;
+        }
+        require(inner_steps >= 1, "inner_steps", inner_steps, "at least 1")?;
+        Ok(PolicyExtragradient {
+            temperature,
+            step_size,
+            inner_steps,
+        })
+    }
+}
+
+/// The catalogue entry.
+pub fn entry() -> AlgorithmEntry {
+    AlgorithmEntry {
+        name: "policy-extragradient",
+        summary: "entropy-regularized PU extragradient to the QRE, linear rate (Cen, Wei & Chi 2021)",
+        worlds: GAME_WORLDS,
+        parameters: vec![
+            parameter("temperature", 0.1, "entropy weight τ (> 0)"),
+            parameter(
+                "step_size",
+                0.0,
+                "η (0: 1/(τ + max|Q|), the largest safe step)",
+            ),
+            parameter(
+                "inner_steps",
+                10.0,
+                "policy updates per value update (Markov games)",
+            ),
+        ],
+        run: |values, world, run| {
+            let algorithm = PolicyExtragradient::new(
+                values.real("temperature"),
+                values.real("step_size"),
+                values.count("inner_steps")?,
+            )?;
+            run.go_together(&algorithm, world)
+        },
+    }
+}
+
+/// The iterate: both players' policies, the value estimate and the QRE to measure against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtragradientState {
+    pub x: Array2<f64>,
+    pub y: Array2<f64>,
+    pub v: Array1<f64>,
+    pub updates: usize,
+    pub qre: Vec<Array2<f64>>,
+}
+
+impl<W: World + ?Sized> Algorithm<W> for PolicyExtragradient {
+    type State = ExtragradientState;
+
+    fn name(&self) -> &'static str {
+        "policy-extragradient"
+    }
+
+    fn initial_state(&self, world: &W) -> Result<ExtragradientState> {
+        let game = require_game(world, "policy-extragradient")?;
+        require_zero_sum(game, "policy-extragradient")?;
+        let qre = markov_qre(game, self.temperature, 1e-12, 1_000_000)?;
+        let (s, a, b) = (game.n_states(), game.n_actions(0), game.n_actions(1));
+        Ok(ExtragradientState {
+            x: Array2::from_elem((s, a), 1.0 / a as f64),
+            y: Array2::from_elem((s, b), 1.0 / b as f64),
+            v: Array1::zeros(s),
+            updates: 0,
+            qre: qre.policies,
+        })
+    }
+
+    fn policy(&self, state: &ExtragradientState) -> Option<Vec<Array2<f64>>> {
+        Some(vec![state.x.clone(), state.y.clone()])
+    }
+
+    fn step(
+        &self,
+        world: &W,
+        mut state: ExtragradientState,
+        _rng: &mut ChaCha8Rng,
+    ) -> Result<(ExtragradientState, Record)> {
+        let game = require_game(world, "policy-extragradient")?;
+        let joint = [state.x.clone(), state.y.clone()];
+        let mut record = measure_joint(game, &joint, Some(self.temperature))?;
+        record.set("kl_to_qre", kl_to(&state.qre, &joint));
+        let stages: Vec<Array2<f64>> = (0..game.n_states())
+            .map(|s| game.stage_matrix(s, state.v.as_slice().unwrap_or(&[])))
+            .collect();
+        let eta = if self.step_size > 0.0 {
+            self.step_size
+        } else {
+            let scale = stages
+                .iter()
+                .flat_map(|m| m.iter())
+                .fold(0.0f64, |m, v| m.max(v.abs()));
+            1.0 / (self.temperature + scale)
+        };
+        record.set("step_size", eta);
+        for (s, stage) in stages.iter().enumerate() {
+            let x = state.x.row(s).to_vec();
+            let y = state.y.row(s).to_vec();
+            let (nx, ny) = predictive_update(stage.view(), &x, &y, eta, self.temperature);
+            state.x.row_mut(s).assign(&Array1::from(nx));
+            state.y.row_mut(s).assign(&Array1::from(ny));
+        }
+        state.updates += 1;
+        if state.updates.is_multiple_of(self.inner_steps) {
+            for (s, stage) in stages.iter().enumerate() {
+                let x = state.x.row(s).to_vec();
+                let y = state.y.row(s).to_vec();
+                state.v[s] = regularized_payoff(stage.view(), &x, &y, self.temperature);
+            }
+        }
+        Ok((state, record))
+    }
+}
