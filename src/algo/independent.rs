@@ -38,7 +38,7 @@ pub fn run_independent<'w, A: Algorithm<dyn World + 'w>>(
     let mut states = Vec::with_capacity(n);
     for i in 0..n {
         let view = view_world(game, i, &uniform)?;
-        let world: &(dyn World + 'w) = leak_free(&view);
+        let world: &(dyn World + 'w) = &view;
         states.push(algorithm.initial_state(world)?);
     }
     for t in 0..steps {
@@ -63,7 +63,7 @@ pub fn run_independent<'w, A: Algorithm<dyn World + 'w>>(
         let mut nash_conv = 0.0;
         for (i, state) in states.into_iter().enumerate() {
             let view = view_world(game, i, &policies)?;
-            let world: &(dyn World + 'w) = leak_free(&view);
+            let world: &(dyn World + 'w) = &view;
             let (next, player_record) = algorithm.step(world, state, &mut rng)?;
             nash_conv += player_record.get("gap").unwrap_or(f64::NAN);
             next_states.push(next);
@@ -98,9 +98,4 @@ fn view_world(
 ) -> Result<Problem> {
     let views: Vec<_> = policies.iter().map(|p| p.view()).collect();
     Problem::new(game.player_view(player, &views)?)
-}
-
-/// A view as a trait object of the algorithm's world lifetime.
-fn leak_free<'a, 'w>(problem: &'a Problem) -> &'a (dyn World + 'w) {
-    problem
 }

@@ -3,9 +3,9 @@
 //! entropy regularization", NeurIPS; Algorithm 1 for matrix games, §4 for Markov games).
 //!
 //! In each state s with stage payoff Q(s) (the matrix game itself; in a Markov game
-//! Q_k(s) = r(s) + γ·P(s)V_k), both players first predict and then update from the same point:
+//! Q_k(s) = r(s) + γ·P(s)V_k), both players first predict and then update from the same point
+//! (∝: normalized per state):
 //!
-//! x̄ ∝ x^{1−ητ}·exp(η·Q ȳ … ) — precisely, with ∝ a normalization per state,
 //!   x̄ ∝ x^{1−ητ} exp(η Q y),      ȳ ∝ y^{1−ητ} exp(−η Qᵀx),
 //!   x⁺ ∝ x^{1−ητ} exp(η Q ȳ),     y⁺ ∝ y^{1−ητ} exp(−η Qᵀx̄).
 //!

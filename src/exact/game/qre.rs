@@ -288,13 +288,11 @@ pub fn markov_qre(
     let mut y = Array2::from_elem((states, cols), 1.0 / cols as f64);
     for iteration in 1..=max_iterations {
         let mut next = vec![0.0; states];
-        let mut worst = 0.0f64;
         for (s, value) in next.iter_mut().enumerate() {
             let stage = game.stage_matrix(s, &v);
             let solution = solve_matrix_qre(stage.view(), temperature, Some((x.row(s), y.row(s))))
                 .map_err(|e| e.in_origin(&format!("the stage game of state {s}")))?;
             *value = solution.value;
-            worst = worst.max(solution.residual);
             x.row_mut(s).assign(&solution.row);
             y.row_mut(s).assign(&solution.column);
         }
@@ -321,7 +319,7 @@ pub fn markov_qre(
                 policies: vec![x, y],
                 iterations: iteration,
                 value_error_bound: bound,
-                residual: residual.max(worst.min(residual)),
+                residual,
                 gains,
             });
         }

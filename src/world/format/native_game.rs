@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use super::native::{Syntax, count_or_names, read_initial};
 use super::node::{At, Node, field, item_path};
 use crate::core::error::{Error, Result};
-use crate::world::game::markov_game::{check_dense_size, joint_count};
+use crate::world::game::markov_game::{check_dense_size, decode_joint, joint_count};
 use crate::world::game::{GameClass, GameSpec, MarkovGame};
 
 /// The top-level fields of a native game file.
@@ -190,12 +190,7 @@ pub fn from_node(root: &Node, default_name: &str) -> Result<MarkovGame> {
         let mut row = Vec::with_capacity(joint);
         for (j, entry) in per_joint.into_iter().enumerate() {
             row.push(entry.ok_or_else(|| {
-                let mut rest = j;
-                let mut parts = vec![0; n_players];
-                for (slot, &count) in parts.iter_mut().zip(&actions).rev() {
-                    *slot = rest % count;
-                    rest /= count;
-                }
+                let parts = decode_joint(&actions, j);
                 Error::invalid(
                     "transitions",
                     format!("no row for state {s} and actions {parts:?}"),

@@ -18,7 +18,8 @@
 //! exponent) or rationals `p/q`. The game is read as a one-state, γ = 0 [`MarkovGame`].
 
 use crate::core::error::{Error, Result};
-use crate::world::game::{GameSpec, MarkovGame, markov_game::joint_count};
+use crate::world::game::markov_game::{encode_joint, joint_count};
+use crate::world::game::{GameSpec, MarkovGame};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
@@ -314,10 +315,7 @@ pub fn parse(text: &str, name: &str) -> Result<MarkovGame> {
             *slot = rest % count;
             rest /= count;
         }
-        let joint = actions
-            .iter()
-            .zip(&counts)
-            .fold(0, |index, (&a, &count)| index * count + a);
+        let joint = encode_joint(&counts, &actions);
         for (i, &payoff) in row.iter().enumerate() {
             rewards[i][0][joint] = payoff;
         }

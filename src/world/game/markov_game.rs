@@ -319,20 +319,12 @@ impl MarkovGame {
 
     /// The joint index of one action per player.
     pub fn joint_index(&self, actions: &[usize]) -> usize {
-        actions
-            .iter()
-            .zip(&self.spec.actions)
-            .fold(0, |index, (&a, &count)| index * count + a)
+        encode_joint(&self.spec.actions, actions)
     }
 
     /// The actions of each player in a joint index.
-    pub fn joint_actions(&self, mut joint: usize) -> Vec<usize> {
-        let mut actions = vec![0; self.n_players()];
-        for (slot, &count) in actions.iter_mut().zip(&self.spec.actions).rev() {
-            *slot = joint % count;
-            joint /= count;
-        }
-        actions
+    pub fn joint_actions(&self, joint: usize) -> Vec<usize> {
+        decode_joint(&self.spec.actions, joint)
     }
 
     /// The name of a player: its given name, or "player i+1".
@@ -569,14 +561,31 @@ impl MarkovGame {
     }
 }
 
-/// "(a_1, a_2, …)" for a joint index.
-fn describe_joint(actions: &[usize], mut joint: usize) -> String {
-    let mut parts = vec![0; actions.len()];
-    for (slot, &count) in parts.iter_mut().zip(actions).rev() {
+/// The joint index of one action per player (`counts[i]` actions for player i), the first
+/// player's action slowest.
+pub fn encode_joint(counts: &[usize], actions: &[usize]) -> usize {
+    actions
+        .iter()
+        .zip(counts)
+        .fold(0, |index, (&a, &count)| index * count + a)
+}
+
+/// The action of each player in a joint index: the inverse of [`encode_joint`].
+pub fn decode_joint(counts: &[usize], mut joint: usize) -> Vec<usize> {
+    let mut actions = vec![0; counts.len()];
+    for (slot, &count) in actions.iter_mut().zip(counts).rev() {
         *slot = joint % count;
         joint /= count;
     }
-    let parts: Vec<String> = parts.iter().map(|a| a.to_string()).collect();
+    actions
+}
+
+/// "(a_1, a_2, …)" for a joint index.
+fn describe_joint(counts: &[usize], joint: usize) -> String {
+    let parts: Vec<String> = decode_joint(counts, joint)
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
     format!("({})", parts.join(", "))
 }
 

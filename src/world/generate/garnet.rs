@@ -43,6 +43,22 @@ impl Default for GarnetParams {
     }
 }
 
+/// One Garnet transition row: `branching` distinct next states out of `states`, with
+/// probabilities the gaps between b − 1 sorted Uniform(0, 1) cuts (Dirichlet(1, …, 1)), drawn in
+/// that order from `rng`. Returns (next state, probability) pairs.
+pub fn garnet_row(rng: &mut ChaCha8Rng, states: usize, branching: usize) -> Vec<(usize, f64)> {
+    let next = sample(rng, states, branching);
+    let mut cuts = Vec::with_capacity(branching + 1);
+    cuts.push(0.0);
+    cuts.extend((1..branching).map(|_| rng.random::<f64>()));
+    cuts.push(1.0);
+    cuts.sort_by(f64::total_cmp);
+    next.iter()
+        .zip(cuts.windows(2))
+        .map(|(n, w)| (n, w[1] - w[0]))
+        .collect()
+}
+
 impl GarnetParams {
     pub fn build(&self) -> Result<TabularMdp> {
         require(self.states >= 1, "states", self.states, "at least 1 state")?;
@@ -60,21 +76,14 @@ impl GarnetParams {
         )?;
         require_gamma(self.gamma)?;
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
-        let mut cuts = Vec::with_capacity(self.branching + 1);
         let transitions = (0..self.states)
             .map(|_| {
                 (0..self.actions)
                     .map(|_| {
-                        let next = sample(&mut rng, self.states, self.branching);
-                        cuts.clear();
-                        cuts.push(0.0);
-                        cuts.extend((1..self.branching).map(|_| rng.random::<f64>()));
-                        cuts.push(1.0);
-                        cuts.sort_by(f64::total_cmp);
+                        let row = garnet_row(&mut rng, self.states, self.branching);
                         let reward: f64 = rng.random();
-                        next.iter()
-                            .zip(cuts.windows(2))
-                            .map(|(n, w)| Outcome::new(w[1] - w[0], n, reward, false))
+                        row.into_iter()
+                            .map(|(n, p)| Outcome::new(p, n, reward, false))
                             .collect()
                     })
                     .collect()

@@ -1,6 +1,6 @@
 //! Random Markov games (and, with one state and γ = 0, random matrix games): every joint action
-//! of every state leads to `branching` distinct next states with Dirichlet(1) probabilities, the
-//! analogue of a Garnet MDP; rewards are Uniform(−1, 1). One ChaCha8 stream seeded with `seed`
+//! of every state leads to `branching` distinct next states with Dirichlet(1) probabilities drawn
+//! as a Garnet MDP's rows ([`garnet_row`]); rewards are Uniform(−1, 1). One ChaCha8 stream seeded with `seed`
 //! draws everything, so the parameters name one game on every machine.
 //!
 //! The `class` decides how rewards are shared:
@@ -17,13 +17,13 @@
 
 use rand::RngExt;
 use rand::SeedableRng;
-use rand::seq::index::sample;
 use rand_chacha::ChaCha8Rng;
 
 use crate::core::checks::{require, require_gamma};
 use crate::core::error::{Error, Result};
-use crate::world::game::markov_game::{check_dense_size, joint_count};
+use crate::world::game::markov_game::{check_dense_size, decode_joint, encode_joint, joint_count};
 use crate::world::game::{GameSpec, MarkovGame};
+use crate::world::generate::garnet::garnet_row;
 
 /// How the players' rewards relate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -81,15 +81,6 @@ impl Default for RandomGameParams {
     }
 }
 
-/// `count` probabilities from Dirichlet(1, …, 1) (sorted uniform cuts).
-fn dirichlet(rng: &mut ChaCha8Rng, count: usize) -> Vec<f64> {
-    let mut cuts: Vec<f64> = (1..count).map(|_| rng.random::<f64>()).collect();
-    cuts.push(0.0);
-    cuts.push(1.0);
-    cuts.sort_by(f64::total_cmp);
-    cuts.windows(2).map(|w| w[1] - w[0]).collect()
-}
-
 impl RandomGameParams {
     pub fn build(&self) -> Result<MarkovGame> {
         require(self.states >= 1, "states", self.states, "at least 1 state")?;
@@ -123,10 +114,7 @@ impl RandomGameParams {
         let joint = joint_count(&actions)?;
         check_dense_size(self.states, joint)?;
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
-        let row = |rng: &mut ChaCha8Rng| -> Vec<(usize, f64)> {
-            let next = sample(rng, self.states, self.branching);
-            next.iter().zip(dirichlet(rng, self.branching)).collect()
-        };
+        let row = |rng: &mut ChaCha8Rng| garnet_row(rng, self.states, self.branching);
         let transitions: Vec<Vec<Vec<(usize, f64)>>> = (0..self.states)
             .map(|_| {
                 if self.class == RewardSharing::Potential {
@@ -212,16 +200,10 @@ impl RandomGameParams {
 
 /// The index of the other players' actions in joint action `joint` (player `skip` removed),
 /// first player slowest.
-fn others_index(actions: &[usize], mut joint: usize, skip: usize) -> usize {
-    let mut parts = vec![0; actions.len()];
-    for (slot, &count) in parts.iter_mut().zip(actions).rev() {
-        *slot = joint % count;
-        joint /= count;
-    }
-    parts
-        .iter()
-        .zip(actions)
-        .enumerate()
-        .filter(|(k, _)| *k != skip)
-        .fold(0, |index, (_, (&a, &count))| index * count + a)
+fn others_index(counts: &[usize], joint: usize, skip: usize) -> usize {
+    let mut actions = decode_joint(counts, joint);
+    actions.remove(skip);
+    let mut others = counts.to_vec();
+    others.remove(skip);
+    encode_joint(&others, &actions)
 }
