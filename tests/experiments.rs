@@ -636,3 +636,97 @@ fn split_csv(line: &str) -> Vec<&str> {
     cells.push(&line[start..]);
     cells
 }
+
+/// Games from experiment files: a Gambit file, the game generators (Big Match, a classic matrix
+/// game, a preference game, a random potential game); independent learners and the game
+/// algorithms write NashConv and each player's fields; mistakes are refused before any work.
+const GAMES: &str = r#"
+name = "games-test"
+steps = 4
+seeds = 1
+
+[[world]]
+name = "rps"
+file = "RPS_FILE"
+
+[[world]]
+name = "big-match"
+generator = "big-match"
+params = { gamma = 0.8 }
+
+[[world]]
+name = "perturbed-rps"
+generator = "matrix-game"
+params = { name = "perturbed-rps" }
+
+[[world]]
+name = "condorcet"
+generator = "preference-game"
+params = { preference = [[0.5, 0.7, 0.3], [0.3, 0.5, 0.7], [0.7, 0.3, 0.5]] }
+
+[[world]]
+name = "potential"
+generator = "random-game"
+params = { states = 3, players = 3, actions = 2, branching = 2, class = "potential", seed = 2 }
+
+[[runs]]
+algorithm = "npg"
+
+[[runs]]
+algorithm = "omwu"
+worlds = ["rps", "big-match", "perturbed-rps", "condorcet"]
+"#;
+
+#[test]
+fn game_worlds_in_experiment_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let rps = Path::new(env!("CARGO_MANIFEST_DIR")).join("mdps/rock-paper-scissors.nfg");
+    let base = GAMES.replace("RPS_FILE", rps.to_str().unwrap());
+    let file = write_experiment(dir.path(), "games.toml", &base);
+    let out = dir.path().join("out");
+    run_into(&file, &out, &[]);
+    let table = results(&out);
+    let header: Vec<&str> = table.lines().next().unwrap().split(',').collect();
+    for column in ["nash_conv", "exploitability", "J_p1", "J_p3", "qre_gap"] {
+        assert!(header.contains(&column), "{header:?}");
+    }
+    // Five worlds × independent NPG and four zero-sum worlds × OMWU, 4 steps each.
+    assert_eq!(table.lines().count(), 1 + (5 + 4) * 4, "{table}");
+    // Uniform play is the equilibrium of rock-paper-scissors and of the symmetric Condorcet
+    // cycle: NashConv is 0 at every step of independent NPG.
+    let nash_conv = header.iter().position(|h| *h == "nash_conv").unwrap();
+    for world in [",rps,", ",condorcet,"] {
+        for line in table
+            .lines()
+            .filter(|l| l.contains(world) && l.contains(",npg,"))
+        {
+            let value: f64 = split_csv(line)[nash_conv].parse().unwrap();
+            assert!(value.abs() < 1e-12, "{line}");
+        }
+    }
+    let cases = [
+        (
+            "{ name = \"perturbed-rps\" }",
+            "{ name = \"chess\" }",
+            "params.name: unknown matrix game `chess`",
+        ),
+        (
+            "0.7, 0.3, 0.5]]",
+            "0.7, 0.4, 0.5]]",
+            "params.preference[1][2]",
+        ),
+        (
+            "class = \"potential\"",
+            "class = \"zero-sum\"",
+            "params.players: found 3 for a zero-sum game",
+        ),
+        ("gamma = 0.8", "gamma = 1.0", "gamma"),
+        ("{ gamma = 0.8 }", "{ gamma = 0.8, horizon = 3 }", "horizon"),
+        (
+            "worlds = [\"rps\", \"big-match\", \"perturbed-rps\", \"condorcet\"]",
+            "worlds = [\"potential\"]",
+            "zero-sum",
+        ),
+    ];
+    assert_refused(dir.path(), &base, "bad-games", &cases);
+}

@@ -6,8 +6,9 @@ use policylab::algo::catalogue::run_named;
 use policylab::algo::game_measure::kl_to;
 use policylab::core::record::Record;
 use policylab::exact::game::{GameWorld, markov_qre, solve_matrix_qre};
+use policylab::world::World;
 use policylab::world::generate::classic_games::{
-    perturbed_rock_paper_scissors, rock_paper_scissors,
+    perturbed_rock_paper_scissors, preference_game, rock_paper_scissors,
 };
 use policylab::world::generate::{RandomGameParams, RewardSharing};
 
@@ -44,6 +45,53 @@ fn extragradient_meets_the_linear_rate_on_perturbed_rps() {
             );
         }
         assert!(run.last().unwrap().get("qre_gap").unwrap() < 1e-10);
+    }
+}
+
+/// Cen, Wei & Chi (2021), Algorithm 2 (OMWU): with η = min{1/(2L + 2τ), 1/(4L)} (L the largest
+/// absolute payoff) every iterate satisfies KL(ζ*_τ ‖ ζ_t) ≤ (1 − ητ)^t·KL(ζ*_τ ‖ ζ_0), on
+/// perturbed RPS and on random matrix games with two to five actions per player; PU's bound with
+/// its own step 1/(τ + L) holds on the same games.
+#[test]
+fn optimistic_mwu_and_extragradient_meet_the_linear_rate_on_random_matrix_games() {
+    let mut worlds = vec![GameWorld::new(perturbed_rock_paper_scissors().unwrap()).unwrap()];
+    for seed in 0..8u64 {
+        let game = RandomGameParams {
+            states: 1,
+            players: 2,
+            actions: 2 + (seed as usize % 4),
+            branching: 1,
+            gamma: 0.0,
+            class: RewardSharing::ZeroSum,
+            seed,
+        }
+        .build()
+        .unwrap();
+        worlds.push(GameWorld::new(game).unwrap());
+    }
+    for world in &worlds {
+        let game = world.game().unwrap();
+        let scale = game.reward(0).iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for tau in [0.05, 0.2, 1.0] {
+            let omwu_eta = (1.0 / (2.0 * scale + 2.0 * tau)).min(1.0 / (4.0 * scale));
+            let pu_eta = 1.0 / (tau + scale);
+            for (name, eta) in [("omwu", omwu_eta), ("policy-extragradient", pu_eta)] {
+                // Enough steps for the bound to fall by e^−20.
+                let steps = (20.0 / (eta * tau)) as usize;
+                let run = records(name, &[("temperature", tau)], world, steps);
+                assert!((run[0].get("step_size").unwrap() - eta).abs() < 1e-15);
+                let kl0 = run[0].get("kl_to_qre").unwrap();
+                for (t, record) in run.iter().enumerate() {
+                    let kl = record.get("kl_to_qre").unwrap();
+                    let bound = (1.0 - eta * tau).powi(t as i32) * kl0;
+                    assert!(
+                        kl <= bound + 1e-13,
+                        "{name} on {}, tau {tau}, t {t}: KL {kl} > bound {bound}",
+                        game.name()
+                    );
+                }
+            }
+        }
     }
 }
 
@@ -132,4 +180,48 @@ fn extragradient_on_a_markov_game_reaches_its_qre() {
     assert!(last.get("kl_to_qre").unwrap() < 1e-10);
     let uniform: Vec<Array2<f64>> = vec![Array2::from_elem((4, 3), 1.0 / 3.0); 2];
     assert!(kl_to(&qre.policies, &uniform) > 1e-3);
+}
+
+/// Self-play preference optimization (Swamy et al. 2024) with Hedge steps: on random preference
+/// matrices the average iterate's exploitability never exceeds Hedge's regret bound
+/// ln K/(ηT) + η/8 and ends near the minimax winner (LP value 0); the reward-model baseline
+/// converges to the Bradley–Terry maximizer.
+#[test]
+fn self_play_preference_meets_hedges_bound_on_random_preferences() {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    for k in [3usize, 5, 7] {
+        // P(a ≻ b) uniform above the diagonal, 1 − P(b ≻ a) below it.
+        let upper: Vec<f64> = (0..k * k).map(|_| rng.random::<f64>()).collect();
+        let p: Vec<Vec<f64>> = (0..k)
+            .map(|a| {
+                (0..k)
+                    .map(|b| match a.cmp(&b) {
+                        std::cmp::Ordering::Less => upper[a * k + b],
+                        std::cmp::Ordering::Greater => 1.0 - upper[b * k + a],
+                        std::cmp::Ordering::Equal => 0.5,
+                    })
+                    .collect()
+            })
+            .collect();
+        let world = GameWorld::new(preference_game("random", &p).unwrap()).unwrap();
+        let eta = 0.1;
+        let run = records("self-play-preference", &[("step_size", eta)], &world, 4000);
+        for (t, record) in run.iter().enumerate() {
+            let exploitability = record.get("exploitability").unwrap();
+            let bound = (k as f64).ln() / (eta * (t + 1) as f64) + eta / 8.0;
+            assert!((record.get("hedge_bound").unwrap() - bound).abs() < 1e-12);
+            assert!(
+                exploitability <= bound,
+                "K {k}, T {}: {exploitability} > {bound}",
+                t + 1
+            );
+        }
+        assert!(run[3999].get("exploitability").unwrap() < 0.02);
+        let baseline = records("reward-model-npg", &[("step_size", 1.0)], &world, 300);
+        assert!(
+            baseline[299].get("entropy_p1").unwrap() < 1e-6,
+            "concentrated on one option"
+        );
+    }
 }

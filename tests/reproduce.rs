@@ -31,6 +31,12 @@ const ENTRIES: &[&str] = &[
     "llm-entropy-law",
     "llm-entropy-interventions",
     "llm-covariance",
+    "price-of-robustness",
+    "robust-pg-rates",
+    "robust-static-dynamic",
+    "qre-extragradient",
+    "independent-pg-potential",
+    "self-play-minimax-winner",
 ];
 
 #[test]

@@ -132,6 +132,9 @@ pub fn algorithms() -> Vec<AlgorithmEntry> {
         super::dynpg::entry(),
         super::drpg::entry(),
         super::policy_extragradient::entry(),
+        super::optimistic_mwu::entry(),
+        super::self_play_preference::entry(),
+        super::reward_model_npg::entry(),
         super::magnetic_mirror_descent::entry(),
     ];
     all.extend(super::surrogate_ascent::entries());

@@ -31,7 +31,7 @@ use crate::core::parameters::parameter;
 use crate::core::record::Record;
 use crate::exact::game::qre::{predictive_update, regularized_payoff};
 use crate::exact::game::{markov_qre, require_zero_sum};
-use crate::world::World;
+use crate::world::{MarkovGame, World};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyExtragradient {
@@ -132,17 +132,11 @@ impl<W: World + ?Sized> Algorithm<W> for PolicyExtragradient {
         let joint = [state.x.clone(), state.y.clone()];
         let mut record = measure_joint(game, &joint, Some(self.temperature))?;
         record.set("kl_to_qre", kl_to(&state.qre, &joint));
-        let stages: Vec<Array2<f64>> = (0..game.n_states())
-            .map(|s| game.stage_matrix(s, state.v.as_slice().unwrap_or(&[])))
-            .collect();
+        let stages = stage_games(game, &state.v);
         let eta = if self.step_size > 0.0 {
             self.step_size
         } else {
-            let scale = stages
-                .iter()
-                .flat_map(|m| m.iter())
-                .fold(0.0f64, |m, v| m.max(v.abs()));
-            1.0 / (self.temperature + scale)
+            1.0 / (self.temperature + payoff_scale(&stages))
         };
         record.set("step_size", eta);
         for (s, stage) in stages.iter().enumerate() {
@@ -154,12 +148,40 @@ impl<W: World + ?Sized> Algorithm<W> for PolicyExtragradient {
         }
         state.updates += 1;
         if state.updates.is_multiple_of(self.inner_steps) {
-            for (s, stage) in stages.iter().enumerate() {
-                let x = state.x.row(s).to_vec();
-                let y = state.y.row(s).to_vec();
-                state.v[s] = regularized_payoff(stage.view(), &x, &y, self.temperature);
-            }
+            value_update(&stages, &state.x, &state.y, self.temperature, &mut state.v);
         }
         Ok((state, record))
+    }
+}
+
+/// The stage games Q_k(s) = r(s) + γ·P(s)V_k of every state (the matrix game itself when the
+/// game has one state and γ = 0).
+pub(crate) fn stage_games(game: &MarkovGame, v: &Array1<f64>) -> Vec<Array2<f64>> {
+    (0..game.n_states())
+        .map(|s| game.stage_matrix(s, v.as_slice().unwrap_or(&[])))
+        .collect()
+}
+
+/// max_s max_{a,b} |Q(s)(a, b)|: the ‖·‖∞ of the stage games that the step-size rules use.
+pub(crate) fn payoff_scale(stages: &[Array2<f64>]) -> f64 {
+    stages
+        .iter()
+        .flat_map(|m| m.iter())
+        .fold(0.0f64, |m, v| m.max(v.abs()))
+}
+
+/// The outer value update of Cen et al.'s Markov-game method (§4):
+/// V(s) ← f_τ(Q(s); x(s), y(s)) = x(s)ᵀQ(s)y(s) + τH(x(s)) − τH(y(s)).
+pub(crate) fn value_update(
+    stages: &[Array2<f64>],
+    x: &Array2<f64>,
+    y: &Array2<f64>,
+    temperature: f64,
+    v: &mut Array1<f64>,
+) {
+    for (s, stage) in stages.iter().enumerate() {
+        let xs = x.row(s).to_vec();
+        let ys = y.row(s).to_vec();
+        v[s] = regularized_payoff(stage.view(), &xs, &ys, temperature);
     }
 }

@@ -315,20 +315,7 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
             return write_game(classic_games::big_match(*gamma), "big-match", out);
         }
         Kind::MatrixGame { name, out } => {
-            let game = match name.as_str() {
-                "rock-paper-scissors" | "rps" => classic_games::rock_paper_scissors(),
-                "matching-pennies" => classic_games::matching_pennies(),
-                "perturbed-rps" => classic_games::perturbed_rock_paper_scissors(),
-                "prisoners-dilemma" => classic_games::prisoners_dilemma(),
-                other => {
-                    return Err(Error::Usage(format!(
-                        "generate matrix-game --name {other}: unknown game; expected \
-                         rock-paper-scissors, matching-pennies, perturbed-rps or \
-                         prisoners-dilemma"
-                    )));
-                }
-            };
-            return write_game(game, "matrix-game", out);
+            return write_game(classic_games::matrix_game(name), "matrix-game", out);
         }
         Kind::Chain {
             states,

@@ -82,6 +82,14 @@ pub fn execute(
             rng_seed,
             &mut observe,
         ),
+        WorldKind::Game(world) => run_named_while(
+            &configuration.algorithm,
+            &configuration.params,
+            world.as_ref(),
+            steps,
+            rng_seed,
+            &mut observe,
+        ),
         WorldKind::Bandit(environment) => run_named_bandit(
             &configuration.algorithm,
             &configuration.params,

@@ -213,6 +213,12 @@ pub fn run_experiment(experiment: &Experiment, options: &RunOptions) -> Result<R
             WorldKind::Bandit(environment) => environment.arms(),
             WorldKind::Llm(world) => world.model.parameter_count(),
             WorldKind::Robust(world) => world.robust.n_states() * world.robust.n_actions(),
+            WorldKind::Game(world) => {
+                let world: &dyn crate::world::World = world.as_ref();
+                world
+                    .game()
+                    .map_or(0, |game| game.n_states() * game.n_joint())
+            }
         };
         (std::cmp::Reverse(size), configuration, seed)
     });

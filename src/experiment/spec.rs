@@ -339,7 +339,10 @@ fn expand_run(run: &RunEntry, worlds: &[World]) -> Result<Vec<Configuration>> {
             // Every world of a kind the algorithm runs on (softmax-pg: discounted and finite
             // horizons; dynamic-pg: finite horizons only).
             None => match &world.kind {
-                WorldKind::Mdp(_) | WorldKind::FiniteHorizon(_) | WorldKind::Robust(_) => {
+                WorldKind::Mdp(_)
+                | WorldKind::FiniteHorizon(_)
+                | WorldKind::Robust(_)
+                | WorldKind::Game(_) => {
                     is_mdp_algorithm
                         && world.kind.policy_world().is_some_and(|w| {
                             algorithms::algorithm(&run.algorithm)
@@ -443,14 +446,16 @@ fn check_against_world(algorithm: &str, params: &[(String, f64)], world: &World)
         )
     };
     match &world.kind {
-        WorldKind::Mdp(_) | WorldKind::FiniteHorizon(_) | WorldKind::Robust(_) => {
+        WorldKind::Mdp(_)
+        | WorldKind::FiniteHorizon(_)
+        | WorldKind::Robust(_)
+        | WorldKind::Game(_) => {
             algorithms::entry(algorithm).map_err(|_| {
                 mismatch("an MDP algorithm (see `policylab algos`), or a world of its kind")
             })?;
-            let policy_world = world
-                .kind
-                .policy_world()
-                .expect("cannot fail: an MDP of either horizon or a robust MDP is a policy world");
+            let policy_world = world.kind.policy_world().expect(
+                "cannot fail: MDPs of either horizon, robust MDPs and games are policy worlds",
+            );
             algorithms::check_named(algorithm, params, policy_world.kind())?;
             algorithms::run_named(algorithm, params, policy_world, 0, 0, |_, _| {})
         }

@@ -29,6 +29,13 @@
 //!                                      # kernels = K: the generator at seeds seed..seed+K−1)
 //!
 //! [[world]]
+//! name = "potential"
+//! generator = "random-game"            # random-game, big-match, matrix-game, preference-game:
+//! params = { states = 5, players = 3, actions = 2, class = "potential", seed = 1 }
+//!                                      # a game (a game file — .nfg or a native file with
+//!                                      # `players` — too); see `crate::exact::game::GameWorld`
+//!
+//! [[world]]
 //! name = "stochastic"
 //! bandit = "bernoulli"                 # bernoulli, gaussian, switching, ftl-trap
 //! params = { means = [0.9, 0.8, 0.5] }
@@ -48,14 +55,18 @@ use serde::Deserialize;
 use super::grid::{GridPoint, expand_grid};
 use crate::bandit::catalogue::EnvironmentSpec;
 use crate::core::error::{Error, Result};
+use crate::exact::game::GameWorld;
 use crate::exact::robust::RobustWorld;
 use crate::exact::{FiniteHorizonWorld, Problem};
 use crate::llm::world::LlmWorld;
-use crate::world::format::{self, FileUncertainty};
+use crate::world::format::{self, FileUncertainty, WorldFile};
 use crate::world::generate::{
-    BanditParams, ChainParams, ForestParams, GarnetParams, HardChainParams, RiverSwimParams,
+    BanditParams, ChainParams, ForestParams, GarnetParams, HardChainParams, RandomGameParams,
+    RiverSwimParams, classic_games,
 };
-use crate::world::{Horizon, Radius, RobustMdp, SetShape, Support, TabularMdp, UncertaintySet};
+use crate::world::{
+    Horizon, MarkovGame, Radius, RobustMdp, SetShape, Support, TabularMdp, UncertaintySet,
+};
 
 /// The generators an experiment file can name.
 pub const GENERATOR_NAMES: &[&str] = &[
@@ -65,6 +76,10 @@ pub const GENERATOR_NAMES: &[&str] = &[
     "bandit",
     "li2021-chain",
     "riverswim",
+    "random-game",
+    "big-match",
+    "matrix-game",
+    "preference-game",
 ];
 
 /// One `[[world]]` table as written.
@@ -101,6 +116,8 @@ pub enum WorldKind {
     Llm(Arc<LlmWorld>),
     /// A robust MDP (a world with `uncertainty`), solved once by robust policy iteration.
     Robust(Arc<RobustWorld>),
+    /// A game (normal-form or Markov), solved once where a solution concept gives a reference.
+    Game(Arc<GameWorld>),
 }
 
 impl WorldKind {
@@ -112,16 +129,19 @@ impl WorldKind {
             WorldKind::Bandit(_) => "a bandit",
             WorldKind::Llm(_) => "an LLM world",
             WorldKind::Robust(_) => "a robust MDP",
+            WorldKind::Game(_) => "a game",
         }
     }
 
-    /// The world as the algorithms' interface sees it (MDPs of either horizon), or `None` for a
+    /// The world as the algorithms' interface sees it (MDPs of either horizon, robust MDPs,
+    /// games), or `None` for a
     /// bandit environment or an LLM world.
     pub fn policy_world(&self) -> Option<&dyn crate::world::World> {
         match self {
             WorldKind::Mdp(problem) => Some(problem.as_ref()),
             WorldKind::FiniteHorizon(world) => Some(world.as_ref()),
             WorldKind::Robust(world) => Some(world.as_ref()),
+            WorldKind::Game(world) => Some(world.as_ref()),
             WorldKind::Bandit(_) | WorldKind::Llm(_) => None,
         }
     }
@@ -158,9 +178,26 @@ fn deserialize<T: serde::de::DeserializeOwned>(table: toml::Table, what: &str) -
         })
 }
 
-fn file_world(path: &Path, params: toml::Table) -> Result<(TabularMdp, FileUncertainty)> {
+/// A state index as an initial distribution (`start = s`).
+fn start_distribution(start: usize, states: usize) -> Result<Vec<f64>> {
+    if start >= states {
+        return Err(Error::invalid(
+            "params.start",
+            format!("found {start}"),
+            format!("a state index below {states}"),
+        ));
+    }
+    let mut rho = vec![0.0; states];
+    rho[start] = 1.0;
+    Ok(rho)
+}
+
+fn file_world(
+    mut mdp: TabularMdp,
+    declared: FileUncertainty,
+    params: toml::Table,
+) -> Result<(TabularMdp, FileUncertainty)> {
     let overrides: FileOverrides = deserialize(params, "a world file (gamma, start)")?;
-    let (mut mdp, _, declared) = format::load_robust(path)?;
     let declared = match declared {
         FileUncertainty::Kernels(kernels) => FileUncertainty::Kernels(
             kernels
@@ -177,18 +214,83 @@ fn file_world(path: &Path, params: toml::Table) -> Result<(TabularMdp, FileUncer
         mdp = mdp.with_gamma(gamma)?;
     }
     if let Some(start) = overrides.start {
-        if start >= mdp.n_states() {
-            return Err(Error::invalid(
-                "params.start",
-                format!("found {start}"),
-                format!("a state index below {}", mdp.n_states()),
-            ));
-        }
-        let mut rho = vec![0.0; mdp.n_states()];
-        rho[start] = 1.0;
-        mdp = mdp.with_initial(rho)?;
+        mdp = mdp.with_initial(start_distribution(start, mdp.n_states())?)?;
     }
     Ok((mdp, declared))
+}
+
+/// A game file's game with the entry's `gamma` and `start`.
+fn file_game(mut game: MarkovGame, params: toml::Table) -> Result<MarkovGame> {
+    let overrides: FileOverrides = deserialize(params, "a game file (gamma, start)")?;
+    if let Some(gamma) = overrides.gamma {
+        game = game.with_gamma(gamma)?;
+    }
+    if let Some(start) = overrides.start {
+        game = game.with_initial(start_distribution(start, game.n_states())?)?;
+    }
+    Ok(game)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BigMatchParams {
+    #[serde(default = "default_gamma")]
+    gamma: f64,
+}
+
+fn default_gamma() -> f64 {
+    0.9
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MatrixGameParams {
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PreferenceGameParams {
+    /// P(a ≻ b), a square matrix with P + Pᵀ = 1.
+    preference: Vec<Vec<f64>>,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// What a generator name builds: a game, or (for an MDP generator) nothing yet — its
+/// parameters are handed back.
+enum Generated {
+    Game(Box<MarkovGame>),
+    Mdp(toml::Table),
+}
+
+/// The game a game generator builds from `params`, or the parameters back for an MDP generator.
+fn generated_game(generator: &str, params: toml::Table) -> Result<Generated> {
+    let what = format!("generator `{generator}`");
+    let game = match generator {
+        "random-game" => deserialize::<RandomGameParams>(params, &what)?.build(),
+        "big-match" => {
+            classic_games::big_match(deserialize::<BigMatchParams>(params, &what)?.gamma)
+        }
+        "matrix-game" => {
+            classic_games::matrix_game(&deserialize::<MatrixGameParams>(params, &what)?.name)
+        }
+        "preference-game" => {
+            let given = deserialize::<PreferenceGameParams>(params, &what)?;
+            classic_games::preference_game(
+                given.name.as_deref().unwrap_or("preference-game"),
+                &given.preference,
+            )
+        }
+        _ => return Ok(Generated::Mdp(params)),
+    };
+    game.map(|game| Generated::Game(Box::new(game)))
+        .map_err(|e| e.with_field(|field| format!("params.{field}")))
+}
+
+/// A game world, solved once for its reference.
+fn game_world(game: MarkovGame) -> Result<WorldKind> {
+    Ok(WorldKind::Game(Arc::new(GameWorld::new(game)?)))
 }
 
 fn generated_world(generator: &str, params: toml::Table) -> Result<TabularMdp> {
@@ -231,32 +333,38 @@ impl WorldEntry {
                     self.llm.as_deref().unwrap_or_default(),
                     &params,
                 )?)),
-                (Some(file), _, _) => {
-                    let (horizon, params) = take_horizon(params)?;
-                    let (uncertainty, params) = take_uncertainty(params)?;
-                    let (mdp, declared) = file_world(&folder.join(file), params)?;
-                    let declared = match uncertainty {
-                        Some(set) => FileUncertainty::Set(set),
-                        None => declared,
-                    };
-                    robust_or_plain(with_horizon(mdp, horizon)?, declared)?
-                }
-                (None, Some(generator), _) => {
-                    let (horizon, params) = take_horizon(params)?;
-                    if let Some(count) = finite_set_size(&params)? {
-                        let kernels = seeded_kernels(generator, params, count)?;
-                        let first = with_horizon(kernels[0].clone(), horizon)?;
-                        robust_or_plain(first, FileUncertainty::Kernels(kernels))?
-                    } else {
+                (Some(file), _, _) => match format::load_file(&folder.join(file))? {
+                    WorldFile::Game(game, _) => game_world(file_game(game, params)?)?,
+                    WorldFile::Mdp(mdp, _, declared) => {
+                        let (horizon, params) = take_horizon(params)?;
                         let (uncertainty, params) = take_uncertainty(params)?;
-                        let mdp = with_horizon(generated_world(generator, params)?, horizon)?;
+                        let (mdp, declared) = file_world(mdp, declared, params)?;
                         let declared = match uncertainty {
                             Some(set) => FileUncertainty::Set(set),
-                            None => FileUncertainty::None,
+                            None => declared,
                         };
-                        robust_or_plain(mdp, declared)?
+                        robust_or_plain(with_horizon(mdp, horizon)?, declared)?
                     }
-                }
+                },
+                (None, Some(generator), _) => match generated_game(generator, params)? {
+                    Generated::Game(game) => game_world(*game)?,
+                    Generated::Mdp(params) => {
+                        let (horizon, params) = take_horizon(params)?;
+                        if let Some(count) = finite_set_size(&params)? {
+                            let kernels = seeded_kernels(generator, params, count)?;
+                            let first = with_horizon(kernels[0].clone(), horizon)?;
+                            robust_or_plain(first, FileUncertainty::Kernels(kernels))?
+                        } else {
+                            let (uncertainty, params) = take_uncertainty(params)?;
+                            let mdp = with_horizon(generated_world(generator, params)?, horizon)?;
+                            let declared = match uncertainty {
+                                Some(set) => FileUncertainty::Set(set),
+                                None => FileUncertainty::None,
+                            };
+                            robust_or_plain(mdp, declared)?
+                        }
+                    }
+                },
                 (None, None, bandit) => WorldKind::Bandit(EnvironmentSpec::from_table(
                     bandit.as_deref().unwrap_or_default(),
                     params,

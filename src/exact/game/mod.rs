@@ -2,8 +2,10 @@
 //! programming ([`zero_sum`], on the dense simplex of [`simplex`]), Shapley value iteration for
 //! zero-sum Markov games ([`shapley`]), quantal response equilibria of entropy-regularized games
 //! ([`qre`]), and best responses, NashConv and exploitability of any product policy
-//! ([`exploitability`]); and [`GameWorld`], a game behind the world interface.
+//! ([`exploitability`]); the Bradley–Terry reward model of a preference matrix
+//! ([`bradley_terry`]); and [`GameWorld`], a game behind the world interface.
 
+pub mod bradley_terry;
 pub mod exploitability;
 pub mod qre;
 pub mod shapley;

@@ -107,6 +107,17 @@ pub fn regularized_gap(m: ArrayView2<'_, f64>, x: &[f64], y: &[f64], temperature
     lse(&row_payoffs(m, y)) + lse(&column_costs(m, x)) - temperature * (entropy(x) + entropy(y))
 }
 
+/// One entropy-regularized multiplicative step of Cen et al. (2021) from `own` against the
+/// payoff vector `payoff`: log p' = (1 − ητ)·log p + η·payoff − log-normalizer.
+fn regularized_mwu_step(own: &[f64], payoff: &[f64], eta: f64, temperature: f64) -> Vec<f64> {
+    let logits: Vec<f64> = own
+        .iter()
+        .zip(payoff)
+        .map(|(p, g)| (1.0 - eta * temperature) * p.ln() + eta * g)
+        .collect();
+    softmax_scaled(&logits, 1.0)
+}
+
 /// One predictive update of Cen et al. (2021): a prediction from (x, y), then the update from
 /// (x, y) against the predicted opponent, both as
 /// log x' = (1 − ητ)·log x + η·(My) − log-normalizer.
@@ -117,20 +128,39 @@ pub fn predictive_update(
     eta: f64,
     temperature: f64,
 ) -> (Vec<f64>, Vec<f64>) {
-    let step = |own: &[f64], payoff: &[f64]| -> Vec<f64> {
-        let logits: Vec<f64> = own
-            .iter()
-            .zip(payoff)
-            .map(|(p, g)| (1.0 - eta * temperature) * p.ln() + eta * g)
-            .collect();
-        softmax_scaled(&logits, 1.0)
-    };
+    let step = |own: &[f64], payoff: &[f64]| regularized_mwu_step(own, payoff, eta, temperature);
     let x_bar = step(x, &row_payoffs(m, y));
     let y_bar = step(y, &column_costs(m, x));
     (
         step(x, &row_payoffs(m, &y_bar)),
         step(y, &column_costs(m, &x_bar)),
     )
+}
+
+/// One optimistic update (OMWU, Cen et al. 2021, Algorithm 2 as we read it): the prediction
+/// plays against the opponent's *previous prediction* (x̄_t, ȳ_t) instead of its current iterate,
+/// so each update needs one new payoff per player:
+///
+///   x̄_{t+1} ∝ x_t^{1−ητ} exp(η M ȳ_t),        ȳ_{t+1} ∝ y_t^{1−ητ} exp(−η Mᵀx̄_t),
+///   x_{t+1} ∝ x_t^{1−ητ} exp(η M ȳ_{t+1}),    y_{t+1} ∝ y_t^{1−ητ} exp(−η Mᵀx̄_{t+1}).
+///
+/// Returns (x_{t+1}, y_{t+1}, x̄_{t+1}, ȳ_{t+1}).
+pub fn optimistic_update(
+    m: ArrayView2<'_, f64>,
+    (x, y): (&[f64], &[f64]),
+    (x_bar, y_bar): (&[f64], &[f64]),
+    eta: f64,
+    temperature: f64,
+) -> [Vec<f64>; 4] {
+    let step = |own: &[f64], payoff: &[f64]| regularized_mwu_step(own, payoff, eta, temperature);
+    let next_x_bar = step(x, &row_payoffs(m, y_bar));
+    let next_y_bar = step(y, &column_costs(m, x_bar));
+    [
+        step(x, &row_payoffs(m, &next_y_bar)),
+        step(y, &column_costs(m, &next_x_bar)),
+        next_x_bar,
+        next_y_bar,
+    ]
 }
 
 /// One Newton step on F(x, y) = (x − softmax(My/τ), y − softmax(−Mᵀx/τ)); `None` when the

@@ -130,7 +130,8 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
                     WorldKind::FiniteHorizon(_)
                     | WorldKind::Bandit(_)
                     | WorldKind::Llm(_)
-                    | WorldKind::Robust(_) => None,
+                    | WorldKind::Robust(_)
+                    | WorldKind::Game(_) => None,
                 })
                 .ok_or_else(|| bad("world", world))?;
             let (c1, gamma) = theorem_constant(&problem, tau, *eta)?;

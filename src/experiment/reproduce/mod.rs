@@ -10,6 +10,7 @@ pub mod agarwal2021;
 pub mod bandit_regret;
 pub mod cen2022;
 pub mod cui2025;
+pub mod independent_pg_potential;
 pub mod klein2023;
 pub mod klein2024;
 pub mod li2021;
@@ -19,8 +20,10 @@ pub mod llm_interventions;
 pub mod llm_series;
 pub mod mei2020;
 pub mod price_of_robustness;
+pub mod qre_extragradient;
 pub mod robust_pg_rates;
 pub mod robust_static_dynamic;
+pub mod self_play_minimax_winner;
 pub mod trust_regions;
 
 use std::path::{Path, PathBuf};
@@ -119,6 +122,9 @@ pub fn catalogue() -> Vec<Entry> {
         price_of_robustness::entry(),
         robust_pg_rates::entry(),
         robust_static_dynamic::entry(),
+        qre_extragradient::entry(),
+        independent_pg_potential::entry(),
+        self_play_minimax_winner::entry(),
         llm_entropy_law::entry(),
         llm_interventions::entry(),
         llm_covariance::entry(),
@@ -230,8 +236,19 @@ pub fn steps_to_target(
     label: &str,
     target: f64,
 ) -> Result<Option<f64>> {
-    let gap = table.trajectory(&[("world", world), ("label", label)], "step", "gap")?;
-    Ok(gap
+    steps_to_metric_target(table, world, label, "gap", target)
+}
+
+/// [`steps_to_target`] for a stop rule on any metric (`nash_conv` < ε for games).
+pub fn steps_to_metric_target(
+    table: &ResultsTable,
+    world: &str,
+    label: &str,
+    metric: &str,
+    target: f64,
+) -> Result<Option<f64>> {
+    let values = table.trajectory(&[("world", world), ("label", label)], "step", metric)?;
+    Ok(values
         .last()
         .filter(|&&(_, g)| g < target)
         .map(|&(step, _)| step))

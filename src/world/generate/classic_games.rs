@@ -179,6 +179,29 @@ pub fn preference_game(name: &str, preference: &[Vec<f64>]) -> Result<MarkovGame
     )
 }
 
+/// The names [`matrix_game`] knows (`rps` is accepted for rock-paper-scissors).
+pub const MATRIX_GAME_NAMES: &[&str] = &[
+    "rock-paper-scissors",
+    "matching-pennies",
+    "perturbed-rps",
+    "prisoners-dilemma",
+];
+
+/// A classic matrix game by name: one of [`MATRIX_GAME_NAMES`].
+pub fn matrix_game(name: &str) -> Result<MarkovGame> {
+    match name {
+        "rock-paper-scissors" | "rps" => rock_paper_scissors(),
+        "matching-pennies" => matching_pennies(),
+        "perturbed-rps" => perturbed_rock_paper_scissors(),
+        "prisoners-dilemma" => prisoners_dilemma(),
+        other => Err(Error::invalid(
+            "name",
+            format!("unknown matrix game `{other}`"),
+            format!("one of {}", MATRIX_GAME_NAMES.join(", ")),
+        )),
+    }
+}
+
 /// The prisoner's dilemma (cooperate, defect) with payoffs 3/0/5/1: the unique equilibrium is
 /// (defect, defect).
 pub fn prisoners_dilemma() -> Result<MarkovGame> {

@@ -53,8 +53,10 @@ impl RewardSharing {
 }
 
 /// Parameters of a random game (defaults: a 2-player zero-sum game, 10 states, 5×5 actions,
-/// branching 3, γ = 0.9).
-#[derive(Debug, Clone, PartialEq)]
+/// branching 3, γ = 0.9, seed 0). In an experiment file: `generator = "random-game"` with these
+/// names (`class = "potential"`).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct RandomGameParams {
     pub states: usize,
     pub players: usize,
