@@ -135,6 +135,7 @@ pub fn algorithms() -> Vec<AlgorithmEntry> {
         super::optimistic_mwu::entry(),
         super::self_play_preference::entry(),
         super::reward_model_npg::entry(),
+        super::multi_agent_ppo::entry(),
         super::magnetic_mirror_descent::entry(),
     ];
     all.extend(super::surrogate_ascent::entries());

@@ -26,6 +26,7 @@ pub mod finite_horizon_pg;
 pub mod game_measure;
 pub mod independent;
 pub mod magnetic_mirror_descent;
+pub mod multi_agent_ppo;
 pub mod npg;
 pub mod optimistic_mwu;
 pub mod policy_extragradient;

@@ -204,7 +204,7 @@ enum Kind {
         out: PathBuf,
     },
     /// A classic matrix game: rock-paper-scissors, matching-pennies, perturbed-rps (Sokota et
-    /// al. 2023) or prisoners-dilemma.
+    /// al. 2023), prisoners-dilemma or climbing-game (Claus & Boutilier 1998).
     #[command(name = "matrix-game")]
     MatrixGame {
         /// Which game.

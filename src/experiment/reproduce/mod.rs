@@ -18,6 +18,7 @@ pub mod llm_covariance;
 pub mod llm_entropy_law;
 pub mod llm_interventions;
 pub mod llm_series;
+pub mod mappo_cooperative;
 pub mod mei2020;
 pub mod price_of_robustness;
 pub mod qre_extragradient;
@@ -55,6 +56,10 @@ pub struct Comparison {
     pub ours: String,
     /// Whether ours agrees with the claim (within the stated tolerance or bound).
     pub agrees: bool,
+    /// A claim that does not reproduce here, for a reason the paper-note explains (a finding,
+    /// not a failure of the run): printed as such, and `reproduce` does not exit 1 for it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub finding: bool,
 }
 
 impl Comparison {
@@ -69,6 +74,21 @@ impl Comparison {
             paper: paper.into(),
             ours: ours.into(),
             agrees,
+            finding: false,
+        }
+    }
+
+    /// A comparison that disagrees with the paper for a reason the paper-note explains (see
+    /// [`Comparison::finding`]); with `agrees` true it is an ordinary agreeing comparison.
+    pub fn or_finding(
+        quantity: impl Into<String>,
+        paper: impl Into<String>,
+        ours: impl Into<String>,
+        agrees: bool,
+    ) -> Self {
+        Comparison {
+            finding: !agrees,
+            ..Comparison::new(quantity, paper, ours, agrees)
         }
     }
 }
@@ -125,6 +145,7 @@ pub fn catalogue() -> Vec<Entry> {
         qre_extragradient::entry(),
         independent_pg_potential::entry(),
         self_play_minimax_winner::entry(),
+        mappo_cooperative::entry(),
         llm_entropy_law::entry(),
         llm_interventions::entry(),
         llm_covariance::entry(),

@@ -413,6 +413,17 @@ impl MarkovGame {
         self.joint_weights(policies, state, None)
     }
 
+    /// Π_{k≠i} π_k(a_k | s) per joint action: the probability of the others' part of each joint
+    /// action (player i's own factor left out), e.g. to average a joint Q over the others.
+    pub fn others_probabilities(
+        &self,
+        policies: &[ArrayView2<'_, f64>],
+        state: usize,
+        player: usize,
+    ) -> Vec<f64> {
+        self.joint_weights(policies, state, Some(player))
+    }
+
     /// Π_k π_k(a_k | s) per joint action, with player `skip`'s factor left out (set to 1).
     fn joint_weights(
         &self,

@@ -185,6 +185,7 @@ pub const MATRIX_GAME_NAMES: &[&str] = &[
     "matching-pennies",
     "perturbed-rps",
     "prisoners-dilemma",
+    "climbing-game",
 ];
 
 /// A classic matrix game by name: one of [`MATRIX_GAME_NAMES`].
@@ -194,6 +195,7 @@ pub fn matrix_game(name: &str) -> Result<MarkovGame> {
         "matching-pennies" => matching_pennies(),
         "perturbed-rps" => perturbed_rock_paper_scissors(),
         "prisoners-dilemma" => prisoners_dilemma(),
+        "climbing-game" => climbing_game(),
         other => Err(Error::invalid(
             "name",
             format!("unknown matrix game `{other}`"),
@@ -211,6 +213,26 @@ pub fn prisoners_dilemma() -> Result<MarkovGame> {
         "prisoner's dilemma: (defect, defect) is the unique Nash equilibrium",
         &[vec![3.0, 0.0], vec![5.0, 1.0]],
         &[vec![3.0, 5.0], vec![0.0, 1.0]],
+        Some((names(), names())),
+    )
+}
+
+/// The climbing game of Claus & Boutilier (1998, "The dynamics of reinforcement learning in
+/// cooperative multiagent systems", AAAI), a cooperative (shared-payoff) game:
+/// [[11, −30, 0], [−30, 7, 6], [0, 0, 5]]. The optimum (a, a) pays 11 but is surrounded by −30
+/// penalties; independent learners from uniform play tend to settle on (c, c) = 5 or (b, b) = 7.
+pub fn climbing_game() -> Result<MarkovGame> {
+    let names = || vec!["a".to_string(), "b".to_string(), "c".to_string()];
+    let m = vec![
+        vec![11.0, -30.0, 0.0],
+        vec![-30.0, 7.0, 6.0],
+        vec![0.0, 0.0, 5.0],
+    ];
+    bimatrix(
+        "climbing-game",
+        "climbing game (Claus & Boutilier 1998): shared payoff, optimum 11 at (a, a)",
+        &m,
+        &m,
         Some((names(), names())),
     )
 }
