@@ -57,7 +57,7 @@ impl Run<'_> {
     ) -> Result<()> {
         if let Some(game) = world.game() {
             return super::independent::run_independent(
-                algorithm,
+                std::slice::from_ref(algorithm),
                 game,
                 self.steps,
                 self.seed,
@@ -136,6 +136,7 @@ pub fn algorithms() -> Vec<AlgorithmEntry> {
         super::self_play_preference::entry(),
         super::reward_model_npg::entry(),
         super::multi_agent_ppo::entry(),
+        super::two_timescale_pg::entry(),
         super::magnetic_mirror_descent::entry(),
     ];
     all.extend(super::surrogate_ascent::entries());

@@ -1,4 +1,5 @@
-//! Independent learners in a game: every player runs the same catalogue algorithm on the MDP it
+//! Independent learners in a game: every player runs a catalogue algorithm (the same one, or one
+//! per player with its own parameters, as in [`super::two_timescale_pg`]) on the MDP it
 //! faces with the others' current policies fixed (its view; see
 //! [`crate::world::game::markov_game`]), all players stepping simultaneously from the same joint
 //! policy. Independent softmax PG and NPG in Markov potential games (Leonardos et al. 2022; Zhang,
@@ -20,31 +21,39 @@ use crate::core::record::player_field;
 use crate::exact::Problem;
 use crate::world::{MarkovGame, World};
 
-/// Runs `algorithm` as independent learners for `steps` steps (see the [module docs](self)).
+/// Runs independent learners for `steps` steps (see the [module docs](self)): player i runs
+/// `algorithms[i]`, or the one algorithm for every player when a single one is given (players
+/// may differ only in their parameters, e.g. two timescales of step sizes).
 pub fn run_independent<'w, A: Algorithm<dyn World + 'w>>(
-    algorithm: &A,
+    algorithms: &[A],
     game: &MarkovGame,
     steps: usize,
     seed: u64,
     observe: &mut dyn FnMut(usize, &Record) -> bool,
 ) -> Result<()> {
     let n = game.n_players();
+    if algorithms.len() != 1 && algorithms.len() != n {
+        return Err(Error::Usage(format!(
+            "independent learners: {} algorithms for a {n}-player game (one for all, or one per \
+             player)",
+            algorithms.len()
+        )));
+    }
+    let algorithm_of = |i: usize| &algorithms[i.min(algorithms.len() - 1)];
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let uniform: Vec<ndarray::Array2<f64>> = game
-        .action_counts()
-        .iter()
-        .map(|&a| ndarray::Array2::from_elem((game.n_states(), a), 1.0 / a as f64))
-        .collect();
+    let uniform: Vec<ndarray::Array2<f64>> = game.uniform_policies();
     let mut states = Vec::with_capacity(n);
     for i in 0..n {
         let view = view_world(game, i, &uniform)?;
         let world: &(dyn World + 'w) = &view;
-        states.push(algorithm.initial_state(world)?);
+        states.push(algorithm_of(i).initial_state(world)?);
     }
     for t in 0..steps {
         let policies: Vec<ndarray::Array2<f64>> = states
             .iter()
-            .map(|state| {
+            .enumerate()
+            .map(|(i, state)| {
+                let algorithm = algorithm_of(i);
                 algorithm
                     .policy(state)
                     .and_then(|mut tables| tables.pop())
@@ -64,7 +73,7 @@ pub fn run_independent<'w, A: Algorithm<dyn World + 'w>>(
         for (i, state) in states.into_iter().enumerate() {
             let view = view_world(game, i, &policies)?;
             let world: &(dyn World + 'w) = &view;
-            let (next, player_record) = algorithm.step(world, state, &mut rng)?;
+            let (next, player_record) = algorithm_of(i).step(world, state, &mut rng)?;
             nash_conv += player_record.get("gap").unwrap_or(f64::NAN);
             next_states.push(next);
             per_player.push(player_record);
@@ -78,7 +87,7 @@ pub fn run_independent<'w, A: Algorithm<dyn World + 'w>>(
         }
         if let Some((name, value)) = record.first_non_finite() {
             return Err(Error::Numerical {
-                origin: algorithm.name().to_string(),
+                origin: algorithms[0].name().to_string(),
                 detail: format!("step {t}: {name} is {value}; the run was stopped"),
             });
         }

@@ -81,11 +81,7 @@ impl<W: World + ?Sized> Algorithm<W> for MagneticMirrorDescent {
 
     fn initial_state(&self, world: &W) -> Result<Vec<Array2<f64>>> {
         let game = require_game(world, "mmd")?;
-        Ok(game
-            .action_counts()
-            .iter()
-            .map(|&a| Array2::from_elem((game.n_states(), a), 1.0 / a as f64))
-            .collect())
+        Ok(game.uniform_policies())
     }
 
     fn policy(&self, state: &Vec<Array2<f64>>) -> Option<Vec<Array2<f64>>> {

@@ -40,6 +40,7 @@ pub mod soft_reference;
 pub mod softmax_pg;
 pub mod surrogate_ascent;
 pub mod trpo;
+pub mod two_timescale_pg;
 
 use rand_chacha::ChaCha8Rng;
 

@@ -64,7 +64,7 @@ pub fn entry() -> AlgorithmEntry {
 }
 
 /// The cooperative game of a world, or an error.
-fn require_cooperative<'a, W: World + ?Sized>(world: &'a W) -> Result<&'a MarkovGame> {
+fn require_cooperative<W: World + ?Sized>(world: &W) -> Result<&MarkovGame> {
     let game = require_game(world, "multi-agent-ppo")?;
     if game.class() != GameClass::Cooperative {
         return Err(Error::Usage(format!(
@@ -85,11 +85,7 @@ impl<W: World + ?Sized> Algorithm<W> for MultiAgentPpo {
 
     fn initial_state(&self, world: &W) -> Result<Vec<Array2<f64>>> {
         let game = require_cooperative(world)?;
-        Ok(game
-            .action_counts()
-            .iter()
-            .map(|&a| Array2::from_elem((game.n_states(), a), 1.0 / a as f64))
-            .collect())
+        Ok(game.uniform_policies())
     }
 
     fn policy(&self, state: &Vec<Array2<f64>>) -> Option<Vec<Array2<f64>>> {

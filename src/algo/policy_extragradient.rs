@@ -27,35 +27,89 @@ use super::catalogue::{AlgorithmEntry, GAME_WORLDS};
 use super::game_measure::{kl_to, measure_joint, require_game};
 use crate::core::checks::{require, require_positive, require_temperature};
 use crate::core::error::Result;
-use crate::core::parameters::parameter;
+use crate::core::parameters::{Parameter, Values, parameter};
 use crate::core::record::Record;
 use crate::exact::game::qre::{predictive_update, regularized_payoff};
 use crate::exact::game::{markov_qre, require_zero_sum};
 use crate::world::{MarkovGame, World};
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct PolicyExtragradient {
-    temperature: f64,
-    step_size: f64,
-    inner_steps: usize,
+/// The settings PU and OMWU share: temperature τ > 0, step size η > 0 (or 0: the method's
+/// largest safe step), and the value update every `inner_steps` ≥ 1 policy updates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RegularizedSteps {
+    pub temperature: f64,
+    pub step_size: f64,
+    pub inner_steps: usize,
 }
 
-impl PolicyExtragradient {
-    /// PU with temperature τ > 0, step size η > 0 (or 0: automatic), and the value update every
-    /// `inner_steps` ≥ 1 policy updates.
+impl RegularizedSteps {
     pub fn new(temperature: f64, step_size: f64, inner_steps: usize) -> Result<Self> {
         require_temperature(temperature)?;
         if step_size != 0.0 {
             require_positive("step_size", step_size)?;
         }
         require(inner_steps >= 1, "inner_steps", inner_steps, "at least 1")?;
-        Ok(PolicyExtragradient {
+        Ok(RegularizedSteps {
             temperature,
             step_size,
             inner_steps,
         })
     }
+
+    /// The catalogue parameters; `automatic` documents what `step_size = 0` means.
+    pub(crate) fn parameters(automatic: &'static str) -> Vec<Parameter> {
+        vec![
+            parameter("temperature", 0.1, "entropy weight τ (> 0)"),
+            parameter("step_size", 0.0, automatic),
+            parameter(
+                "inner_steps",
+                10.0,
+                "policy updates per value update (Markov games)",
+            ),
+        ]
+    }
+
+    pub(crate) fn from_values(values: &Values<'_>) -> Result<Self> {
+        RegularizedSteps::new(
+            values.real("temperature"),
+            values.real("step_size"),
+            values.count("inner_steps")?,
+        )
+    }
+
+    /// Both players uniform, V = 0, and the exact QRE at τ of the zero-sum game `world` holds
+    /// (`what` names the algorithm in errors).
+    pub(crate) fn start<W: World + ?Sized>(
+        &self,
+        world: &W,
+        what: &str,
+    ) -> Result<ExtragradientState> {
+        let game = require_game(world, what)?;
+        require_zero_sum(game, what)?;
+        let qre = markov_qre(game, self.temperature, 1e-12, 1_000_000)?;
+        let (s, a, b) = (game.n_states(), game.n_actions(0), game.n_actions(1));
+        Ok(ExtragradientState {
+            x: Array2::from_elem((s, a), 1.0 / a as f64),
+            y: Array2::from_elem((s, b), 1.0 / b as f64),
+            v: Array1::zeros(s),
+            updates: 0,
+            qre: qre.policies,
+        })
+    }
+
+    /// What a step records about the joint policy (x, y) it starts from: [`measure_joint`] with
+    /// the QRE gap at τ, and the KL to the exact QRE.
+    pub(crate) fn measure(&self, game: &MarkovGame, state: &ExtragradientState) -> Result<Record> {
+        let joint = [state.x.clone(), state.y.clone()];
+        let mut record = measure_joint(game, &joint, Some(self.temperature))?;
+        record.set("kl_to_qre", kl_to(&state.qre, &joint));
+        Ok(record)
+    }
 }
+
+/// Policy extragradient (PU) with its [`RegularizedSteps`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyExtragradient(pub RegularizedSteps);
 
 /// The catalogue entry.
 pub fn entry() -> AlgorithmEntry {
@@ -63,25 +117,9 @@ pub fn entry() -> AlgorithmEntry {
         name: "policy-extragradient",
         summary: "entropy-regularized PU extragradient to the QRE, linear rate (Cen, Wei & Chi 2021)",
         worlds: GAME_WORLDS,
-        parameters: vec![
-            parameter("temperature", 0.1, "entropy weight τ (> 0)"),
-            parameter(
-                "step_size",
-                0.0,
-                "η (0: 1/(τ + max|Q|), the largest safe step)",
-            ),
-            parameter(
-                "inner_steps",
-                10.0,
-                "policy updates per value update (Markov games)",
-            ),
-        ],
+        parameters: RegularizedSteps::parameters("η (0: 1/(τ + max|Q|), the largest safe step)"),
         run: |values, world, run| {
-            let algorithm = PolicyExtragradient::new(
-                values.real("temperature"),
-                values.real("step_size"),
-                values.count("inner_steps")?,
-            )?;
+            let algorithm = PolicyExtragradient(RegularizedSteps::from_values(values)?);
             run.go_together(&algorithm, world)
         },
     }
@@ -105,17 +143,7 @@ impl<W: World + ?Sized> Algorithm<W> for PolicyExtragradient {
     }
 
     fn initial_state(&self, world: &W) -> Result<ExtragradientState> {
-        let game = require_game(world, "policy-extragradient")?;
-        require_zero_sum(game, "policy-extragradient")?;
-        let qre = markov_qre(game, self.temperature, 1e-12, 1_000_000)?;
-        let (s, a, b) = (game.n_states(), game.n_actions(0), game.n_actions(1));
-        Ok(ExtragradientState {
-            x: Array2::from_elem((s, a), 1.0 / a as f64),
-            y: Array2::from_elem((s, b), 1.0 / b as f64),
-            v: Array1::zeros(s),
-            updates: 0,
-            qre: qre.policies,
-        })
+        self.0.start(world, "policy-extragradient")
     }
 
     fn policy(&self, state: &ExtragradientState) -> Option<Vec<Array2<f64>>> {
@@ -129,26 +157,25 @@ impl<W: World + ?Sized> Algorithm<W> for PolicyExtragradient {
         _rng: &mut ChaCha8Rng,
     ) -> Result<(ExtragradientState, Record)> {
         let game = require_game(world, "policy-extragradient")?;
-        let joint = [state.x.clone(), state.y.clone()];
-        let mut record = measure_joint(game, &joint, Some(self.temperature))?;
-        record.set("kl_to_qre", kl_to(&state.qre, &joint));
+        let steps = self.0;
+        let mut record = steps.measure(game, &state)?;
         let stages = stage_games(game, &state.v);
-        let eta = if self.step_size > 0.0 {
-            self.step_size
+        let eta = if steps.step_size > 0.0 {
+            steps.step_size
         } else {
-            1.0 / (self.temperature + payoff_scale(&stages))
+            1.0 / (steps.temperature + payoff_scale(&stages))
         };
         record.set("step_size", eta);
         for (s, stage) in stages.iter().enumerate() {
             let x = state.x.row(s).to_vec();
             let y = state.y.row(s).to_vec();
-            let (nx, ny) = predictive_update(stage.view(), &x, &y, eta, self.temperature);
+            let (nx, ny) = predictive_update(stage.view(), &x, &y, eta, steps.temperature);
             state.x.row_mut(s).assign(&Array1::from(nx));
             state.y.row_mut(s).assign(&Array1::from(ny));
         }
         state.updates += 1;
-        if state.updates.is_multiple_of(self.inner_steps) {
-            value_update(&stages, &state.x, &state.y, self.temperature, &mut state.v);
+        if state.updates.is_multiple_of(steps.inner_steps) {
+            value_update(&stages, &state.x, &state.y, steps.temperature, &mut state.v);
         }
         Ok((state, record))
     }

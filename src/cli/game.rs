@@ -229,10 +229,7 @@ pub fn evaluate(
     json: bool,
 ) -> Result<ExitCode> {
     let policies: Vec<Array2<f64>> = if policy == "uniform" {
-        game.action_counts()
-            .iter()
-            .map(|&a| Array2::from_elem((game.n_states(), a), 1.0 / a as f64))
-            .collect()
+        game.uniform_policies()
     } else {
         load_game_policies(&PathBuf::from(policy), game)?
     };

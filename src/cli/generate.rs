@@ -14,7 +14,7 @@ use crate::world::generate::classic_games;
 use crate::world::generate::gridworld::{Cell, Exit, Jump};
 use crate::world::generate::{
     BanditParams, ChainParams, ForestParams, GarnetParams, GridworldParams, HardChainParams,
-    RandomGameParams, RewardSharing, RiverSwimParams,
+    RandomGameParams, RewardSharing, RiverSwimParams, SoccerParams,
 };
 
 /// Generate a world and write it as native JSON or TOML (chosen by the extension of --out).
@@ -196,6 +196,17 @@ enum Kind {
         out: PathBuf,
     },
     /// The Big Match (Blackwell & Ferguson 1968): zero-sum, V*(play) = 1/(2(1−γ)).
+    /// Littman's grid soccer (1994): a zero-sum Markov game on a rows × columns field.
+    Soccer {
+        #[arg(long, default_value_t = 4)]
+        rows: usize,
+        #[arg(long, default_value_t = 5)]
+        columns: usize,
+        #[arg(long, default_value_t = 0.9)]
+        gamma: f64,
+        #[arg(long)]
+        out: PathBuf,
+    },
     #[command(name = "big-match")]
     BigMatch {
         #[arg(long, default_value_t = 0.9)]
@@ -310,6 +321,19 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
                 seed: *seed,
             };
             return write_game(params.build(), "random-game", out);
+        }
+        Kind::Soccer {
+            rows,
+            columns,
+            gamma,
+            out,
+        } => {
+            let params = SoccerParams {
+                rows: *rows,
+                columns: *columns,
+                gamma: *gamma,
+            };
+            return write_game(params.build(), "soccer", out);
         }
         Kind::BigMatch { gamma, out } => {
             return write_game(classic_games::big_match(*gamma), "big-match", out);

@@ -30,7 +30,8 @@
 //!
 //! [[world]]
 //! name = "potential"
-//! generator = "random-game"            # random-game, big-match, matrix-game, preference-game:
+//! generator = "random-game"            # random-game, big-match, matrix-game, preference-game,
+//!                                      # soccer (rows, columns, gamma):
 //! params = { states = 5, players = 3, actions = 2, class = "potential", seed = 1 }
 //!                                      # a game (a game file — .nfg or a native file with
 //!                                      # `players` — too); see `crate::exact::game::GameWorld`
@@ -62,7 +63,7 @@ use crate::llm::world::LlmWorld;
 use crate::world::format::{self, FileUncertainty, WorldFile};
 use crate::world::generate::{
     BanditParams, ChainParams, ForestParams, GarnetParams, HardChainParams, RandomGameParams,
-    RiverSwimParams, classic_games,
+    RiverSwimParams, SoccerParams, classic_games,
 };
 use crate::world::{
     Horizon, MarkovGame, Radius, RobustMdp, SetShape, Support, TabularMdp, UncertaintySet,
@@ -80,6 +81,7 @@ pub const GENERATOR_NAMES: &[&str] = &[
     "big-match",
     "matrix-game",
     "preference-game",
+    "soccer",
 ];
 
 /// One `[[world]]` table as written.
@@ -269,6 +271,7 @@ fn generated_game(generator: &str, params: toml::Table) -> Result<Generated> {
     let what = format!("generator `{generator}`");
     let game = match generator {
         "random-game" => deserialize::<RandomGameParams>(params, &what)?.build(),
+        "soccer" => deserialize::<SoccerParams>(params, &what)?.build(),
         "big-match" => {
             classic_games::big_match(deserialize::<BigMatchParams>(params, &what)?.gamma)
         }

@@ -17,7 +17,7 @@ use super::{Comparison, Entry, Report, ReportInput, significant, value_at};
 use crate::core::error::{Error, Result};
 use crate::experiment::world_spec::WorldKind;
 use crate::metrics::rate_fit::loglog_slope;
-use crate::plot::{Axis, Figure, Line, Panel, Reference};
+use crate::plot::{Axis, Line, Panel, Reference};
 
 pub fn entry() -> Entry {
     Entry {
@@ -303,11 +303,7 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
     }
     numbers.insert("runs".into(), json!(per_run));
 
-    Ok(Report {
-        figure: Figure::new(input.experiment.file.title.clone(), panels).columns(2),
-        numbers: serde_json::Value::Object(numbers),
-        comparisons,
-    })
+    Ok(Report::in_two_columns(input, panels, numbers, comparisons))
 }
 
 #[cfg(test)]

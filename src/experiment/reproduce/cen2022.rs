@@ -17,7 +17,7 @@ use crate::core::error::{Error, Result};
 use crate::exact::{soft_evaluate, soft_value_iteration, uniform_policy};
 use crate::experiment::world_spec::WorldKind;
 use crate::metrics::rate_fit::loglinear_slope;
-use crate::plot::{Axis, Figure, Line, Panel, Reference, Scatter};
+use crate::plot::{Axis, Line, Panel, Reference, Scatter};
 
 pub fn entry() -> Entry {
     Entry {
@@ -322,11 +322,7 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
     numbers.insert("temperature".into(), json!(tau));
     numbers.insert("worlds".into(), json!(worlds));
     numbers.insert("step_sizes".into(), json!(per_eta));
-    Ok(Report {
-        figure: Figure::new(input.experiment.file.title.clone(), panels).columns(2),
-        numbers: serde_json::Value::Object(numbers),
-        comparisons,
-    })
+    Ok(Report::in_two_columns(input, panels, numbers, comparisons))
 }
 
 /// The smallest and largest value (infinite ends for none).

@@ -20,7 +20,7 @@ use super::{
     stop_target,
 };
 use crate::core::error::Result;
-use crate::plot::{Axis, Figure, Line, Panel};
+use crate::plot::{Axis, Line, Panel};
 
 pub fn entry() -> Entry {
     Entry {
@@ -159,28 +159,19 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
         numbers.insert(entry_name.clone(), serde_json::Value::Object(per_label));
         panels.push(panel);
     }
-    Ok(Report {
-        figure: Figure::new(input.experiment.file.title.clone(), panels).columns(2),
-        numbers: serde_json::Value::Object(numbers),
-        comparisons,
-    })
+    Ok(Report::in_two_columns(input, panels, numbers, comparisons))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiment::reproduce::run_and_report;
+    use crate::experiment::reproduce::quick_report;
 
     /// The quick budget on the 3-player family: independent NPG reaches a Nash policy on both
     /// instances.
     #[test]
     fn quick_budget_on_three_player_games() {
-        let entry = entry();
-        let mut experiment = entry.load(true).unwrap();
-        experiment
-            .configurations
-            .retain(|c| experiment.worlds[c.world].entry.contains("3 players"));
-        let report = run_and_report(&experiment, entry.report);
+        let report = quick_report(&entry(), |world| world.entry.contains("3 players"));
         let npg = report
             .comparisons
             .iter()

@@ -141,7 +141,7 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiment::reproduce::run_and_report;
+    use crate::experiment::reproduce::{assert_all_agree, run_and_report};
 
     /// The quick budget on the two smallest chains: DynPG gets there on both, and the checks
     /// agree.
@@ -154,10 +154,6 @@ mod tests {
         let report = run_and_report(&experiment, entry.report);
         let reached = report.numbers["dynpg"]["points"].as_array().unwrap().len();
         assert_eq!(reached, 2, "{:?}", report.numbers);
-        assert!(
-            report.comparisons.iter().all(|c| c.agrees),
-            "{:?}",
-            report.comparisons
-        );
+        assert_all_agree(&report);
     }
 }

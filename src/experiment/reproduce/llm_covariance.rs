@@ -20,7 +20,7 @@ use super::{Comparison, Entry, Report, ReportInput, significant};
 use crate::core::error::{Error, Result};
 use crate::experiment::table::Trajectory;
 use crate::metrics::least_squares::fit_line;
-use crate::plot::{Axis, Figure, Line, Panel, Reference, Scatter};
+use crate::plot::{Axis, Line, Panel, Reference, Scatter};
 
 pub fn entry() -> Entry {
     Entry {
@@ -275,11 +275,7 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
         }
     }
     numbers.insert("token_group_correlation".into(), json!(together));
-    Ok(Report {
-        figure: Figure::new(input.experiment.file.title.clone(), panels).columns(2),
-        numbers: serde_json::Value::Object(numbers),
-        comparisons,
-    })
+    Ok(Report::in_two_columns(input, panels, numbers, comparisons))
 }
 
 #[cfg(test)]

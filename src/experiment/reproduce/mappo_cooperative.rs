@@ -13,11 +13,11 @@
 
 use serde_json::json;
 
-use super::{Comparison, Entry, Report, ReportInput, significant};
+use super::{Comparison, Entry, Report, ReportInput, grid_runs, significant};
 use crate::core::error::{Error, Result};
 use crate::experiment::table::Trajectory;
 use crate::experiment::world_spec::WorldKind;
-use crate::plot::{Axis, Figure, Line, Panel};
+use crate::plot::{Axis, Line, Panel};
 use crate::world::World;
 
 pub fn entry() -> Entry {
@@ -34,20 +34,6 @@ const INDEPENDENT: [&str; 2] = ["independent NPG", "independent PPO-clip"];
 /// A final team gap below this counts as the team optimum.
 const OPTIMUM: f64 = 1e-8;
 
-/// The MAPPO runs with their step sizes, smallest first.
-fn mappo_runs(labels: &[String]) -> Vec<(String, f64)> {
-    let prefix = format!("{MAPPO} (step_size=");
-    let mut runs: Vec<(String, f64)> = labels
-        .iter()
-        .filter_map(|label| {
-            let eta = label.strip_prefix(&prefix)?.strip_suffix(')')?;
-            Some((label.clone(), eta.parse().ok()?))
-        })
-        .collect();
-    runs.sort_by(|a, b| a.1.total_cmp(&b.1));
-    runs
-}
-
 /// The team gap J* − J along a run (from the team value J_p1 every agent shares).
 fn team_gap(value: &Trajectory, optimum: f64) -> Trajectory {
     value.iter().map(|&(t, j)| (t, optimum - j)).collect()
@@ -62,7 +48,7 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
             families.push(world.entry.clone());
         }
     }
-    let mappo = mappo_runs(&labels);
+    let mappo = grid_runs(&labels, MAPPO, "step_size");
     let mut methods: Vec<String> = mappo.iter().map(|(l, _)| l.clone()).collect();
     methods.extend(INDEPENDENT.iter().map(|l| l.to_string()));
     let mut panels = Vec::new();
@@ -175,24 +161,18 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
         numbers.insert(family.clone(), serde_json::Value::Object(family_numbers));
         panels.push(panel);
     }
-    Ok(Report {
-        figure: Figure::new(input.experiment.file.title.clone(), panels).columns(2),
-        numbers: serde_json::Value::Object(numbers),
-        comparisons,
-    })
+    Ok(Report::in_two_columns(input, panels, numbers, comparisons))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiment::reproduce::run_and_report;
+    use crate::experiment::reproduce::quick_report;
 
     /// The quick budget: MAPPO never decreases the team's value.
     #[test]
     fn quick_budget_improves_monotonically() {
-        let entry = entry();
-        let experiment = entry.load(true).unwrap();
-        let report = run_and_report(&experiment, entry.report);
+        let report = quick_report(&entry(), |_| true);
         let monotone: Vec<_> = report
             .comparisons
             .iter()

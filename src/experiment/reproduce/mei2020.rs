@@ -13,7 +13,7 @@ use serde_json::json;
 use super::{Comparison, Entry, Report, ReportInput, significant, value_at};
 use crate::core::error::{Error, Result};
 use crate::metrics::rate_fit::{loglinear_slope, loglog_slope};
-use crate::plot::{Axis, Figure, Line, Panel, Reference};
+use crate::plot::{Axis, Line, Panel, Reference};
 
 pub fn entry() -> Entry {
     Entry {
@@ -159,9 +159,5 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
             json!({"contraction": rho, "r_squared": fit.r_squared, "window": fit.window, "points": fit.points}),
         );
     }
-    Ok(Report {
-        figure: Figure::new(input.experiment.file.title.clone(), panels).columns(2),
-        numbers: serde_json::Value::Object(numbers),
-        comparisons,
-    })
+    Ok(Report::in_two_columns(input, panels, numbers, comparisons))
 }

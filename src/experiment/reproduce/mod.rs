@@ -102,6 +102,23 @@ pub struct Report {
     pub comparisons: Vec<Comparison>,
 }
 
+impl Report {
+    /// The common shape of a report: the experiment's title over `panels` in two columns, and
+    /// the numbers as one JSON object.
+    pub fn in_two_columns(
+        input: &ReportInput<'_>,
+        panels: Vec<crate::plot::Panel>,
+        numbers: serde_json::Map<String, serde_json::Value>,
+        comparisons: Vec<Comparison>,
+    ) -> Report {
+        Report {
+            figure: Figure::new(input.experiment.file.title.clone(), panels).columns(2),
+            numbers: serde_json::Value::Object(numbers),
+            comparisons,
+        }
+    }
+}
+
 /// What a report reads.
 pub struct ReportInput<'a> {
     pub experiment: &'a Experiment,
@@ -275,6 +292,22 @@ pub fn steps_to_metric_target(
         .map(|&(step, _)| step))
 }
 
+/// The runs of a grid over one parameter: the labels `"{base} ({parameter}=v)"` that the runner
+/// writes for a `[[runs]]` entry with `label = base` and `grid = { parameter = [...] }`, with
+/// their values v, smallest first.
+pub fn grid_runs(labels: &[String], base: &str, parameter: &str) -> Vec<(String, f64)> {
+    let prefix = format!("{base} ({parameter}=");
+    let mut runs: Vec<(String, f64)> = labels
+        .iter()
+        .filter_map(|label| {
+            let value = label.strip_prefix(&prefix)?.strip_suffix(')')?;
+            Some((label.clone(), value.parse().ok()?))
+        })
+        .collect();
+    runs.sort_by(|a, b| a.1.total_cmp(&b.1));
+    runs
+}
+
 /// The value of a trajectory at `step`, if that step was recorded.
 pub fn value_at(trajectory: &Trajectory, step: f64) -> Option<f64> {
     trajectory.iter().find(|(x, _)| *x == step).map(|(_, y)| *y)
@@ -338,6 +371,29 @@ pub fn significant(x: f64, digits: usize) -> String {
     } else {
         format!("{x:.prec$e}", prec = digits.saturating_sub(1))
     }
+}
+
+/// For the entries' unit tests: the entry's quick budget restricted to the configurations whose
+/// world `keep` accepts, run and reported ([`run_and_report`]).
+#[cfg(test)]
+pub(crate) fn quick_report(
+    entry: &Entry,
+    keep: impl Fn(&super::world_spec::World) -> bool,
+) -> Report {
+    let mut experiment = entry.load(true).expect("the entry's quick experiment");
+    let worlds = experiment.worlds.clone();
+    experiment.configurations.retain(|c| keep(&worlds[c.world]));
+    run_and_report(&experiment, entry.report)
+}
+
+/// For the entries' unit tests: every comparison of `report` agrees.
+#[cfg(test)]
+pub(crate) fn assert_all_agree(report: &Report) {
+    assert!(
+        report.comparisons.iter().all(|c| c.agrees),
+        "{:?}",
+        report.comparisons
+    );
 }
 
 /// For the entries' unit tests: runs `experiment` into a temporary folder, reports on it with

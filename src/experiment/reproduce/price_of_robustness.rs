@@ -333,29 +333,13 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiment::reproduce::run_and_report;
+    use crate::experiment::reproduce::{assert_all_agree, quick_report};
 
     /// The quick budget on the first radii of the L1 sets: every check agrees.
     #[test]
     fn quick_budget_checks_agree() {
-        let entry = entry();
-        let mut experiment = entry.load(true).unwrap();
-        let keep: Vec<usize> = experiment
-            .worlds
-            .iter()
-            .enumerate()
-            .filter(|(_, w)| w.entry.ends_with("l1"))
-            .map(|(i, _)| i)
-            .collect();
-        experiment
-            .configurations
-            .retain(|c| keep.contains(&c.world));
-        let report = run_and_report(&experiment, entry.report);
-        assert!(
-            report.comparisons.iter().all(|c| c.agrees),
-            "{:?}",
-            report.comparisons
-        );
+        let report = quick_report(&entry(), |world| world.entry.ends_with("l1"));
+        assert_all_agree(&report);
         assert!(
             report.numbers["sa_l1_slope_at_zero"]["predicted"]
                 .as_f64()

@@ -18,12 +18,12 @@
 
 use serde_json::json;
 
-use super::{Comparison, Entry, Report, ReportInput, significant};
+use super::{Comparison, Entry, Report, ReportInput, grid_runs, significant};
 use crate::core::error::{Error, Result};
 use crate::exact::game::{exploitability, markov_qre};
 use crate::experiment::table::Trajectory;
 use crate::experiment::world_spec::WorldKind;
-use crate::plot::{Axis, Figure, Line, Panel, Scatter};
+use crate::plot::{Axis, Line, Panel, Scatter};
 use crate::world::{MarkovGame, World};
 
 pub fn entry() -> Entry {
@@ -40,20 +40,6 @@ const OMWU: &str = "OMWU";
 const GDA: [&str; 2] = ["projected GDA", "softmax GDA"];
 /// The temperatures of the NashConv-against-τ curve (exact QREs, computed by the report).
 const CURVE_TEMPERATURES: [f64; 9] = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0];
-
-/// The labels of a method's runs with their temperatures, smallest τ first.
-fn runs_of(labels: &[String], method: &str) -> Vec<(String, f64)> {
-    let prefix = format!("{method} (temperature=");
-    let mut runs: Vec<(String, f64)> = labels
-        .iter()
-        .filter_map(|label| {
-            let tau = label.strip_prefix(&prefix)?.strip_suffix(')')?;
-            Some((label.clone(), tau.parse().ok()?))
-        })
-        .collect();
-    runs.sort_by(|a, b| a.1.total_cmp(&b.1));
-    runs
-}
 
 /// The largest absolute payoff of a matrix game (its stage game at any value).
 fn payoff_scale(game: &MarkovGame) -> f64 {
@@ -157,7 +143,10 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
             for method in [PU, OMWU] {
                 let mut worst = 0.0f64;
                 let mut rates = Vec::new();
-                for (color, (label, tau)) in runs_of(&labels, method).into_iter().enumerate() {
+                for (color, (label, tau)) in grid_runs(&labels, method, "temperature")
+                    .into_iter()
+                    .enumerate()
+                {
                     let kl = input.table.trajectory(
                         &[("world", &world.name), ("label", &label)],
                         "step",
@@ -204,7 +193,10 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
             let mut slowest = 0.0f64;
             for (offset, method) in [PU, OMWU].into_iter().enumerate() {
                 let mut finals = Vec::new();
-                for (color, (label, tau)) in runs_of(&labels, method).into_iter().enumerate() {
+                for (color, (label, tau)) in grid_runs(&labels, method, "temperature")
+                    .into_iter()
+                    .enumerate()
+                {
                     let gap = input.table.trajectory(
                         &[("world", &world.name), ("label", &label)],
                         "step",
@@ -275,7 +267,7 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
             .with(Line::new("", bound_curve).color(index).dashed());
         // Gradient descent-ascent beside PU on perturbed RPS.
         if world.name == "perturbed-rps" {
-            let pu = runs_of(&labels, PU);
+            let pu = grid_runs(&labels, PU, "temperature");
             let pu_final = match pu.first() {
                 Some((label, _)) => input
                     .table
@@ -293,7 +285,7 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
                 .take(1)
                 .map(|(l, _)| l.as_str())
                 .chain(
-                    runs_of(&labels, OMWU)
+                    grid_runs(&labels, OMWU, "temperature")
                         .iter()
                         .take(1)
                         .map(|(l, _)| l.as_str()),
@@ -343,32 +335,19 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
         .into_iter()
         .filter(|panel| !panel.series.is_empty())
         .collect();
-    Ok(Report {
-        figure: Figure::new(input.experiment.file.title.clone(), panels).columns(2),
-        numbers: serde_json::Value::Object(numbers),
-        comparisons,
-    })
+    Ok(Report::in_two_columns(input, panels, numbers, comparisons))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiment::reproduce::run_and_report;
+    use crate::experiment::reproduce::{assert_all_agree, quick_report};
 
     /// The quick budget: every comparison of the matrix games agrees.
     #[test]
     fn quick_budget_on_the_matrix_games() {
-        let entry = entry();
-        let mut experiment = entry.load(true).unwrap();
-        experiment
-            .configurations
-            .retain(|c| experiment.worlds[c.world].name != "random-markov");
-        let report = run_and_report(&experiment, entry.report);
+        let report = quick_report(&entry(), |world| world.name != "random-markov");
         assert!(report.comparisons.len() >= 6, "{:?}", report.comparisons);
-        assert!(
-            report.comparisons.iter().all(|c| c.agrees),
-            "{:?}",
-            report.comparisons
-        );
+        assert_all_agree(&report);
     }
 }

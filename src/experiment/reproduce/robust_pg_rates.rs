@@ -22,7 +22,7 @@ use super::{
 use crate::core::error::Result;
 use crate::experiment::table::Trajectory;
 use crate::experiment::world_spec::WorldKind;
-use crate::plot::{Axis, Figure, Line, Panel};
+use crate::plot::{Axis, Line, Panel};
 
 pub fn entry() -> Entry {
     Entry {
@@ -212,30 +212,22 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
         numbers.insert(entry_name.clone(), serde_json::Value::Object(per_label));
         panels.push(panel);
     }
-    Ok(Report {
-        figure: Figure::new(input.experiment.file.title.clone(), panels).columns(2),
-        numbers: serde_json::Value::Object(numbers),
-        comparisons,
-    })
+    Ok(Report::in_two_columns(input, panels, numbers, comparisons))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiment::reproduce::run_and_report;
+    use crate::experiment::reproduce::quick_report;
 
     /// The quick budget on two instances of the smallest Garnet: DRPG and robust NPG's checks
     /// agree.
     #[test]
     fn quick_budget_on_the_smallest_garnet() {
-        let entry = entry();
-        let mut experiment = entry.load(true).unwrap();
-        experiment.configurations.retain(|c| {
-            let world = &experiment.worlds[c.world];
+        let report = quick_report(&entry(), |world| {
             world.entry == "G(5,4,3)"
                 && (world.name.contains("seed=1]") || world.name.contains("seed=2]"))
         });
-        let report = run_and_report(&experiment, entry.report);
         let drpg_and_npg: Vec<_> = report
             .comparisons
             .iter()

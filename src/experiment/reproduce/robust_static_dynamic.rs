@@ -22,7 +22,7 @@ use crate::exact::deterministic_policy;
 use crate::exact::evaluate;
 use crate::exact::robust::{RobustWorld, iwocs};
 use crate::experiment::world_spec::WorldKind;
-use crate::plot::{Axis, Figure, Line, Panel, Scatter};
+use crate::plot::{Axis, Line, Panel, Scatter};
 
 pub fn entry() -> Entry {
     Entry {
@@ -239,32 +239,18 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
                 .collect::<Vec<_>>()),
         );
     }
-    Ok(Report {
-        figure: Figure::new(input.experiment.file.title.clone(), panels).columns(2),
-        numbers: serde_json::Value::Object(numbers),
-        comparisons,
-    })
+    Ok(Report::in_two_columns(input, panels, numbers, comparisons))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiment::reproduce::run_and_report;
+    use crate::experiment::reproduce::{assert_all_agree, quick_report};
 
     /// The quick budget on the first instance of each world: every check agrees.
     #[test]
     fn quick_budget_checks_agree() {
-        let entry = entry();
-        let mut experiment = entry.load(true).unwrap();
-        experiment.configurations.retain(|c| {
-            let world = &experiment.worlds[c.world];
-            world.name.contains("seed=1]")
-        });
-        let report = run_and_report(&experiment, entry.report);
-        assert!(
-            report.comparisons.iter().all(|c| c.agrees),
-            "{:?}",
-            report.comparisons
-        );
+        let report = quick_report(&entry(), |world| world.name.contains("seed=1]"));
+        assert_all_agree(&report);
     }
 }

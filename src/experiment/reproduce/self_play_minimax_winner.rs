@@ -16,13 +16,13 @@
 use ndarray::{Array1, Array2};
 use serde_json::json;
 
-use super::{Comparison, Entry, Report, ReportInput, significant};
+use super::{Comparison, Entry, Report, ReportInput, grid_runs, significant};
 use crate::algo::self_play_preference::{preference_exploitability, preference_matrix};
 use crate::core::error::{Error, Result};
 use crate::exact::game::bradley_terry::fit_bradley_terry;
 use crate::exact::game::solve_matrix_game;
 use crate::experiment::world_spec::WorldKind;
-use crate::plot::{Axis, Figure, Line, Panel};
+use crate::plot::{Axis, Line, Panel};
 use crate::world::World;
 
 pub fn entry() -> Entry {
@@ -39,20 +39,6 @@ const REWARD_MODEL: &str = "Bradley-Terry reward + NPG";
 /// Exploitabilities below this are drawn as reached (the log axis would otherwise span the
 /// reward model's e^{−ηΔt} decay on transitive preferences down to 1e-300).
 const FLOOR: f64 = 1e-12;
-
-/// The SPO runs with their step sizes, smallest first.
-fn spo_runs(labels: &[String]) -> Vec<(String, f64)> {
-    let prefix = format!("{SPO} (step_size=");
-    let mut runs: Vec<(String, f64)> = labels
-        .iter()
-        .filter_map(|label| {
-            let eta = label.strip_prefix(&prefix)?.strip_suffix(')')?;
-            Some((label.clone(), eta.parse().ok()?))
-        })
-        .collect();
-    runs.sort_by(|a, b| a.1.total_cmp(&b.1));
-    runs
-}
 
 /// The minimax winner of a preference matrix: the equilibrium strategy of the symmetric game
 /// P − ½ by linear programming (an error unless its duality gap certifies it).
@@ -116,7 +102,7 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
                    "favourite": favourite, "favourite_exploitability": favourite_exploitability}),
         );
         let mut best_spo = f64::INFINITY;
-        for (color, (label, eta)) in spo_runs(&labels).into_iter().enumerate() {
+        for (color, (label, eta)) in grid_runs(&labels, SPO, "step_size").into_iter().enumerate() {
             let filter = [("world", world.name.as_str()), ("label", label.as_str())];
             let average = input.table.trajectory(&filter, "step", "exploitability")?;
             let last = input
@@ -215,31 +201,21 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
         numbers.insert(world.name.clone(), serde_json::Value::Object(world_numbers));
         panels.push(panel);
     }
-    Ok(Report {
-        figure: Figure::new(input.experiment.file.title.clone(), panels).columns(2),
-        numbers: serde_json::Value::Object(numbers),
-        comparisons,
-    })
+    Ok(Report::in_two_columns(input, panels, numbers, comparisons))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiment::reproduce::run_and_report;
+    use crate::experiment::reproduce::{assert_all_agree, quick_report};
 
     /// The quick budget: Hedge's bound holds on every world and the reward model stays beaten on
     /// the intransitive ones.
     #[test]
     fn quick_budget_checks_agree() {
-        let entry = entry();
-        let experiment = entry.load(true).unwrap();
-        let report = run_and_report(&experiment, entry.report);
+        let report = quick_report(&entry(), |_| true);
         assert_eq!(report.comparisons.len(), 3 * 4, "{:?}", report.comparisons);
-        assert!(
-            report.comparisons.iter().all(|c| c.agrees),
-            "{:?}",
-            report.comparisons
-        );
+        assert_all_agree(&report);
     }
 
     /// The minimax winners of the file's intransitive worlds, checked by hand: every option in

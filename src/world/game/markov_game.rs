@@ -408,6 +408,15 @@ impl MarkovGame {
         Ok(())
     }
 
+    /// Every player's uniform policy (S × A_i each): where the game algorithms start.
+    pub fn uniform_policies(&self) -> Vec<Array2<f64>> {
+        self.spec
+            .actions
+            .iter()
+            .map(|&a| Array2::from_elem((self.spec.n_states, a), 1.0 / a as f64))
+            .collect()
+    }
+
     /// The probability of each joint action in state s under a product policy.
     pub fn joint_probabilities(&self, policies: &[ArrayView2<'_, f64>], state: usize) -> Vec<f64> {
         self.joint_weights(policies, state, None)

@@ -1,6 +1,7 @@
-//! Seeded generators of tabular worlds and games ([`random_game`], [`classic_games`]). Each takes a parameter struct (with documented defaults),
-//! checks it, and returns a validated [`crate::world::TabularMdp`]; `policylab generate KIND … --out FILE` writes
-//! the result in the native format.
+//! Seeded generators of tabular worlds and games ([`random_game`], [`classic_games`], [`soccer`]).
+//! Each takes a parameter struct (with documented defaults), checks it, and returns a validated
+//! [`crate::world::TabularMdp`] or [`crate::world::MarkovGame`]; `policylab generate KIND … --out
+//! FILE` writes the result in the native format.
 
 pub mod bandit;
 pub mod chain;
@@ -11,6 +12,7 @@ pub mod gridworld;
 pub mod hard_chain;
 pub mod random_game;
 pub mod riverswim;
+pub mod soccer;
 
 pub use bandit::BanditParams;
 pub use chain::ChainParams;
@@ -20,3 +22,4 @@ pub use gridworld::GridworldParams;
 pub use hard_chain::HardChainParams;
 pub use random_game::{RandomGameParams, RewardSharing};
 pub use riverswim::RiverSwimParams;
+pub use soccer::SoccerParams;
