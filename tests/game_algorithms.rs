@@ -298,3 +298,71 @@ fn two_timescale_pg_with_equal_steps_is_independent_projected_pg() {
     );
     assert_eq!(slow.last().unwrap().get("nash_conv"), Some(0.0));
 }
+
+/// QARL (Reddi et al. 2024), exact: with the adversary's temperature fixed at the protagonist's it
+/// is policy extragradient (PU) at that temperature, record for record; after a curriculum from a
+/// nearly random adversary (α = 10) to α_T the protagonist's shortfall against a rational
+/// adversary is within the QRE's bound (β log|A| + α_T log|B|)/(1 − γ), on perturbed
+/// rock-paper-scissors and on a random Markov game.
+#[test]
+fn qarl_reaches_the_bound_of_its_final_qre() {
+    let rps = GameWorld::new(perturbed_rock_paper_scissors().unwrap()).unwrap();
+    let fixed = records(
+        "qarl",
+        &[
+            ("temperature", 0.1),
+            ("start_temperature", 0.1),
+            ("final_temperature", 0.1),
+        ],
+        &rps,
+        100,
+    );
+    let pu = records("policy-extragradient", &[("temperature", 0.1)], &rps, 100);
+    for (a, b) in fixed.iter().zip(&pu) {
+        for field in ["nash_conv", "J_p1", "entropy_p1", "entropy_p2", "step_size"] {
+            assert_eq!(a.get(field), b.get(field), "{field}");
+        }
+    }
+    let markov = GameWorld::new(
+        RandomGameParams {
+            states: 3,
+            players: 2,
+            actions: 3,
+            branching: 2,
+            gamma: 0.5,
+            class: RewardSharing::ZeroSum,
+            seed: 5,
+        }
+        .build()
+        .unwrap(),
+    )
+    .unwrap();
+    for world in [&rps, &markov] {
+        let game = world.game().unwrap();
+        let (beta, alpha) = (0.05, 0.05);
+        let run = records(
+            "qarl",
+            &[
+                ("temperature", beta),
+                ("start_temperature", 10.0),
+                ("final_temperature", alpha),
+                ("curriculum_steps", 300.0),
+            ],
+            world,
+            3000,
+        );
+        let first = &run[0];
+        assert_eq!(first.get("adversary_temperature"), Some(10.0));
+        assert!((run[300].get("adversary_temperature").unwrap() - alpha).abs() < 1e-12);
+        let bound = (beta * (game.n_actions(0) as f64).ln()
+            + alpha * (game.n_actions(1) as f64).ln())
+            / (1.0 - game.gamma());
+        let last = run.last().unwrap();
+        let shortfall = last.get("gap").unwrap();
+        assert!(
+            (0.0..=bound).contains(&shortfall) && last.get("nash_conv").unwrap() <= bound,
+            "{}: shortfall {shortfall}, bound {bound}, {last:?}",
+            game.name()
+        );
+    }
+}

@@ -137,6 +137,7 @@ pub fn algorithms() -> Vec<AlgorithmEntry> {
         super::reward_model_npg::entry(),
         super::multi_agent_ppo::entry(),
         super::two_timescale_pg::entry(),
+        super::quantal_adversarial::entry(),
         super::magnetic_mirror_descent::entry(),
     ];
     all.extend(super::surrogate_ascent::entries());

@@ -31,6 +31,7 @@ pub mod npg;
 pub mod optimistic_mwu;
 pub mod policy_extragradient;
 pub mod projected_pg;
+pub mod quantal_adversarial;
 pub mod reward_model_npg;
 pub mod runner;
 pub mod sampled_surrogate;

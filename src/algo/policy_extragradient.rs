@@ -29,7 +29,7 @@ use crate::core::checks::{require, require_positive, require_temperature};
 use crate::core::error::Result;
 use crate::core::parameters::{Parameter, Values, parameter};
 use crate::core::record::Record;
-use crate::exact::game::qre::{predictive_update, regularized_payoff};
+use crate::exact::game::qre::{predictive_update_with, regularized_payoff};
 use crate::exact::game::{markov_qre, require_zero_sum};
 use crate::world::{MarkovGame, World};
 
@@ -135,6 +135,25 @@ pub struct ExtragradientState {
     pub qre: Vec<Array2<f64>>,
 }
 
+impl ExtragradientState {
+    /// One predictive update in every state's stage game, with a temperature per player
+    /// ([`predictive_update_with`]).
+    pub(crate) fn predictive_step(
+        &mut self,
+        stages: &[Array2<f64>],
+        eta: f64,
+        temperatures: (f64, f64),
+    ) {
+        for (s, stage) in stages.iter().enumerate() {
+            let x = self.x.row(s).to_vec();
+            let y = self.y.row(s).to_vec();
+            let (nx, ny) = predictive_update_with(stage.view(), &x, &y, eta, temperatures);
+            self.x.row_mut(s).assign(&Array1::from(nx));
+            self.y.row_mut(s).assign(&Array1::from(ny));
+        }
+    }
+}
+
 impl<W: World + ?Sized> Algorithm<W> for PolicyExtragradient {
     type State = ExtragradientState;
 
@@ -166,13 +185,7 @@ impl<W: World + ?Sized> Algorithm<W> for PolicyExtragradient {
             1.0 / (steps.temperature + payoff_scale(&stages))
         };
         record.set("step_size", eta);
-        for (s, stage) in stages.iter().enumerate() {
-            let x = state.x.row(s).to_vec();
-            let y = state.y.row(s).to_vec();
-            let (nx, ny) = predictive_update(stage.view(), &x, &y, eta, steps.temperature);
-            state.x.row_mut(s).assign(&Array1::from(nx));
-            state.y.row_mut(s).assign(&Array1::from(ny));
-        }
+        state.predictive_step(&stages, eta, (steps.temperature, steps.temperature));
         state.updates += 1;
         if state.updates.is_multiple_of(steps.inner_steps) {
             value_update(&stages, &state.x, &state.y, steps.temperature, &mut state.v);

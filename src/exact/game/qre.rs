@@ -93,6 +93,17 @@ pub fn regularized_payoff(m: ArrayView2<'_, f64>, x: &[f64], y: &[f64], temperat
     bilinear + temperature * (entropy(x) - entropy(y))
 }
 
+/// f(x, y) = xᵀMy + τ_xH(x) − τ_yH(y): [`regularized_payoff`] with a temperature per player.
+pub fn regularized_payoff_with(
+    m: ArrayView2<'_, f64>,
+    x: &[f64],
+    y: &[f64],
+    (row_temperature, column_temperature): (f64, f64),
+) -> f64 {
+    let bilinear: f64 = row_payoffs(m, y).iter().zip(x).map(|(a, b)| a * b).sum();
+    bilinear + row_temperature * entropy(x) - column_temperature * entropy(y)
+}
+
 /// The regularized duality gap max_{x'} f_τ(x', y) − min_{y'} f_τ(x, y')
 /// = τ·lse(My/τ) + τ·lse(−Mᵀx/τ) − τH(x) − τH(y) ≥ 0, zero exactly at the QRE.
 pub fn regularized_gap(m: ArrayView2<'_, f64>, x: &[f64], y: &[f64], temperature: f64) -> f64 {
@@ -128,12 +139,26 @@ pub fn predictive_update(
     eta: f64,
     temperature: f64,
 ) -> (Vec<f64>, Vec<f64>) {
-    let step = |own: &[f64], payoff: &[f64]| regularized_mwu_step(own, payoff, eta, temperature);
-    let x_bar = step(x, &row_payoffs(m, y));
-    let y_bar = step(y, &column_costs(m, x));
+    predictive_update_with(m, x, y, eta, (temperature, temperature))
+}
+
+/// [`predictive_update`] with a temperature per player, (τ_x, τ_y): the row player's steps use
+/// 1 − ητ_x, the column player's 1 − ητ_y (the game max_x min_y xᵀMy + τ_xH(x) − τ_yH(y)).
+pub fn predictive_update_with(
+    m: ArrayView2<'_, f64>,
+    x: &[f64],
+    y: &[f64],
+    eta: f64,
+    (row_temperature, column_temperature): (f64, f64),
+) -> (Vec<f64>, Vec<f64>) {
+    let row = |own: &[f64], payoff: &[f64]| regularized_mwu_step(own, payoff, eta, row_temperature);
+    let column =
+        |own: &[f64], payoff: &[f64]| regularized_mwu_step(own, payoff, eta, column_temperature);
+    let x_bar = row(x, &row_payoffs(m, y));
+    let y_bar = column(y, &column_costs(m, x));
     (
-        step(x, &row_payoffs(m, &y_bar)),
-        step(y, &column_costs(m, &x_bar)),
+        row(x, &row_payoffs(m, &y_bar)),
+        column(y, &column_costs(m, &x_bar)),
     )
 }
 
