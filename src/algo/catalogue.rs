@@ -138,6 +138,8 @@ pub fn algorithms() -> Vec<AlgorithmEntry> {
         super::multi_agent_ppo::entry(),
         super::two_timescale_pg::entry(),
         super::quantal_adversarial::entry(),
+        super::log_linear_pg::entry(),
+        super::log_linear_pg::natural_entry(),
         super::magnetic_mirror_descent::entry(),
     ];
     all.extend(super::surrogate_ascent::entries());
@@ -240,7 +242,15 @@ mod tests {
 
     #[test]
     fn every_listed_algorithm_runs_with_its_defaults_on_every_world_it_names() {
+        // One-hot features on the discounted worlds, for the log-linear algorithms.
+        let one_hot = |mdp: &crate::world::TabularMdp| {
+            crate::world::generate::features::one_hot(mdp.n_states(), mdp.n_actions()).unwrap()
+        };
         let problem = Problem::new(GarnetParams::default().build().unwrap()).unwrap();
+        let problem = problem
+            .clone()
+            .with_features(one_hot(&problem.mdp))
+            .unwrap();
         let finite = FiniteHorizonWorld::new(
             GarnetParams::default()
                 .build()
@@ -256,6 +266,7 @@ mod tests {
             .build()
             .unwrap();
         let bandit = Problem::new(bandit).unwrap();
+        let bandit = bandit.clone().with_features(one_hot(&bandit.mdp)).unwrap();
         let worlds: [&dyn World; 3] = [&problem, &finite, &bandit];
         for entry in algorithms() {
             for world in worlds {

@@ -25,6 +25,7 @@ pub mod entropy_pg;
 pub mod finite_horizon_pg;
 pub mod game_measure;
 pub mod independent;
+pub mod log_linear_pg;
 pub mod magnetic_mirror_descent;
 pub mod multi_agent_ppo;
 pub mod npg;

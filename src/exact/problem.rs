@@ -10,8 +10,8 @@ use ndarray::{Array1, ArrayView1, ArrayView2};
 
 use crate::core::error::Result;
 use crate::exact::{Solution, evaluate_with_occupancy, policy_iteration};
-use crate::world::TabularMdp;
 use crate::world::interface::{Evaluation, Reference, StageValues, World, WorldKind, check_shape};
+use crate::world::{FeatureMap, TabularMdp};
 
 /// Relative tolerance under which an action counts as optimal (Q*(s, a) ≥ V*(s) − tol·max(1, |V*|)).
 pub const OPTIMAL_ACTION_TOLERANCE: f64 = 1e-9;
@@ -46,6 +46,8 @@ pub struct Problem {
     /// `optimal_actions[s]`: every action within tolerance of the best in s.
     pub optimal_actions: Vec<Vec<usize>>,
     reference: Reference,
+    /// φ(s, a), for log-linear policies ([`Problem::with_features`]).
+    features: Option<FeatureMap>,
 }
 
 impl Problem {
@@ -65,7 +67,15 @@ impl Problem {
             optimal_objective,
             optimal_actions,
             reference,
+            features: None,
         })
+    }
+
+    /// The same world with a feature map (checked against its S and A).
+    pub fn with_features(mut self, features: FeatureMap) -> Result<Self> {
+        features.require_fits(&self.mdp)?;
+        self.features = Some(features);
+        Ok(self)
     }
 }
 
@@ -120,5 +130,9 @@ impl World for Problem {
 
     fn model(&self) -> Option<&TabularMdp> {
         Some(&self.mdp)
+    }
+
+    fn features(&self) -> Option<&FeatureMap> {
+        self.features.as_ref()
     }
 }

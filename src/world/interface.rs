@@ -245,6 +245,12 @@ pub trait World: Send + Sync {
     /// The tabular model sampled mode draws episodes from, where the world has one fixed model.
     fn model(&self) -> Option<&TabularMdp>;
 
+    /// The world's feature map φ(s, a), if it has one (a linear MDP or a tabular world given
+    /// features; [`crate::world::features`]): what log-linear policies and linear critics read.
+    fn features(&self) -> Option<&crate::world::FeatureMap> {
+        None
+    }
+
     /// The model for sampled mode, or an error naming `what` needs it.
     fn require_model(&self, what: &str) -> Result<&TabularMdp> {
         self.model().ok_or_else(|| {

@@ -1,7 +1,8 @@
-//! What agents act in: tabular MDPs (discounted or finite horizon), their file formats and
-//! generators, sampling, and the world interface every algorithm is written against
-//! ([`interface`]).
+//! What agents act in: tabular MDPs (discounted or finite horizon), robust MDPs, games, feature
+//! maps for linear function approximation ([`features`]), their file formats and generators,
+//! sampling, and the world interface every algorithm is written against ([`interface`]).
 
+pub mod features;
 pub mod format;
 pub mod game;
 pub mod generate;
@@ -12,6 +13,7 @@ pub mod robust_mdp;
 pub mod sample;
 pub mod uncertainty;
 
+pub use features::FeatureMap;
 pub use game::{GameClass, GameSpec, MarkovGame};
 pub use interface::{World, WorldKind};
 pub use kernel::TransitionKernel;

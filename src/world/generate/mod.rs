@@ -6,6 +6,7 @@
 pub mod bandit;
 pub mod chain;
 pub mod classic_games;
+pub mod features;
 pub mod forest;
 pub mod garnet;
 pub mod gridworld;
@@ -16,6 +17,7 @@ pub mod soccer;
 
 pub use bandit::BanditParams;
 pub use chain::ChainParams;
+pub use features::LinearMdpParams;
 pub use forest::ForestParams;
 pub use garnet::GarnetParams;
 pub use gridworld::GridworldParams;

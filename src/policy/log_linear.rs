@@ -1,0 +1,151 @@
+//! Log-linear policies π_θ(a|s) ∝ exp(θᵀφ(s, a)) over a feature map (Agarwal, Kakade, Lee &
+//! Mahajan 2021, §6.1), with everything exact about one policy:
+//!
+//! - the score ∇_θ log π_θ(a|s) = φ̄(s, a) = φ(s, a) − E_{a'~π(·|s)}[φ(s, a')];
+//! - the gradient ∇J(θ) = (1/(1 − γ))·E_{s~d^π_ρ, a~π}[A^π(s, a)·φ̄(s, a)] (their Lemma 6.1 with
+//!   the occupancy d^π_ρ normalized);
+//! - the Fisher information F(θ) = E_{s~d^π_ρ, a~π}[φ̄ φ̄ᵀ];
+//! - the compatible function approximation w* = argmin_w E_{s~d, a~π}[(wᵀφ̄(s, a) − A^π(s, a))²]
+//!   (Sutton et al. 2000; Kakade 2002), solved here as a weighted least-squares regression, and its
+//!   error ε = E[(w*ᵀφ̄ − A)²], the approximation error of NPG's bounds at this policy. The NPG
+//!   direction F⁺∇J equals w*/(1 − γ) (Kakade 2002, Theorem 1): the two are computed by
+//!   different routes (the normal equations and the regression) and checked against each other
+//!   in the tests.
+//!
+//! With one-hot features (φ(s, a) = e_{s·A + a}) θ is the tabular logits and all of this is the
+//! tabular softmax's ([`super::gradient`]).
+
+use ndarray::{Array1, Array2};
+
+use crate::core::error::{Error, Result};
+use crate::exact::evaluation::require_discounted;
+use crate::exact::{PolicyValues, evaluate_with_occupancy};
+use crate::world::features::minimum_norm_least_squares;
+use crate::world::{FeatureMap, TabularMdp};
+
+/// θ of a log-linear policy (see the [module docs](self)).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLinear {
+    pub theta: Array1<f64>,
+}
+
+impl LogLinear {
+    /// θ = 0: the uniform policy.
+    pub fn zeros(features: &FeatureMap) -> Self {
+        LogLinear {
+            theta: Array1::zeros(features.dimension()),
+        }
+    }
+
+    /// A policy with the given θ, checked against the features' dimension.
+    pub fn new(features: &FeatureMap, theta: Array1<f64>) -> Result<Self> {
+        if theta.len() != features.dimension() || theta.iter().any(|t| !t.is_finite()) {
+            return Err(Error::invalid(
+                "theta",
+                format!("{} entries", theta.len()),
+                format!(
+                    "{} finite numbers (the feature dimension)",
+                    features.dimension()
+                ),
+            ));
+        }
+        Ok(LogLinear { theta })
+    }
+
+    /// π_θ(a|s), S × A.
+    pub fn probabilities(&self, features: &FeatureMap) -> Array2<f64> {
+        let (states, actions) = (features.n_states(), features.n_actions());
+        let logits = features.table().dot(&self.theta);
+        let mut pi = Array2::zeros((states, actions));
+        for s in 0..states {
+            let row = logits.slice(ndarray::s![s * actions..(s + 1) * actions]);
+            let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let total: f64 = row.iter().map(|l| (l - max).exp()).sum();
+            for a in 0..actions {
+                pi[[s, a]] = (row[a] - max).exp() / total;
+            }
+        }
+        pi
+    }
+}
+
+/// Everything exact about one log-linear policy (see the [module docs](self)).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLinearGradient {
+    pub values: PolicyValues,
+    /// A^π(s, a).
+    pub advantage: Array2<f64>,
+    /// d^π_ρ(s).
+    pub occupancy: Array1<f64>,
+    /// π_θ(a|s).
+    pub policy: Array2<f64>,
+    /// φ̄(s, a), row s·A + a.
+    pub centered: Array2<f64>,
+    /// ∇J(θ) ∈ R^d.
+    pub gradient: Array1<f64>,
+    /// F(θ), d × d.
+    pub fisher: Array2<f64>,
+    /// w*, the compatible function approximation.
+    pub compatible: Array1<f64>,
+    /// E_{d,π}[(w*ᵀφ̄ − A)²].
+    pub approximation_error: f64,
+}
+
+/// The exact quantities of the module docs at `policy` on `mdp` with `features`.
+pub fn log_linear_gradient(
+    mdp: &TabularMdp,
+    features: &FeatureMap,
+    policy: &LogLinear,
+) -> Result<LogLinearGradient> {
+    let gamma = require_discounted(mdp, "the log-linear policy gradient")?;
+    features.require_fits(mdp)?;
+    let pi = policy.probabilities(features);
+    let (values, occupancy) = evaluate_with_occupancy(mdp, pi.view())?;
+    let advantage = values.advantage();
+    let (states, actions, d) = (mdp.n_states(), mdp.n_actions(), features.dimension());
+    let mut centered = features.table().clone();
+    for s in 0..states {
+        let mut mean = Array1::<f64>::zeros(d);
+        for a in 0..actions {
+            mean.scaled_add(pi[[s, a]], &features.phi(s, a));
+        }
+        for a in 0..actions {
+            let mut row = centered.row_mut(s * actions + a);
+            row -= &mean;
+        }
+    }
+    let mut gradient = Array1::<f64>::zeros(d);
+    let mut fisher = Array2::<f64>::zeros((d, d));
+    // The regression's rows, scaled by √(d(s)π(a|s)).
+    let rows = states * actions;
+    let mut design = Array2::<f64>::zeros((rows, d));
+    let mut target = Array2::<f64>::zeros((rows, 1));
+    for s in 0..states {
+        for a in 0..actions {
+            let weight = occupancy[s] * pi[[s, a]];
+            let row = centered.row(s * actions + a);
+            gradient.scaled_add(weight * advantage[[s, a]] / (1.0 - gamma), &row);
+            for i in 0..d {
+                for j in 0..d {
+                    fisher[[i, j]] += weight * row[i] * row[j];
+                }
+            }
+            let root = weight.max(0.0).sqrt();
+            design.row_mut(s * actions + a).assign(&(&row * root));
+            target[[s * actions + a, 0]] = root * advantage[[s, a]];
+        }
+    }
+    let (w, residual) = minimum_norm_least_squares(&design, &target)
+        .map_err(|e| e.in_origin("the compatible function approximation"))?;
+    Ok(LogLinearGradient {
+        values,
+        advantage,
+        occupancy,
+        policy: pi,
+        centered,
+        gradient,
+        fisher,
+        compatible: w.column(0).to_owned(),
+        approximation_error: residual.iter().map(|r| r * r).sum(),
+    })
+}
