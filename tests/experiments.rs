@@ -730,3 +730,73 @@ fn game_worlds_in_experiment_files() {
     ];
     assert_refused(dir.path(), &base, "bad-games", &cases);
 }
+
+/// Worlds with features from experiment files: a generated linear MDP and a Garnet with random
+/// features (a grid over the dimension); the log-linear algorithms write ε_approx, which is 0 on
+/// the linear MDP; mistakes are refused before any work.
+const LINEAR: &str = r#"
+name = "linear-test"
+steps = 3
+seeds = 1
+
+[[world]]
+name = "linear"
+generator = "linear-mdp"
+params = { states = 6, actions = 3, dimension = 3, seed = 2 }
+
+[[world]]
+name = "garnet-random"
+generator = "garnet"
+params = { states = 6, actions = 3, branching = 2, seed = 1, features = "random" }
+grid = { dimension = [2, 4] }
+
+[[runs]]
+algorithm = "log-linear-npg"
+"#;
+
+#[test]
+fn worlds_with_features_in_experiment_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_experiment(dir.path(), "linear.toml", LINEAR);
+    let out = dir.path().join("out");
+    run_into(&file, &out, &[]);
+    let table = results(&out);
+    let header: Vec<&str> = table.lines().next().unwrap().split(',').collect();
+    let error = header
+        .iter()
+        .position(|h| *h == "approximation_error")
+        .unwrap();
+    // Three worlds × 3 steps.
+    assert_eq!(table.lines().count(), 1 + 3 * 3, "{table}");
+    for line in table.lines().skip(1) {
+        let value: f64 = split_csv(line)[error].parse().unwrap();
+        if line.contains(",linear,") {
+            assert!(value <= 1e-20, "{line}");
+        } else {
+            assert!(value > 0.0, "{line}");
+        }
+    }
+    let cases = [
+        (
+            "features = \"random\"",
+            "features = \"pca\"",
+            "params.features: found \"pca\"",
+        ),
+        (
+            "seed = 2 }",
+            "seed = 2, features = \"one-hot\" }",
+            "a linear MDP brings its own features",
+        ),
+        (
+            "dimension = [2, 4]",
+            "dimension = [2, 0]",
+            "params.dimension",
+        ),
+        (
+            "seed = 1, features",
+            "seed = 1, horizon = 3, features",
+            "features on a finite-horizon MDP",
+        ),
+    ];
+    assert_refused(dir.path(), LINEAR, "bad-linear", &cases);
+}

@@ -222,8 +222,9 @@ fn trajectory(
     records
 }
 
-/// With one-hot features, log-linear PG and NPG are tabular softmax PG and NPG: the same J at
-/// every step to 1e-12 (the same updates; the sums run in another order).
+/// With one-hot features, log-linear PG, NPG and Q-NPG are tabular softmax PG and NPG: the same J
+/// at every step to 1e-12 (the same updates up to a constant per state; the sums run in another
+/// order).
 #[test]
 fn one_hot_log_linear_pg_and_npg_are_the_tabular_methods() {
     use policylab::exact::Problem;
@@ -232,7 +233,11 @@ fn one_hot_log_linear_pg_and_npg_are_the_tabular_methods() {
         .clone()
         .with_features(one_hot(8, 3).unwrap())
         .unwrap();
-    for (tabular, log_linear) in [("softmax-pg", "log-linear-pg"), ("npg", "log-linear-npg")] {
+    for (tabular, log_linear) in [
+        ("softmax-pg", "log-linear-pg"),
+        ("npg", "log-linear-npg"),
+        ("npg", "q-npg"),
+    ] {
         let a = trajectory(tabular, &[("step_size", 1.0)], &problem, 60);
         let b = trajectory(log_linear, &[("step_size", 1.0)], &with_features, 60);
         for (t, (x, y)) in a.iter().zip(&b).enumerate() {
@@ -245,9 +250,9 @@ fn one_hot_log_linear_pg_and_npg_are_the_tabular_methods() {
     }
 }
 
-/// In a linear MDP the advantage of every log-linear policy lies in span φ̄, so NPG's regression
-/// is exact at every step (ε_approx ≤ 1e-20) and its gap falls; on random features of a Garnet it
-/// is not (ε_approx > 0).
+/// In a linear MDP Q^π lies in span φ and the advantage of every log-linear policy in span φ̄, so
+/// the regressions of NPG and Q-NPG are exact at every step (errors ≤ 1e-20) and their gaps fall;
+/// on random features of a Garnet they are not (ε_approx > 0).
 #[test]
 fn npg_on_a_linear_mdp_has_no_approximation_error() {
     use policylab::exact::Problem;

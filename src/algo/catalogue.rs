@@ -140,6 +140,7 @@ pub fn algorithms() -> Vec<AlgorithmEntry> {
         super::quantal_adversarial::entry(),
         super::log_linear_pg::entry(),
         super::log_linear_pg::natural_entry(),
+        super::log_linear_pg::q_entry(),
         super::magnetic_mirror_descent::entry(),
     ];
     all.extend(super::surrogate_ascent::entries());

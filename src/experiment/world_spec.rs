@@ -37,6 +37,14 @@
 //!                                      # `players` — too); see `crate::exact::game::GameWorld`
 //!
 //! [[world]]
+//! name = "linear"
+//! generator = "linear-mdp"             # P = Φμ, r = Φθ with its features (states, actions,
+//! params = { dimension = 5, seed = 1 } # dimension, gamma, seed); any discounted MDP world takes
+//!                                      # features = "one-hot" | "random" (dimension,
+//!                                      # feature_seed) | "aggregation" (groups), for the
+//!                                      # log-linear algorithms
+//!
+//! [[world]]
 //! name = "stochastic"
 //! bandit = "bernoulli"                 # bernoulli, gaussian, switching, ftl-trap
 //! params = { means = [0.9, 0.8, 0.5] }
@@ -62,11 +70,12 @@ use crate::exact::{FiniteHorizonWorld, Problem};
 use crate::llm::world::LlmWorld;
 use crate::world::format::{self, FileUncertainty, WorldFile};
 use crate::world::generate::{
-    BanditParams, ChainParams, ForestParams, GarnetParams, HardChainParams, RandomGameParams,
-    RiverSwimParams, SoccerParams, classic_games,
+    BanditParams, ChainParams, ForestParams, GarnetParams, HardChainParams, LinearMdpParams,
+    RandomGameParams, RiverSwimParams, SoccerParams, classic_games, features as feature_maps,
 };
 use crate::world::{
-    Horizon, MarkovGame, Radius, RobustMdp, SetShape, Support, TabularMdp, UncertaintySet,
+    FeatureMap, Horizon, MarkovGame, Radius, RobustMdp, SetShape, Support, TabularMdp,
+    UncertaintySet,
 };
 
 /// The generators an experiment file can name.
@@ -82,6 +91,7 @@ pub const GENERATOR_NAMES: &[&str] = &[
     "matrix-game",
     "preference-game",
     "soccer",
+    "linear-mdp",
 ];
 
 /// One `[[world]]` table as written.
@@ -263,12 +273,20 @@ struct PreferenceGameParams {
 /// parameters are handed back.
 enum Generated {
     Game(Box<MarkovGame>),
+    /// A linear MDP and its features.
+    Linear(Box<(TabularMdp, FeatureMap)>),
     Mdp(toml::Table),
 }
 
 /// The game a game generator builds from `params`, or the parameters back for an MDP generator.
 fn generated_game(generator: &str, params: toml::Table) -> Result<Generated> {
     let what = format!("generator `{generator}`");
+    if generator == "linear-mdp" {
+        let pair = deserialize::<LinearMdpParams>(params, &what)?
+            .build()
+            .map_err(|e| e.with_field(|field| format!("params.{field}")))?;
+        return Ok(Generated::Linear(Box::new(pair)));
+    }
     let game = match generator {
         "random-game" => deserialize::<RandomGameParams>(params, &what)?.build(),
         "soccer" => deserialize::<SoccerParams>(params, &what)?.build(),
@@ -331,6 +349,7 @@ impl WorldEntry {
         let mut worlds = Vec::new();
         for point in expand_grid(&self.params, &self.grid)? {
             let params = point.apply(&self.params);
+            let (features, params) = take_features(params)?;
             let kind = match (&self.file, &self.generator, &self.bandit) {
                 _ if self.llm.is_some() => WorldKind::Llm(Arc::new(LlmWorld::from_table(
                     self.llm.as_deref().unwrap_or_default(),
@@ -351,6 +370,17 @@ impl WorldEntry {
                 },
                 (None, Some(generator), _) => match generated_game(generator, params)? {
                     Generated::Game(game) => game_world(*game)?,
+                    Generated::Linear(pair) => {
+                        if features.is_some() {
+                            return Err(Error::invalid(
+                                "params.features",
+                                "features on `linear-mdp`",
+                                "nothing: a linear MDP brings its own features Φ",
+                            ));
+                        }
+                        let (mdp, map) = *pair;
+                        WorldKind::Mdp(Arc::new(Problem::new(mdp)?.with_features(map)?))
+                    }
                     Generated::Mdp(params) => {
                         let (horizon, params) = take_horizon(params)?;
                         if let Some(count) = finite_set_size(&params)? {
@@ -372,6 +402,10 @@ impl WorldEntry {
                     bandit.as_deref().unwrap_or_default(),
                     params,
                 )?),
+            };
+            let kind = match features {
+                Some(spec) => attach_features(kind, &spec)?,
+                None => kind,
             };
             worlds.push(World {
                 name: point.label(&self.name),
@@ -520,6 +554,87 @@ fn take_uncertainty(mut params: toml::Table) -> Result<(Option<UncertaintySet>, 
     let set = UncertaintySet::new(shape, Radius::Uniform(radius), support)
         .map_err(|e| e.with_field(|field| format!("params.{field}")))?;
     Ok((Some(set), params))
+}
+
+/// `features = "one-hot" | "random" | "aggregation"` on a world, with `dimension` and
+/// `feature_seed` (random) or `groups` (aggregation).
+#[derive(Debug, Clone, PartialEq)]
+struct FeatureSpec {
+    kind: String,
+    dimension: usize,
+    groups: usize,
+    seed: u64,
+}
+
+/// Splits `features`, `dimension`, `groups` and `feature_seed` off a world's parameters.
+fn take_features(mut params: toml::Table) -> Result<(Option<FeatureSpec>, toml::Table)> {
+    let Some(kind) = params.remove("features") else {
+        return Ok((None, params));
+    };
+    let count = |params: &mut toml::Table, name: &str, default: i64| -> Result<usize> {
+        match params.remove(name) {
+            None => Ok(default as usize),
+            Some(toml::Value::Integer(n)) if n >= 1 => Ok(n as usize),
+            Some(other) => Err(Error::invalid(
+                format!("params.{name}"),
+                format!("found {other}"),
+                "a whole number >= 1",
+            )),
+        }
+    };
+    let kind = match kind {
+        toml::Value::String(text)
+            if ["one-hot", "random", "aggregation"].contains(&text.as_str()) =>
+        {
+            text
+        }
+        other => {
+            return Err(Error::invalid(
+                "params.features",
+                format!("found {other}"),
+                "\"one-hot\", \"random\" (with dimension, feature_seed) or \"aggregation\" (with groups)",
+            ));
+        }
+    };
+    let spec = FeatureSpec {
+        dimension: count(&mut params, "dimension", 4)?,
+        groups: count(&mut params, "groups", 2)?,
+        seed: match params.remove("feature_seed") {
+            None => 0,
+            Some(toml::Value::Integer(n)) if n >= 0 => n as u64,
+            Some(other) => {
+                return Err(Error::invalid(
+                    "params.feature_seed",
+                    format!("found {other}"),
+                    "a whole number >= 0",
+                ));
+            }
+        },
+        kind,
+    };
+    Ok((Some(spec), params))
+}
+
+/// A discounted MDP world with the feature map `spec` names; any other kind is an error.
+fn attach_features(kind: WorldKind, spec: &FeatureSpec) -> Result<WorldKind> {
+    let WorldKind::Mdp(problem) = kind else {
+        return Err(Error::invalid(
+            "params.features",
+            format!("features on {}", kind.describe()),
+            "features on a discounted MDP world (a generator or a file, without horizon or \
+             uncertainty)",
+        ));
+    };
+    let (states, actions) = (problem.mdp.n_states(), problem.mdp.n_actions());
+    let map = match spec.kind.as_str() {
+        "one-hot" => feature_maps::one_hot(states, actions),
+        "random" => feature_maps::random_features(states, actions, spec.dimension, spec.seed),
+        _ => feature_maps::state_aggregation(states, actions, spec.groups),
+    }
+    .map_err(|e| e.with_field(|field| format!("params.{field}")))?;
+    Ok(WorldKind::Mdp(Arc::new(
+        Problem::clone(&problem).with_features(map)?,
+    )))
 }
 
 /// A tabular world of either horizon, solved once.

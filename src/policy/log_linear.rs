@@ -10,7 +10,9 @@
 //!   error ε = E[(w*ᵀφ̄ − A)²], the approximation error of NPG's bounds at this policy. The NPG
 //!   direction F⁺∇J equals w*/(1 − γ) (Kakade 2002, Theorem 1): the two are computed by
 //!   different routes (the normal equations and the regression) and checked against each other
-//!   in the tests.
+//!   in the tests;
+//! - Q-NPG's regression w_Q = argmin_w E_{s~d, a~π}[(wᵀφ(s, a) − Q^π(s, a))²] on the uncentered
+//!   features (Agarwal et al. 2021, Algorithm 4) and its error.
 //!
 //! With one-hot features (φ(s, a) = e_{s·A + a}) θ is the tabular logits and all of this is the
 //! tabular softmax's ([`super::gradient`]).
@@ -89,6 +91,11 @@ pub struct LogLinearGradient {
     pub compatible: Array1<f64>,
     /// E_{d,π}[(w*ᵀφ̄ − A)²].
     pub approximation_error: f64,
+    /// Q-NPG's regression w_Q = argmin_w E_{s~d, a~π}[(wᵀφ(s, a) − Q^π(s, a))²] (Agarwal et al.
+    /// 2021, Algorithm 4: Q on the uncentered features).
+    pub q_fit: Array1<f64>,
+    /// E_{d,π}[(w_Qᵀφ − Q)²].
+    pub q_approximation_error: f64,
 }
 
 /// The exact quantities of the module docs at `policy` on `mdp` with `features`.
@@ -120,6 +127,8 @@ pub fn log_linear_gradient(
     let rows = states * actions;
     let mut design = Array2::<f64>::zeros((rows, d));
     let mut target = Array2::<f64>::zeros((rows, 1));
+    let mut q_design = Array2::<f64>::zeros((rows, d));
+    let mut q_target = Array2::<f64>::zeros((rows, 1));
     for s in 0..states {
         for a in 0..actions {
             let weight = occupancy[s] * pi[[s, a]];
@@ -133,10 +142,16 @@ pub fn log_linear_gradient(
             let root = weight.max(0.0).sqrt();
             design.row_mut(s * actions + a).assign(&(&row * root));
             target[[s * actions + a, 0]] = root * advantage[[s, a]];
+            q_design
+                .row_mut(s * actions + a)
+                .assign(&(&features.phi(s, a) * root));
+            q_target[[s * actions + a, 0]] = root * values.q[[s, a]];
         }
     }
     let (w, residual) = minimum_norm_least_squares(&design, &target)
         .map_err(|e| e.in_origin("the compatible function approximation"))?;
+    let (q_fit, q_residual) = minimum_norm_least_squares(&q_design, &q_target)
+        .map_err(|e| e.in_origin("Q-NPG's regression"))?;
     Ok(LogLinearGradient {
         values,
         advantage,
@@ -147,5 +162,7 @@ pub fn log_linear_gradient(
         fisher,
         compatible: w.column(0).to_owned(),
         approximation_error: residual.iter().map(|r| r * r).sum(),
+        q_fit: q_fit.column(0).to_owned(),
+        q_approximation_error: q_residual.iter().map(|r| r * r).sum(),
     })
 }
