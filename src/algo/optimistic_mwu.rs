@@ -97,7 +97,7 @@ impl<W: World + ?Sized> Algorithm<W> for OptimisticMwu {
     }
 
     fn policy(&self, state: &OptimisticState) -> Option<Vec<Array2<f64>>> {
-        Some(vec![state.core.x.clone(), state.core.y.clone()])
+        Some(state.core.joint())
     }
 
     fn step(

@@ -100,7 +100,7 @@ impl RegularizedSteps {
     /// What a step records about the joint policy (x, y) it starts from: [`measure_joint`] with
     /// the QRE gap at τ, and the KL to the exact QRE.
     pub(crate) fn measure(&self, game: &MarkovGame, state: &ExtragradientState) -> Result<Record> {
-        let joint = [state.x.clone(), state.y.clone()];
+        let joint = state.joint();
         let mut record = measure_joint(game, &joint, Some(self.temperature))?;
         record.set("kl_to_qre", kl_to(&state.qre, &joint));
         Ok(record)
@@ -136,6 +136,11 @@ pub struct ExtragradientState {
 }
 
 impl ExtragradientState {
+    /// Both players' policies, (x, y).
+    pub fn joint(&self) -> Vec<Array2<f64>> {
+        vec![self.x.clone(), self.y.clone()]
+    }
+
     /// One predictive update in every state's stage game, with a temperature per player
     /// ([`predictive_update_with`]).
     pub(crate) fn predictive_step(
@@ -166,7 +171,7 @@ impl<W: World + ?Sized> Algorithm<W> for PolicyExtragradient {
     }
 
     fn policy(&self, state: &ExtragradientState) -> Option<Vec<Array2<f64>>> {
-        Some(vec![state.x.clone(), state.y.clone()])
+        Some(state.joint())
     }
 
     fn step(

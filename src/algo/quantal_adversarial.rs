@@ -158,7 +158,7 @@ impl<W: World + ?Sized> Algorithm<W> for QuantalAdversarial {
     }
 
     fn policy(&self, state: &ExtragradientState) -> Option<Vec<Array2<f64>>> {
-        Some(vec![state.x.clone(), state.y.clone()])
+        Some(state.joint())
     }
 
     fn step(
@@ -168,7 +168,7 @@ impl<W: World + ?Sized> Algorithm<W> for QuantalAdversarial {
         _rng: &mut ChaCha8Rng,
     ) -> Result<(ExtragradientState, Record)> {
         let game = require_game(world, "qarl")?;
-        let joint = [state.x.clone(), state.y.clone()];
+        let joint = state.joint();
         let mut record = measure_joint(game, &joint, None)?;
         let shortfall = world.reference().optimal_objective
             - record.get("J_p1").unwrap_or(f64::NAN)

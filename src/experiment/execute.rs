@@ -57,40 +57,18 @@ pub fn execute(
         }
         !reached
     };
-    let result = match &experiment.worlds[configuration.world].kind {
-        WorldKind::Mdp(problem) => run_named_while(
+    let kind = &experiment.worlds[configuration.world].kind;
+    let result = match (kind, kind.policy_world()) {
+        // MDPs of either horizon, robust MDPs and games: the world interface.
+        (_, Some(world)) => run_named_while(
             &configuration.algorithm,
             &configuration.params,
-            problem.as_ref(),
+            world,
             steps,
             rng_seed,
             &mut observe,
         ),
-        WorldKind::FiniteHorizon(world) => run_named_while(
-            &configuration.algorithm,
-            &configuration.params,
-            world.as_ref(),
-            steps,
-            rng_seed,
-            &mut observe,
-        ),
-        WorldKind::Robust(world) => run_named_while(
-            &configuration.algorithm,
-            &configuration.params,
-            world.as_ref(),
-            steps,
-            rng_seed,
-            &mut observe,
-        ),
-        WorldKind::Game(world) => run_named_while(
-            &configuration.algorithm,
-            &configuration.params,
-            world.as_ref(),
-            steps,
-            rng_seed,
-            &mut observe,
-        ),
-        WorldKind::Bandit(environment) => run_named_bandit(
+        (WorldKind::Bandit(environment), None) => run_named_bandit(
             &configuration.algorithm,
             &configuration.params,
             environment,
@@ -106,7 +84,7 @@ pub fn execute(
                 }
             }
         }),
-        WorldKind::Llm(world) => run_llm(
+        (WorldKind::Llm(world), None) => run_llm(
             &LlmRun {
                 world,
                 algorithm: &configuration.algorithm,
@@ -119,6 +97,10 @@ pub fn execute(
             },
             &mut observe,
         ),
+        (other, None) => Err(crate::core::error::Error::Usage(format!(
+            "no runner for {}",
+            other.describe()
+        ))),
     };
     if let Some(row) = last {
         output.rows.push(row);
