@@ -39,6 +39,30 @@ const CORPUS: &[(&str, &[&str])] = &[
         &["transitions[1]", "3 items", "expected 2"],
     ),
     ("gamma-one.toml", &["gamma", "found 1", "0 <= gamma < 1"]),
+    (
+        "linear-mu-not-probability.toml",
+        &[
+            "mu (with features[1][0])",
+            "P(2|1, 0)",
+            "-0.35",
+            "probability distribution",
+        ],
+    ),
+    (
+        "features-ragged.toml",
+        &[
+            "features[0][1]",
+            "3 numbers",
+            "same positive number",
+            "2 in features[0][0]",
+        ],
+    ),
+    ("features-nan.toml", &["features[1][0][1]", "NaN", "finite"]),
+    (
+        "features-wrong-states.json",
+        &["features", "3 items", "expected 2", "one list per state"],
+    ),
+    ("mu-without-features.toml", &["mu", "without `features`"]),
     ("gamma-negative.json", &["gamma", "-0.5", "0 <= gamma < 1"]),
     ("missing-transitions.toml", &["transitions", "missing"]),
     ("missing-gamma.json", &["gamma", "missing", "horizon"]),

@@ -445,3 +445,88 @@ fn robust_solve_prints_values_and_a_worst_case_that_reproduces_them() {
         (upper - lower).abs() < 1e-9 && (lower - out["objective"].as_f64().unwrap()).abs() < 1e-9
     );
 }
+
+/// `check` reports a feature map's dimension, rank and linearity, from the file or from
+/// `--features`, and `train` runs the log-linear algorithms on them.
+#[test]
+fn check_and_train_read_features() {
+    let linear: Value =
+        serde_json::from_str(&success(&["check", "mdps/linear-mdp-3.toml", "--json"])).unwrap();
+    assert_eq!(linear["features"]["dimension"], 2);
+    assert_eq!(linear["features"]["rank"], 2);
+    assert_eq!(linear["features"]["linear"], true);
+    let random: Value = serde_json::from_str(&success(&[
+        "check",
+        "mdps/garnet-20-4-3.toml",
+        "--features",
+        "random:5:3",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(random["features"]["dimension"], 5);
+    assert_eq!(random["features"]["linear"], false);
+    assert!(random["features"]["transition_residual"].as_f64().unwrap() > 1e-3);
+    let aggregation: Value = serde_json::from_str(&success(&[
+        "check",
+        "mdps/garnet-20-4-3.toml",
+        "--features",
+        "aggregation:20",
+        "--json",
+    ]))
+    .unwrap();
+    // Twenty groups of one state each: the one-hot features, in which every world is linear.
+    assert_eq!(aggregation["features"]["rank"], 80);
+    assert_eq!(aggregation["features"]["linear"], true);
+
+    let text = success(&["check", "mdps/forest.toml", "--features", "random:2"]);
+    assert!(
+        text.contains("d = 2, rank 2 (full); not a linear MDP"),
+        "{text}"
+    );
+    let bad = policylab(&["check", "mdps/forest.toml", "--features", "random:two"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("random:D[:SEED]"));
+    let game = policylab(&["check", "mdps/big-match.toml", "--features", "one-hot"]);
+    assert!(String::from_utf8_lossy(&game.stderr).contains("feature maps apply to MDPs"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("npg");
+    success(&[
+        "train",
+        "mdps/linear-mdp-3.toml",
+        "--algo",
+        "q-npg",
+        "--steps",
+        "40",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let record = std::fs::read_to_string(out.join("record.csv")).unwrap();
+    assert!(
+        record
+            .lines()
+            .next()
+            .unwrap()
+            .contains("q_approximation_error")
+    );
+    let missing = policylab(&[
+        "train",
+        "mdps/forest.toml",
+        "--algo",
+        "log-linear-pg",
+        "--out",
+        dir.path().join("x").to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("needs a world with a feature map"));
+    let horizon = policylab(&[
+        "train",
+        "mdps/chain5-h8.toml",
+        "--algo",
+        "dynamic-pg",
+        "--features",
+        "one-hot",
+        "--out",
+        dir.path().join("y").to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&horizon.stderr).contains("finite-horizon"));
+}

@@ -8,9 +8,10 @@ use serde_json::json;
 use super::output::{number, print_json};
 use super::{Opened, WorldArgs};
 use crate::core::error::Result;
-use crate::world::Horizon;
+use crate::world::features::Linearity;
 use crate::world::format::gymnasium::DEFAULT_GAMMA;
 use crate::world::format::{self, SourceFormat};
+use crate::world::{FeatureMap, Horizon, TabularMdp};
 
 /// Summarize a world: sizes, horizon, sparsity, terminal and unreachable states.
 ///
@@ -38,10 +39,91 @@ fn list_states(states: &[usize], limit: usize) -> String {
     format!("{}{more}", shown.join(", "))
 }
 
+/// The largest S·A·S for which `check` measures how linear a world is in its features (a dense
+/// (S·A) × S least-squares problem: 5·10⁷ numbers, 400 MB).
+const MAX_LINEARITY_ENTRIES: usize = 50_000_000;
+
+/// What `check` reports about a feature map: d, the rank, and the residual of the best linear-MDP
+/// factorization P = Φμ, r = Φθ (Jin et al. 2020), when the world is small enough to measure it.
+struct FeatureSummary {
+    dimension: usize,
+    rank: usize,
+    linearity: Option<Linearity>,
+    reward_scale: f64,
+}
+
+impl FeatureSummary {
+    fn of(map: &FeatureMap, mdp: &TabularMdp) -> Result<Self> {
+        map.require_fits(mdp)?;
+        let size = mdp
+            .n_states()
+            .checked_mul(mdp.n_actions())
+            .and_then(|n| n.checked_mul(mdp.n_states()));
+        let linearity = match size {
+            Some(n) if n <= MAX_LINEARITY_ENTRIES => Some(map.linearity_residual(mdp)?),
+            _ => None,
+        };
+        Ok(FeatureSummary {
+            dimension: map.dimension(),
+            rank: map.rank()?,
+            linearity,
+            reward_scale: mdp
+                .expected_reward()
+                .iter()
+                .fold(1.0f64, |m, r| m.max(r.abs())),
+        })
+    }
+
+    /// Linear to rounding: both residuals within 1e-9 (the reward's relative to max(1, |r|)).
+    fn is_linear(&self) -> Option<bool> {
+        self.linearity.map(|l| {
+            l.transition_residual <= LINEAR_TOLERANCE
+                && l.reward_residual <= LINEAR_TOLERANCE * self.reward_scale
+        })
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        json!({
+            "dimension": self.dimension,
+            "rank": self.rank,
+            "transition_residual": self.linearity.map(|l| l.transition_residual),
+            "reward_residual": self.linearity.map(|l| l.reward_residual),
+            "linear": self.is_linear(),
+        })
+    }
+
+    fn describe(&self) -> String {
+        let rank = if self.rank == self.dimension {
+            format!("rank {} (full)", self.rank)
+        } else {
+            format!(
+                "rank {} of {}: the NPG regressions take the minimum-norm solution",
+                self.rank, self.dimension
+            )
+        };
+        let linear = match (self.linearity, self.is_linear()) {
+            (Some(l), Some(true)) => format!(
+                "a linear MDP in them (P = Φμ, r = Φθ to residuals {:.1e}, {:.1e})",
+                l.transition_residual, l.reward_residual
+            ),
+            (Some(l), _) => format!(
+                "not a linear MDP in them (the best P ≈ Φμ, r ≈ Φθ leave residuals {}, {})",
+                number(l.transition_residual),
+                number(l.reward_residual)
+            ),
+            (None, _) => format!("linearity not measured (S·A·S above {MAX_LINEARITY_ENTRIES})"),
+        };
+        format!("d = {}, {rank}; {linear}", self.dimension)
+    }
+}
+
+/// The largest residual of a factorization `check` calls linear.
+const LINEAR_TOLERANCE: f64 = 1e-9;
+
 pub fn run(args: &CheckArgs) -> Result<ExitCode> {
-    let (mdp, robust, source) = match args.world.open()? {
+    let (mdp, robust, source, features) = match args.world.open()? {
         Opened::Game(game, source) => return super::game::check(&game, source, args.json),
-        Opened::Mdp(mdp, robust, source) => (mdp, robust, source),
+        Opened::Mdp(mdp, robust, source, features) => (mdp, robust, source, features),
     };
     let uncertainty = robust.as_ref().map(|r| match r.kernels().len() {
         0 => r.set().describe(),
@@ -64,6 +146,9 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), (_, &r)| {
             (l.min(r), h.max(r))
         });
+    let features = features
+        .map(|map| FeatureSummary::of(&map, &mdp))
+        .transpose()?;
     let kernel = mdp.kernel();
     let start_states: Vec<usize> = (0..mdp.n_states())
         .filter(|&s| mdp.initial()[s] > 0.0)
@@ -87,6 +172,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
             "reward_range": [low, high],
             "initial_support": start_states,
             "uncertainty": uncertainty,
+            "features": features.as_ref().map(FeatureSummary::to_json),
         }));
         return Ok(ExitCode::SUCCESS);
     }
@@ -165,6 +251,13 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode> {
         ),
         ("unreachable", list_states(&unreachable, 20)),
         ("uncertainty", uncertainty.unwrap_or_default()),
+        (
+            "features",
+            features
+                .as_ref()
+                .map(FeatureSummary::describe)
+                .unwrap_or_default(),
+        ),
     ];
     for (label, value) in rows {
         if !value.is_empty() {

@@ -49,7 +49,7 @@ pub fn run(args: &EvaluateArgs) -> Result<ExitCode> {
             return super::game::evaluate(&game, &args.policy, args.temperature, args.json)
                 .map_err(|e| e.in_origin(&origin));
         }
-        Opened::Mdp(mdp, robust, _) => (mdp, robust),
+        Opened::Mdp(mdp, robust, _, _) => (mdp, robust),
     };
     if args.temperature.is_some() {
         return Err(crate::core::error::Error::Usage(

@@ -14,7 +14,7 @@ use crate::world::generate::classic_games;
 use crate::world::generate::gridworld::{Cell, Exit, Jump};
 use crate::world::generate::{
     BanditParams, ChainParams, ForestParams, GarnetParams, GridworldParams, HardChainParams,
-    RandomGameParams, RewardSharing, RiverSwimParams, SoccerParams,
+    LinearMdpParams, RandomGameParams, RewardSharing, RiverSwimParams, SoccerParams,
 };
 
 /// Generate a world and write it as native JSON or TOML (chosen by the extension of --out).
@@ -94,6 +94,24 @@ enum Kind {
         /// Next states per (state, action).
         #[arg(long, default_value_t = 3)]
         branching: usize,
+        #[arg(long, default_value_t = 0.9)]
+        gamma: f64,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// A linear MDP (Jin et al. 2020) with its features: φ(s, a) ~ Dirichlet(1) in R^d,
+    /// P(s'|s, a) = φ(s, a)ᵀμ(s'), r(s, a) = φ(s, a)ᵀθ; the file carries `features`, so
+    /// `train --algo log-linear-npg` and `check` use them.
+    LinearMdp {
+        #[arg(long, default_value_t = 20)]
+        states: usize,
+        #[arg(long, default_value_t = 4)]
+        actions: usize,
+        /// The feature dimension d.
+        #[arg(long, default_value_t = 5)]
+        dimension: usize,
         #[arg(long, default_value_t = 0.9)]
         gamma: f64,
         #[arg(long, default_value_t = 0)]
@@ -334,6 +352,34 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
                 gamma: *gamma,
             };
             return write_game(params.build(), "soccer", out);
+        }
+        Kind::LinearMdp {
+            states,
+            actions,
+            dimension,
+            gamma,
+            seed,
+            out,
+        } => {
+            let (mdp, features) = LinearMdpParams {
+                states: *states,
+                actions: *actions,
+                dimension: *dimension,
+                gamma: *gamma,
+                seed: *seed,
+            }
+            .build()
+            .map_err(|e| generator_error("linear-mdp", e))?;
+            format::save_with_features(&mdp, Some(&features), out)?;
+            say!(
+                "wrote {} ({} states, {} actions, {} features) to {}",
+                mdp.name(),
+                mdp.n_states(),
+                mdp.n_actions(),
+                features.dimension(),
+                out.display()
+            );
+            return Ok(ExitCode::SUCCESS);
         }
         Kind::BigMatch { gamma, out } => {
             return write_game(classic_games::big_match(*gamma), "big-match", out);

@@ -26,7 +26,8 @@ use clap::{Parser, Subcommand};
 use crate::core::error::{Error, Result};
 use crate::world::TabularMdp;
 use crate::world::format::{self, FileUncertainty, SourceFormat, WorldFile};
-use crate::world::{MarkovGame, RobustMdp, UncertaintySet};
+use crate::world::generate::features as feature_maps;
+use crate::world::{FeatureMap, MarkovGame, RobustMdp, UncertaintySet};
 
 const LONG_ABOUT: &str = "\
 policylab: a research testbed for policy optimization, checked against exact answers.
@@ -71,9 +72,14 @@ enum Command {
 // One value per command, moved once: the size difference between the variants costs nothing.
 #[allow(clippy::large_enum_variant)]
 pub enum Opened {
-    /// The nominal MDP, its robust version if the file or `--uncertainty` declares one, and the
-    /// format.
-    Mdp(TabularMdp, Option<RobustMdp>, SourceFormat),
+    /// The nominal MDP, its robust version if the file or `--uncertainty` declares one, the
+    /// format, and the feature map of `--features` or of the file's `features`, if any.
+    Mdp(
+        TabularMdp,
+        Option<RobustMdp>,
+        SourceFormat,
+        Option<FeatureMap>,
+    ),
     Game(MarkovGame, SourceFormat),
 }
 
@@ -96,6 +102,13 @@ pub struct WorldArgs {
     /// Read by `solve`, `evaluate` and `train`.
     #[arg(long, value_name = "SET")]
     pub uncertainty: Option<String>,
+    /// Give the world a feature map φ(s, a), read by the log-linear algorithms (`log-linear-pg`,
+    /// `log-linear-npg`, `q-npg`, …) and reported by `check` (dimension, rank, and whether the
+    /// world is linear in it): one-hot, random:D[:SEED] (standard normal, dimension D),
+    /// aggregation:G (G blocks of consecutive states), or a .json/.toml file whose top-level
+    /// `features[s][a] = [φ_1, …, φ_d]` is read (replaces the world file's own `features`).
+    #[arg(long, value_name = "FEATURES")]
+    pub features: Option<String>,
 }
 
 impl WorldArgs {
@@ -116,16 +129,59 @@ impl WorldArgs {
     /// error) or an MDP with its robust version, as [`WorldArgs::load_robust`] gives them.
     pub fn open(&self) -> Result<Opened> {
         match format::load_file(&self.file)? {
-            WorldFile::Mdp(mdp, source, declared) => {
+            WorldFile::Mdp(mdp, source, declared, file_features) => {
                 let (nominal, robust) = self.robust_from(mdp, declared)?;
-                Ok(Opened::Mdp(nominal, robust, source))
+                let features = match &self.features {
+                    Some(flag) => Some(self.flag_features(flag, &nominal)?),
+                    None => file_features,
+                };
+                Ok(Opened::Mdp(nominal, robust, source, features))
             }
             WorldFile::Game(game, source) => Ok(Opened::Game(self.game_overridden(game)?, source)),
         }
     }
 
+    /// The feature map `--features` names, for `mdp`.
+    fn flag_features(&self, flag: &str, mdp: &TabularMdp) -> Result<FeatureMap> {
+        let (states, actions) = (mdp.n_states(), mdp.n_actions());
+        let mut parts = flag.split(':');
+        let name = parts.next().unwrap_or_default();
+        let numbers = parts
+            .map(|p| p.trim().parse::<usize>())
+            .collect::<std::result::Result<Vec<_>, _>>();
+        let usage = || {
+            Error::Usage(format!(
+                "--features {flag}: expected one-hot, random:D[:SEED], aggregation:G (whole \
+                 numbers), or a .json/.toml file with a `features` table"
+            ))
+        };
+        let from_generator = |dimension: usize, groups: usize, seed: u64| {
+            feature_maps::named(name, states, actions, dimension, groups, seed)
+                .map_err(|e| Error::Usage(format!("--features {flag}: {e}")))
+        };
+        match (name, numbers.as_deref()) {
+            ("one-hot", Ok([])) => from_generator(1, 1, 0),
+            ("random", Ok([d])) => from_generator(*d, 1, 0),
+            ("random", Ok([d, seed])) => from_generator(*d, 1, *seed as u64),
+            ("aggregation", Ok([groups])) => from_generator(1, *groups, 0),
+            _ if feature_maps::NAMES.contains(&name) => Err(usage()),
+            _ => {
+                let path = std::path::Path::new(flag);
+                if !path.exists() {
+                    return Err(usage());
+                }
+                format::load_features(path, states, actions)
+            }
+        }
+    }
+
     fn game_overridden(&self, mut game: MarkovGame) -> Result<MarkovGame> {
         let origin = self.file.display().to_string();
+        if let Some(flag) = &self.features {
+            return Err(Error::Usage(format!(
+                "--features {flag}: {origin} is a game; feature maps apply to MDPs"
+            )));
+        }
         if let Some(flag) = &self.uncertainty {
             return Err(Error::Usage(format!(
                 "--uncertainty {flag}: {origin} is a game; uncertainty sets apply to MDPs"

@@ -76,7 +76,7 @@ pub fn run(args: &SolveArgs) -> Result<ExitCode> {
             )
             .map_err(|e| e.in_origin(&origin));
         }
-        Opened::Mdp(mdp, robust, _) => (mdp, robust),
+        Opened::Mdp(mdp, robust, _, _) => (mdp, robust),
     };
     if args.temperature.is_some() {
         return Err(crate::core::error::Error::Usage(

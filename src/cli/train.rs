@@ -15,8 +15,8 @@ use crate::core::error::{Error, Result};
 use crate::core::files::write_atomic;
 use crate::exact::game::GameWorld;
 use crate::exact::robust::RobustWorld;
-use crate::exact::solved_world;
-use crate::world::WorldKind;
+use crate::exact::{Problem, solved_world};
+use crate::world::{Horizon, WorldKind};
 
 /// Run one algorithm on one world with exact (or sampled) updates and write what it measured.
 ///
@@ -79,10 +79,31 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
     let origin = args.world.file.display().to_string();
     let world: Box<dyn crate::world::World> = match args.world.open()? {
         Opened::Game(game, _) => Box::new(GameWorld::new(game).map_err(|e| e.in_origin(&origin))?),
-        Opened::Mdp(_, Some(robust), _) => {
-            Box::new(RobustWorld::new(robust).map_err(|e| e.in_origin(&origin))?)
+        Opened::Mdp(mdp, robust, _, features) => {
+            let discounted = matches!(mdp.horizon(), Horizon::Discounted { .. });
+            if let (Some(flag), false) = (&args.world.features, discounted && robust.is_none()) {
+                return Err(Error::Usage(format!(
+                    "--features {flag}: the log-linear algorithms run on discounted, non-robust \
+                     worlds; {origin} is {}",
+                    if robust.is_some() {
+                        "robust"
+                    } else {
+                        "finite-horizon"
+                    }
+                )));
+            }
+            match (robust, features) {
+                (Some(robust), _) => {
+                    Box::new(RobustWorld::new(robust).map_err(|e| e.in_origin(&origin))?)
+                }
+                (None, Some(features)) if discounted => Box::new(
+                    Problem::new(mdp)
+                        .and_then(|p| p.with_features(features))
+                        .map_err(|e| e.in_origin(&origin))?,
+                ),
+                (None, _) => solved_world(mdp).map_err(|e| e.in_origin(&origin))?,
+            }
         }
-        Opened::Mdp(mdp, None, _) => solved_world(mdp).map_err(|e| e.in_origin(&origin))?,
     };
     let progress = ProgressBar::new(args.steps as u64);
     progress.set_style(

@@ -350,6 +350,7 @@ impl WorldEntry {
         for point in expand_grid(&self.params, &self.grid)? {
             let params = point.apply(&self.params);
             let (features, params) = take_features(params)?;
+            let mut file_features = None;
             let kind = match (&self.file, &self.generator, &self.bandit) {
                 _ if self.llm.is_some() => WorldKind::Llm(Arc::new(LlmWorld::from_table(
                     self.llm.as_deref().unwrap_or_default(),
@@ -357,7 +358,8 @@ impl WorldEntry {
                 )?)),
                 (Some(file), _, _) => match format::load_file(&folder.join(file))? {
                     WorldFile::Game(game, _) => game_world(file_game(game, params)?)?,
-                    WorldFile::Mdp(mdp, _, declared) => {
+                    WorldFile::Mdp(mdp, _, declared, map) => {
+                        file_features = map;
                         let (horizon, params) = take_horizon(params)?;
                         let (uncertainty, params) = take_uncertainty(params)?;
                         let (mdp, declared) = file_world(mdp, declared, params)?;
@@ -403,9 +405,10 @@ impl WorldEntry {
                     params,
                 )?),
             };
-            let kind = match features {
-                Some(spec) => attach_features(kind, &spec)?,
-                None => kind,
+            let kind = match (features, file_features) {
+                (Some(spec), _) => attach_features(kind, &spec)?,
+                (None, Some(map)) => with_file_features(kind, map)?,
+                (None, None) => kind,
             };
             worlds.push(World {
                 name: point.label(&self.name),
@@ -583,11 +586,7 @@ fn take_features(mut params: toml::Table) -> Result<(Option<FeatureSpec>, toml::
         }
     };
     let kind = match kind {
-        toml::Value::String(text)
-            if ["one-hot", "random", "aggregation"].contains(&text.as_str()) =>
-        {
-            text
-        }
+        toml::Value::String(text) if feature_maps::NAMES.contains(&text.as_str()) => text,
         other => {
             return Err(Error::invalid(
                 "params.features",
@@ -625,16 +624,30 @@ fn attach_features(kind: WorldKind, spec: &FeatureSpec) -> Result<WorldKind> {
              uncertainty)",
         ));
     };
-    let (states, actions) = (problem.mdp.n_states(), problem.mdp.n_actions());
-    let map = match spec.kind.as_str() {
-        "one-hot" => feature_maps::one_hot(states, actions),
-        "random" => feature_maps::random_features(states, actions, spec.dimension, spec.seed),
-        _ => feature_maps::state_aggregation(states, actions, spec.groups),
-    }
+    let map = feature_maps::named(
+        &spec.kind,
+        problem.mdp.n_states(),
+        problem.mdp.n_actions(),
+        spec.dimension,
+        spec.groups,
+        spec.seed,
+    )
     .map_err(|e| e.with_field(|field| format!("params.{field}")))?;
     Ok(WorldKind::Mdp(Arc::new(
         Problem::clone(&problem).with_features(map)?,
     )))
+}
+
+/// A world file's own `features` on its discounted MDP world; other kinds (a horizon or an
+/// uncertainty set given in the experiment file) run no algorithm that reads features, and keep
+/// the world as it is.
+fn with_file_features(kind: WorldKind, map: FeatureMap) -> Result<WorldKind> {
+    Ok(match kind {
+        WorldKind::Mdp(problem) => {
+            WorldKind::Mdp(Arc::new(Problem::clone(&problem).with_features(map)?))
+        }
+        other => other,
+    })
 }
 
 /// A tabular world of either horizon, solved once.

@@ -3,6 +3,7 @@
 //! document's shape (a table keyed "0", "1", … is a P-table).
 
 pub mod craam;
+pub mod features;
 pub mod gymnasium;
 pub mod native;
 pub mod native_game;
@@ -13,6 +14,7 @@ use std::path::Path;
 
 use crate::core::error::{Error, Result};
 use crate::core::files::{read_text, write_atomic};
+use crate::world::FeatureMap;
 use crate::world::game::MarkovGame;
 use crate::world::mdp::TabularMdp;
 use crate::world::robust_mdp::RobustMdp;
@@ -115,7 +117,13 @@ fn load_craam(path: &Path) -> Result<(TabularMdp, FileUncertainty)> {
 /// What a world file holds: an MDP (with what it says of nature) or a game.
 #[derive(Debug, Clone)]
 pub enum WorldFile {
-    Mdp(TabularMdp, SourceFormat, FileUncertainty),
+    /// The world, its format, its uncertainty set and its feature map (`features`), if any.
+    Mdp(
+        TabularMdp,
+        SourceFormat,
+        FileUncertainty,
+        Option<FeatureMap>,
+    ),
     Game(MarkovGame, SourceFormat),
 }
 
@@ -132,7 +140,12 @@ pub fn load_file(path: &Path) -> Result<WorldFile> {
     let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("world");
     if is_csv(path) {
         let (nominal, uncertainty) = load_craam(path)?;
-        return Ok(WorldFile::Mdp(nominal, SourceFormat::CraamCsv, uncertainty));
+        return Ok(WorldFile::Mdp(
+            nominal,
+            SourceFormat::CraamCsv,
+            uncertainty,
+            None,
+        ));
     }
     if has_extension(path, "nfg") {
         let text = read_text(path)?;
@@ -150,7 +163,7 @@ pub fn load_file(path: &Path) -> Result<WorldFile> {
         };
         return Ok(WorldFile::Game(game, source));
     }
-    let (mdp, source) = world_of_root(&root, syntax, &origin, name)?;
+    let (mdp, source, features) = world_of_root(&root, syntax, &origin, name)?;
     let uncertainty = match (&root, source) {
         (_, SourceFormat::GymnasiumPTable) => FileUncertainty::None,
         (Node::Table(entries), _) => match node::field(entries, "uncertainty") {
@@ -162,14 +175,14 @@ pub fn load_file(path: &Path) -> Result<WorldFile> {
         },
         _ => FileUncertainty::None,
     };
-    Ok(WorldFile::Mdp(mdp, source, uncertainty))
+    Ok(WorldFile::Mdp(mdp, source, uncertainty, features))
 }
 
 /// Reads a world with the uncertainty its file declares (the document is parsed once); a game
 /// file is an error that says which commands read games.
 pub fn load_robust(path: &Path) -> Result<(TabularMdp, SourceFormat, FileUncertainty)> {
     match load_file(path)? {
-        WorldFile::Mdp(mdp, source, uncertainty) => Ok((mdp, source, uncertainty)),
+        WorldFile::Mdp(mdp, source, uncertainty, _) => Ok((mdp, source, uncertainty)),
         WorldFile::Game(game, source) => Err(Error::Usage(format!(
             "{}: a {}-player game ({source}); `check`, `solve`, `evaluate` and `train` read \
              games, this command reads MDPs",
@@ -203,19 +216,42 @@ fn parse_root(text: &str, syntax: Syntax, origin: &str) -> Result<Node> {
     }
 }
 
+/// The `features` table of a .json/.toml file (a world file, or a file holding only `features`)
+/// for a world of S states and A actions.
+pub fn load_features(path: &Path, n_states: usize, n_actions: usize) -> Result<FeatureMap> {
+    let origin = path.display().to_string();
+    let syntax = syntax_of(path)?;
+    let root = parse_root(&read_text(path)?, syntax, &origin)?;
+    let node = match &root {
+        Node::Table(entries) => node::field(entries, "features"),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        Error::invalid(
+            "features",
+            "missing",
+            "expected a top-level `features` table: features[s][a] = [φ_1, …, φ_d] (mdps/README.md)",
+        )
+        .in_origin(&origin)
+    })?;
+    features::read_features(node, n_states, n_actions).map_err(|e| e.in_origin(&origin))
+}
+
 /// The world a parsed document describes: a P-table (JSON keyed "0", "1", …) or the native format.
 fn world_of_root(
     root: &Node,
     syntax: Syntax,
     origin: &str,
     name: &str,
-) -> Result<(TabularMdp, SourceFormat)> {
+) -> Result<(TabularMdp, SourceFormat, Option<FeatureMap>)> {
     let result = match syntax {
         Syntax::Json if gymnasium::looks_like_p_table(root) => {
-            gymnasium::from_node(root, name).map(|m| (m, SourceFormat::GymnasiumPTable))
+            gymnasium::from_node(root, name).map(|m| (m, SourceFormat::GymnasiumPTable, None))
         }
-        Syntax::Json => native::from_node(root, name).map(|m| (m, SourceFormat::NativeJson)),
-        Syntax::Toml => native::from_node(root, name).map(|m| (m, SourceFormat::NativeToml)),
+        Syntax::Json => native::from_node_with_features(root, name)
+            .map(|(m, f)| (m, SourceFormat::NativeJson, f)),
+        Syntax::Toml => native::from_node_with_features(root, name)
+            .map(|(m, f)| (m, SourceFormat::NativeToml, f)),
     };
     result.map_err(|e| e.in_origin(origin))
 }
@@ -228,10 +264,23 @@ pub fn parse(
     name: &str,
 ) -> Result<(TabularMdp, SourceFormat)> {
     world_of_root(&parse_root(text, syntax, origin)?, syntax, origin, name)
+        .map(|(mdp, source, _)| (mdp, source))
 }
 
 /// Writes a world in the native format, JSON or TOML by the extension, atomically.
 pub fn save(mdp: &TabularMdp, path: &Path) -> Result<()> {
+    save_with_features(mdp, None, path)
+}
+
+/// Writes a world and its feature map (if given) in the native format, atomically.
+pub fn save_with_features(
+    mdp: &TabularMdp,
+    features: Option<&FeatureMap>,
+    path: &Path,
+) -> Result<()> {
     let syntax = syntax_of(path)?;
-    write_atomic(path, native::to_string(mdp, syntax).as_bytes())
+    write_atomic(
+        path,
+        native::to_string_with_features(mdp, features, syntax).as_bytes(),
+    )
 }

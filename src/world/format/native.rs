@@ -17,8 +17,10 @@
 //! ]
 //! ```
 
+use super::features;
 use super::node::{At, Node, field, item_path};
 use crate::core::error::{Error, Result};
+use crate::world::FeatureMap;
 use crate::world::mdp::{ActionNames, Horizon, MdpSpec, Outcome, TabularMdp};
 
 /// The top-level fields of the native format.
@@ -36,10 +38,22 @@ pub const FIELDS: &[&str] = &[
     "transitions",
     // A robust world's set (read by `format::load_robust`; see world::uncertainty).
     "uncertainty",
+    // φ(s, a), and a linear MDP's factorization P = Φμ, r = Φθ (see format::features).
+    "features",
+    "mu",
+    "theta",
 ];
 
 /// Reads a native document (already parsed from JSON or TOML) into a validated world.
 pub fn from_node(root: &Node, default_name: &str) -> Result<TabularMdp> {
+    from_node_with_features(root, default_name).map(|(mdp, _)| mdp)
+}
+
+/// Reads a native document into a validated world and its feature map, if it has `features`.
+pub fn from_node_with_features(
+    root: &Node,
+    default_name: &str,
+) -> Result<(TabularMdp, Option<FeatureMap>)> {
     let entries = At::new(root, "").table(FIELDS)?;
     let get = |key: &str| field(entries, key);
     let required = |key: &'static str, what: &str| -> Result<&Node> {
@@ -95,9 +109,28 @@ pub fn from_node(root: &Node, default_name: &str) -> Result<TabularMdp> {
 
     let initial = read_initial(get("initial"), n_states)?;
 
-    let action_rewards = match get("rewards") {
-        None => None,
-        Some(node) => {
+    let features = get("features")
+        .map(|node| features::read_features(node, n_states, n_actions))
+        .transpose()?;
+    if let (Some(node), None) = (get("mu").or(get("theta")), &features) {
+        let key = if get("mu").is_some() { "mu" } else { "theta" };
+        return Err(Error::invalid(
+            key,
+            format!("found `{key}` ({}) without `features`", node.describe()),
+            "expected a linear MDP's factorization P = Φμ, r = Φθ given with its `features`",
+        ));
+    }
+    let action_rewards = match (get("rewards"), get("theta"), &features) {
+        (Some(_), Some(_), _) => {
+            return Err(Error::invalid(
+                "theta",
+                "found both `rewards` and `theta`",
+                "expected one of them: r(s, a) = φ(s, a)ᵀθ, or the table `rewards`",
+            ));
+        }
+        (None, Some(theta), Some(features)) => Some(features::factorized_rewards(features, theta)?),
+        (None, _, _) => None,
+        (Some(node), _, _) => {
             let rows = At::new(node, "rewards").array_of_len(n_states, "one row per state")?;
             let mut table = Vec::with_capacity(n_states);
             for (s, row) in rows.iter().enumerate() {
@@ -113,10 +146,56 @@ pub fn from_node(root: &Node, default_name: &str) -> Result<TabularMdp> {
         }
     };
 
-    let transitions_node = required(
-        "transitions",
-        "transitions[state][action] = list of [probability, next_state, reward, done]",
-    )?;
+    let transitions = match (get("mu"), &features) {
+        (Some(mu), Some(features)) => {
+            if get("transitions").is_some() || get("terminal").is_some() {
+                let key = if get("transitions").is_some() {
+                    "transitions"
+                } else {
+                    "terminal"
+                };
+                return Err(Error::invalid(
+                    key,
+                    format!("found both `mu` and `{key}`"),
+                    "expected either a factorization P = Φμ (no terminal states: make a state absorbing \
+                     through μ) or `transitions`",
+                ));
+            }
+            features::factorized_transitions(features, mu)?
+        }
+        _ => read_transitions(
+            required(
+                "transitions",
+                "transitions[state][action] = list of [probability, next_state, reward, done], \
+                 or a linear MDP's `features` and `mu`",
+            )?,
+            &terminal,
+            n_actions,
+        )?,
+    };
+
+    let mdp = TabularMdp::new(MdpSpec {
+        name,
+        description,
+        n_states,
+        n_actions,
+        horizon,
+        initial,
+        transitions,
+        action_rewards,
+        state_names,
+        action_names,
+    })?;
+    Ok((mdp, features))
+}
+
+/// `transitions[s][a]` = the outcomes of (s, a); a terminal state's entry is empty.
+fn read_transitions(
+    transitions_node: &Node,
+    terminal: &[bool],
+    n_actions: usize,
+) -> Result<Vec<Vec<Vec<Outcome>>>> {
+    let n_states = terminal.len();
     let rows =
         At::new(transitions_node, "transitions").array_of_len(n_states, "one list per state")?;
     let mut transitions = Vec::with_capacity(n_states);
@@ -150,19 +229,7 @@ pub fn from_node(root: &Node, default_name: &str) -> Result<TabularMdp> {
         }
         transitions.push(outcomes_per_action);
     }
-
-    TabularMdp::new(MdpSpec {
-        name,
-        description,
-        n_states,
-        n_actions,
-        horizon,
-        initial,
-        transitions,
-        action_rewards,
-        state_names,
-        action_names,
-    })
+    Ok(transitions)
 }
 
 /// `initial`: absent (uniform), one start state, or one probability per state.
@@ -266,6 +333,15 @@ pub enum Syntax {
 
 /// Writes a world in the native format. Reading the text back gives an equal world.
 pub fn to_string(mdp: &TabularMdp, syntax: Syntax) -> String {
+    to_string_with_features(mdp, None, syntax)
+}
+
+/// Writes a world and, if given, its feature map (`features`) in the native format.
+pub fn to_string_with_features(
+    mdp: &TabularMdp,
+    features: Option<&FeatureMap>,
+    syntax: Syntax,
+) -> String {
     let spec = mdp.spec();
     let mut fields: Vec<(&str, String)> = Vec::new();
     let text = |s: &str| serde_json::to_string(s).unwrap_or_default();
@@ -335,6 +411,9 @@ pub fn to_string(mdp: &TabularMdp, syntax: Syntax) -> String {
         })
         .collect();
     fields.push(("transitions", block(&rows)));
+    if let Some(features) = features {
+        fields.push(("features", features::features_text(features)));
+    }
 
     match syntax {
         Syntax::Json => {

@@ -18,8 +18,50 @@ use crate::core::error::Result;
 use crate::world::features::FeatureMap;
 use crate::world::{ActionNames, Horizon, MdpSpec, Outcome, TabularMdp};
 
+/// The most entries a generated feature table may have (10⁸ numbers, 800 MB).
+pub const MAX_TABLE_ENTRIES: usize = 100_000_000;
+
+/// Checks an (S·A) × d table's size before it is allocated.
+fn require_table_size(states: usize, actions: usize, dimension: usize) -> Result<()> {
+    let entries = states
+        .checked_mul(actions)
+        .and_then(|rows| rows.checked_mul(dimension));
+    require(
+        entries.is_some_and(|n| n <= MAX_TABLE_ENTRIES),
+        "features",
+        format!("{states} states × {actions} actions × dimension {dimension}"),
+        &format!("a table of at most {MAX_TABLE_ENTRIES} numbers (S·A·d)"),
+    )
+}
+
+/// The generated feature maps by name, as experiment files and `--features` give them.
+pub const NAMES: &[&str] = &["one-hot", "random", "aggregation"];
+
+/// The feature map `name` (one of [`NAMES`]) with its size: `dimension` and `seed` are read by
+/// `random`, `groups` by `aggregation`.
+pub fn named(
+    name: &str,
+    states: usize,
+    actions: usize,
+    dimension: usize,
+    groups: usize,
+    seed: u64,
+) -> Result<FeatureMap> {
+    match name {
+        "one-hot" => one_hot(states, actions),
+        "random" => random_features(states, actions, dimension, seed),
+        "aggregation" => state_aggregation(states, actions, groups),
+        other => Err(crate::core::error::Error::invalid(
+            "features",
+            format!("`{other}`"),
+            format!("one of {}", NAMES.join(", ")),
+        )),
+    }
+}
+
 /// φ(s, a) = e_{s·A + a}.
 pub fn one_hot(states: usize, actions: usize) -> Result<FeatureMap> {
+    require_table_size(states, actions, states.saturating_mul(actions))?;
     let rows = states * actions;
     FeatureMap::new(states, actions, ndarray::Array2::eye(rows))
 }
@@ -33,6 +75,7 @@ pub fn random_features(
     seed: u64,
 ) -> Result<FeatureMap> {
     require(dimension >= 1, "dimension", dimension, "at least 1")?;
+    require_table_size(states, actions, dimension)?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let table = ndarray::Array2::from_shape_fn((states * actions, dimension), |_| {
         StandardNormal.sample(&mut rng)
@@ -49,6 +92,7 @@ pub fn state_aggregation(states: usize, actions: usize, groups: usize) -> Result
         groups,
         "between 1 and the number of states",
     )?;
+    require_table_size(states, actions, groups * actions)?;
     let mut table = ndarray::Array2::zeros((states * actions, groups * actions));
     for s in 0..states {
         let group = s * groups / states;
