@@ -326,6 +326,7 @@ fn features_round_trip_through_a_world_file() {
         dimension: 4,
         gamma: 0.8,
         seed: 5,
+        ..LinearMdpParams::default()
     }
     .build()
     .unwrap();

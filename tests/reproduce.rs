@@ -38,6 +38,9 @@ const ENTRIES: &[&str] = &[
     "independent-pg-potential",
     "self-play-minimax-winner",
     "mappo-cooperative",
+    "agarwal2021-qnpg",
+    "log-linear-npg-linear-rate",
+    "td-fixed-point",
 ];
 
 #[test]

@@ -141,6 +141,7 @@ pub fn algorithms() -> Vec<AlgorithmEntry> {
         super::log_linear_pg::entry(),
         super::log_linear_pg::natural_entry(),
         super::log_linear_pg::q_entry(),
+        super::log_linear_pg::td_entry(),
         super::magnetic_mirror_descent::entry(),
     ];
     all.extend(super::surrogate_ascent::entries());

@@ -2,30 +2,49 @@
 //! on a world with a feature map, exact (Agarwal, Kakade, Lee & Mahajan 2021, §6; the exact
 //! quantities in [`crate::policy::log_linear`]):
 //!
-//! - `log-linear-pg`: θ_{t+1} = θ_t + η·∇J(θ_t), ∇J = E_{s~d^π_ρ, a~π}[A^π(s, a)·φ̄(s, a)]/(1 − γ);
-//! - `log-linear-npg`: θ_{t+1} = θ_t + η·w*_t/(1 − γ), with w*_t the compatible function
-//!   approximation (the weighted regression of A^{π_t} on φ̄), i.e. θ + η·F⁺∇J (Kakade 2002);
-//! - `q-npg`: θ_{t+1} = θ_t + η·w_Q/(1 − γ), with w_Q the regression of Q^{π_t} on φ under
-//!   d^{π_t}_ρ × π_t (Agarwal et al. 2021, Algorithm 4, with the exact regression and ν = ρ; the
-//!   step is scaled like policylab's tabular NPG, η/(1 − γ), so that with one-hot features all
-//!   three are the tabular methods: w_Q = Q there, and Q and A differ by a constant per state).
+//! - `log-linear-pg`: θ_{t+1} = θ_t + η_t·∇J(θ_t), ∇J = E_{s~d^π_ρ, a~π}[A^π(s, a)·φ̄(s, a)]/(1 − γ);
+//! - `log-linear-npg`: θ_{t+1} = θ_t + η_t·w*_t/(1 − γ), with w*_t the compatible function
+//!   approximation (the weighted regression of A^{π_t} on φ̄): on-policy (the default) it is
+//!   θ + η·F⁺∇J (Kakade 2002);
+//! - `q-npg`: θ_{t+1} = θ_t + η_t·w_Q/(1 − γ), with w_Q the regression of Q^{π_t} on φ (Agarwal et
+//!   al. 2021, Algorithm 4, with the exact regression) under d^{π_t}_ν, ν = ρ × Unif_A (their
+//!   ν_0; Yuan et al. 2023's ν), the default `uniform_start = 1`;
+//! - `lstd-q-npg`: the same step along w_TD, the TD(0) fixed point of Q^{π_t} in the features
+//!   under the same distribution (LSTD-Q, Lagoudakis & Parr 2003; [`crate::exact::linear_td`]):
+//!   Q-NPG with a TD critic instead of the regression — they agree when span φ is closed under
+//!   the Bellman operator (a linear MDP), and the records say by how much they differ otherwise.
 //!
-//! With one-hot features both are the tabular `softmax-pg` and `npg` (θ the logits; the tests
-//! compare the trajectories). A step records J, the gap to V*, the mean entropy over states, the
-//! gradient's norm and the approximation error of that step's regression (Agarwal et al.'s bounds
-//! are in terms of it): `approximation_error` = E_{d,π}[(w*ᵀφ̄ − A)²] (0 when A^π ∈ span φ̄) and
-//! `q_approximation_error` = E_{d,π}[(w_Qᵀφ − Q)²] (0 when Q^π ∈ span φ, e.g. in a linear MDP).
+//! The step is scaled like policylab's tabular NPG, η/(1 − γ), so that with one-hot features the
+//! methods are the tabular `softmax-pg` and `npg` (θ the logits; the tests compare the
+//! trajectories): the papers' η is policylab's η/(1 − γ). Steps may grow geometrically,
+//! η_{t+1} = min(c·η_t, η_max) (`step_growth` c; c = 1/γ is the schedule of Yuan, Du, Gower,
+//! Lazaric & Xiao 2023 and Alfano & Rebeschini 2022, which gives a linear rate).
+//!
+//! A step records J, the gap to V*, the mean entropy over states, the gradient's norm, η_t, and
+//! the errors the papers' bounds are written in, for both fits whatever the direction:
+//! `approximation_error` = E[(w*ᵀφ̄ − A)²] and `q_approximation_error` = E[(w_Qᵀφ − Q)²] under the
+//! regression's distribution (0 when A^π ∈ span φ̄, resp. Q^π ∈ span φ, e.g. in a linear MDP);
+//! the transfer errors `transfer_error` (w* under d^{π*}_ρ × π*) and `q_transfer_error` (w_Q
+//! under d^{π*}_ρ × Unif), π* the world's optimal policy (Agarwal et al. 2021, §6); `sup_error`,
+//! `q_sup_error`, max_s (max_a e − min_a e)/2 for each fit's error e (the τ of the inexact
+//! mirror-descent bound); and ‖w*‖, ‖w_Q‖. `lstd-q-npg` adds the TD fixed point's error
+//! ‖Φw_TD − Q‖, the best error ‖ΠQ − Q‖, the reward's distance to span φ, the Bellman-completeness
+//! violation and the amplification ‖(I − γM_π)⁻¹‖ (all in the regression's norm).
 
 use rand_chacha::ChaCha8Rng;
 
 use super::Algorithm;
 use super::catalogue::{AlgorithmEntry, Run};
-use crate::core::checks::require_positive;
+use crate::core::checks::{require, require_positive};
 use crate::core::entropy::state_entropy;
 use crate::core::error::{Error, Result};
 use crate::core::parameters::{Values, parameter};
 use crate::core::record::Record;
-use crate::policy::{LogLinear, log_linear_gradient};
+use crate::exact::bellman::deterministic_policy;
+use crate::exact::td_fixed_point;
+use crate::policy::LogLinear;
+use crate::policy::log_linear::{Comparator, shift_reduced_sup};
+use crate::policy::log_linear::{Regression, log_linear_gradient_with};
 use crate::world::{FeatureMap, TabularMdp, World, WorldKind};
 
 /// Discounted worlds (the log-linear algorithms also need a feature map).
@@ -40,21 +59,60 @@ pub enum Direction {
     Natural,
     /// w_Q/(1 − γ).
     QNatural,
+    /// w_TD/(1 − γ), the LSTD-Q fixed point under d^π_ρ × π.
+    TdQNatural,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogLinearPg {
     direction: Direction,
     step_size: f64,
+    /// η_{t+1} = min(c·η_t, η_max).
+    step_growth: f64,
+    max_step_size: f64,
+    regression: Regression,
 }
 
 impl LogLinearPg {
+    /// Constant steps η.
     pub fn new(direction: Direction, step_size: f64) -> Result<Self> {
+        Self::increasing(direction, step_size, 1.0, step_size)
+    }
+
+    /// Steps η_t = min(η_0·c^t, η_max): c = 1/γ is the geometric schedule of Yuan et al. (2023)
+    /// and Alfano & Rebeschini (2022); c = 1 constant steps.
+    pub fn increasing(
+        direction: Direction,
+        step_size: f64,
+        step_growth: f64,
+        max_step_size: f64,
+    ) -> Result<Self> {
         require_positive("step_size", step_size)?;
+        require(
+            step_growth >= 1.0 && step_growth.is_finite(),
+            "step_growth",
+            step_growth,
+            "a finite number >= 1 (1: constant steps; 1/gamma: the papers' geometric schedule)",
+        )?;
+        require(
+            max_step_size >= step_size && max_step_size.is_finite(),
+            "max_step_size",
+            max_step_size,
+            "a finite number >= step_size",
+        )?;
         Ok(LogLinearPg {
             direction,
             step_size,
+            step_growth,
+            max_step_size,
+            regression: Regression::OnPolicy,
         })
+    }
+
+    /// The same algorithm with its regressions fitted under `regression`.
+    pub fn regressing_under(mut self, regression: Regression) -> Self {
+        self.regression = regression;
+        self
     }
 
     fn label(&self) -> &'static str {
@@ -62,6 +120,7 @@ impl LogLinearPg {
             Direction::Gradient => "log-linear-pg",
             Direction::Natural => "log-linear-npg",
             Direction::QNatural => "q-npg",
+            Direction::TdQNatural => "lstd-q-npg",
         }
     }
 }
@@ -70,13 +129,33 @@ impl LogLinearPg {
 fn family_entry(
     name: &'static str,
     summary: &'static str,
+    uniform_start: f64,
     run: fn(&Values<'_>, &dyn World, &mut Run<'_>) -> Result<()>,
 ) -> AlgorithmEntry {
     AlgorithmEntry {
         name,
         summary,
         worlds: FEATURE_WORLDS,
-        parameters: vec![parameter("step_size", 1.0, "η (> 0)")],
+        parameters: vec![
+            parameter("step_size", 1.0, "η_0 (> 0)"),
+            parameter(
+                "step_growth",
+                1.0,
+                "c >= 1: η_{t+1} = min(c·η_t, max_step_size); 1 constant steps, 1/γ the \
+                 geometric schedule of Yuan et al. 2023 and Alfano & Rebeschini 2022",
+            ),
+            parameter(
+                "max_step_size",
+                1e12,
+                "η_max >= step_size: where geometric growth stops (keeps θ finite in long runs)",
+            ),
+            parameter(
+                "uniform_start",
+                uniform_start,
+                "1: fit the regressions under d^π_ν, ν = ρ × Unif_A (the papers' distribution: \
+                 every action keeps weight); 0: under d^π_ρ × π (then w* = (1 − γ)F⁺∇J)",
+            ),
+        ],
         run,
     }
 }
@@ -88,8 +167,25 @@ fn run_direction(
     world: &dyn World,
     run: &mut Run<'_>,
 ) -> Result<()> {
+    let regression = match values.real("uniform_start") {
+        0.0 => Regression::OnPolicy,
+        1.0 => Regression::UniformStart,
+        other => {
+            return Err(Error::invalid(
+                "uniform_start",
+                format!("found {other}"),
+                "0 (on-policy regression) or 1 (state-action occupancy from ρ × Unif)",
+            ));
+        }
+    };
     run.go(
-        &LogLinearPg::new(direction, values.real("step_size"))?,
+        &LogLinearPg::increasing(
+            direction,
+            values.real("step_size"),
+            values.real("step_growth"),
+            values.real("max_step_size"),
+        )?
+        .regressing_under(regression),
         world,
     )
 }
@@ -99,6 +195,7 @@ pub fn entry() -> AlgorithmEntry {
     family_entry(
         "log-linear-pg",
         "exact PG for log-linear policies on a world with features (Agarwal et al. 2021, §6)",
+        0.0,
         |values, world, run| run_direction(Direction::Gradient, values, world, run),
     )
 }
@@ -108,6 +205,7 @@ pub fn natural_entry() -> AlgorithmEntry {
     family_entry(
         "log-linear-npg",
         "exact NPG for log-linear policies via compatible function approximation (Agarwal et al. 2021, §6)",
+        0.0,
         |values, world, run| run_direction(Direction::Natural, values, world, run),
     )
 }
@@ -117,7 +215,18 @@ pub fn q_entry() -> AlgorithmEntry {
     family_entry(
         "q-npg",
         "exact Q-NPG: NPG steps along the regression of Q on the features (Agarwal et al. 2021, Alg. 4)",
+        1.0,
         |values, world, run| run_direction(Direction::QNatural, values, world, run),
+    )
+}
+
+/// The catalogue entry of Q-NPG with the TD critic.
+pub fn td_entry() -> AlgorithmEntry {
+    family_entry(
+        "lstd-q-npg",
+        "exact Q-NPG whose critic is the TD(0) fixed point (LSTD-Q, Lagoudakis & Parr 2003), not the regression",
+        1.0,
+        |values, world, run| run_direction(Direction::TdQNatural, values, world, run),
     )
 }
 
@@ -135,27 +244,55 @@ fn require_features<'a, W: World + ?Sized>(
     Ok((world.require_model(what)?, features))
 }
 
+/// The iterate: θ, this step's η_t, and the comparator the transfer errors are measured under.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLinearState {
+    pub policy: LogLinear,
+    pub step_size: f64,
+    comparator: Comparator,
+}
+
+/// π*: the first optimal action of every state (the world's reference), deterministic.
+fn optimal_comparator<W: World + ?Sized>(world: &W, mdp: &TabularMdp) -> Result<Comparator> {
+    let actions: Vec<usize> = world.reference().optimal_actions[0]
+        .iter()
+        .map(|optimal| optimal.first().copied().unwrap_or(0))
+        .collect();
+    Comparator::new(mdp, deterministic_policy(&actions, mdp.n_actions()))
+}
+
+/// ‖x‖₂.
+fn norm(x: &ndarray::Array1<f64>) -> f64 {
+    x.iter().map(|g| g * g).sum::<f64>().sqrt()
+}
+
 impl<W: World + ?Sized> Algorithm<W> for LogLinearPg {
-    type State = LogLinear;
+    type State = LogLinearState;
 
     fn name(&self) -> &'static str {
         self.label()
     }
 
-    fn initial_state(&self, world: &W) -> Result<LogLinear> {
-        let (_, features) = require_features(world, self.label())?;
-        Ok(LogLinear::zeros(features))
+    fn initial_state(&self, world: &W) -> Result<LogLinearState> {
+        let (mdp, features) = require_features(world, self.label())?;
+        Ok(LogLinearState {
+            policy: LogLinear::zeros(features),
+            step_size: self.step_size,
+            comparator: optimal_comparator(world, mdp)?,
+        })
     }
 
     fn step(
         &self,
         world: &W,
-        mut state: LogLinear,
+        mut state: LogLinearState,
         _rng: &mut ChaCha8Rng,
-    ) -> Result<(LogLinear, Record)> {
+    ) -> Result<(LogLinearState, Record)> {
         let (mdp, features) = require_features(world, self.label())?;
-        let exact = log_linear_gradient(mdp, features, &state)?;
+        let exact = log_linear_gradient_with(mdp, features, &state.policy, self.regression)?;
         let objective = mdp.initial().dot(&exact.values.v);
+        let compatible_residual = exact.compatible_residual();
+        let q_residual = exact.q_residual(features);
         let mut record = Record::new();
         record.set("J", objective);
         record.set("gap", world.reference().optimal_objective - objective);
@@ -163,18 +300,47 @@ impl<W: World + ?Sized> Algorithm<W> for LogLinearPg {
             "entropy",
             state_entropy(exact.policy.view()).mean().unwrap_or(0.0),
         );
-        record.set(
-            "grad_norm",
-            exact.gradient.iter().map(|g| g * g).sum::<f64>().sqrt(),
-        );
+        record.set("grad_norm", norm(&exact.gradient));
         record.set("approximation_error", exact.approximation_error);
         record.set("q_approximation_error", exact.q_approximation_error);
+        record.set(
+            "transfer_error",
+            state.comparator.under_comparator(&compatible_residual),
+        );
+        record.set(
+            "q_transfer_error",
+            state.comparator.under_uniform_actions(&q_residual),
+        );
+        record.set("sup_error", shift_reduced_sup(&compatible_residual));
+        record.set("q_sup_error", shift_reduced_sup(&q_residual));
+        record.set("compatible_norm", norm(&exact.compatible));
+        record.set("q_fit_norm", norm(&exact.q_fit));
+        record.set("step_size", state.step_size);
         let direction = match self.direction {
             Direction::Gradient => exact.gradient,
             Direction::Natural => exact.compatible / (1.0 - mdp.gamma()),
             Direction::QNatural => exact.q_fit / (1.0 - mdp.gamma()),
+            Direction::TdQNatural => {
+                let critic = td_fixed_point(
+                    mdp,
+                    features,
+                    exact.policy.view(),
+                    &exact.regression_weights,
+                )?;
+                record.set("td_error", critic.error);
+                record.set("td_projection_error", critic.projection_error);
+                record.set("td_reward_residual", critic.reward_residual);
+                record.set("completeness_violation", critic.completeness_violation);
+                // Infinite where d^π_ρ × π vanishes somewhere (‖·‖_μ is then no norm).
+                if critic.amplification.is_finite() {
+                    record.set("td_amplification", critic.amplification);
+                }
+                record.set("td_fitted_norm", critic.fitted_norm);
+                critic.weights / (1.0 - mdp.gamma())
+            }
         };
-        state.theta.scaled_add(self.step_size, &direction);
+        state.policy.theta.scaled_add(state.step_size, &direction);
+        state.step_size = (state.step_size * self.step_growth).min(self.max_step_size);
         Ok((state, record))
     }
 }

@@ -13,7 +13,8 @@ use crate::world::format::gymnasium::DEFAULT_GAMMA;
 use crate::world::format::{self, SourceFormat};
 use crate::world::{FeatureMap, Horizon, TabularMdp};
 
-/// Summarize a world: sizes, horizon, sparsity, terminal and unreachable states.
+/// Summarize a world: sizes, horizon, sparsity, terminal and unreachable states, and its feature
+/// map (from the file or `--features`): dimension, rank, and whether the world is linear in it.
 ///
 /// Exits with status 0 when the file is a valid world and prints the first problem otherwise
 /// (naming the file, the field or (state, action), what was found and what is allowed).

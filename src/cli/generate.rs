@@ -112,6 +112,9 @@ enum Kind {
         /// The feature dimension d.
         #[arg(long, default_value_t = 5)]
         dimension: usize,
+        /// σ: the file's features are φ + σ·N(0, 1) (a misspecified linear MDP; 0: exact).
+        #[arg(long, default_value_t = 0.0)]
+        feature_noise: f64,
         #[arg(long, default_value_t = 0.9)]
         gamma: f64,
         #[arg(long, default_value_t = 0)]
@@ -357,6 +360,7 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
             states,
             actions,
             dimension,
+            feature_noise,
             gamma,
             seed,
             out,
@@ -367,6 +371,7 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
                 dimension: *dimension,
                 gamma: *gamma,
                 seed: *seed,
+                feature_noise: *feature_noise,
             }
             .build()
             .map_err(|e| generator_error("linear-mdp", e))?;

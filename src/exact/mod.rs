@@ -10,6 +10,7 @@ pub mod finite_horizon;
 pub mod finite_horizon_world;
 pub mod game;
 pub mod linear_solve;
+pub mod linear_td;
 pub mod occupancy;
 pub mod policy_iteration;
 pub mod problem;
@@ -24,7 +25,10 @@ pub use bellman::{
 pub use evaluation::{IterativeEvaluation, PolicyValues, evaluate, evaluate_iterative};
 pub use finite_horizon::{StepValues, backward_induction, evaluate_finite, state_distributions};
 pub use finite_horizon_world::FiniteHorizonWorld;
-pub use occupancy::{discounted_visitation, evaluate_with_occupancy, occupancy};
+pub use linear_td::{TdFixedPoint, stationary_distribution, td_fixed_point};
+pub use occupancy::{
+    discounted_visitation, evaluate_with_occupancy, occupancy, state_action_occupancy,
+};
 pub use policy_iteration::policy_iteration;
 pub use problem::{OPTIMAL_ACTION_TOLERANCE, Problem};
 pub use soft::{SoftSolution, soft_evaluate, soft_value_iteration};

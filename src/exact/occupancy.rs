@@ -45,3 +45,39 @@ pub fn evaluate_with_occupancy(
 pub fn occupancy(mdp: &TabularMdp, policy: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
     Ok(discounted_visitation(mdp, policy)? * (1.0 - mdp.gamma()))
 }
+
+/// The state-action occupancy from a state-action start ν (S × A):
+/// d^π_ν(s, a) = (1−γ)·Σ_t γ^t·Pr(s_t = s, a_t = a | (s_0, a_0) ~ ν, a_t ~ π for t ≥ 1)
+/// = (1−γ)·ν(s, a) + γ·π(a|s)·d̃(s), with d̃ the occupancy of the states from s_1 ~ Σ ν(s, a)P̃(·|s, a)
+/// (Agarwal, Kakade, Lee & Mahajan 2021, §6: Q-NPG regresses under d^{π_t}_{ν_0}). Every pair
+/// keeps at least (1−γ)·ν(s, a), however deterministic π is.
+pub fn state_action_occupancy(
+    mdp: &TabularMdp,
+    policy: ArrayView2<'_, f64>,
+    start: &ndarray::Array2<f64>,
+) -> Result<ndarray::Array2<f64>> {
+    let gamma = require_discounted(mdp, "the state-action occupancy")?;
+    check_policy(mdp, policy)?;
+    let (states, actions) = (mdp.n_states(), mdp.n_actions());
+    if start.dim() != (states, actions) {
+        return Err(crate::core::error::Error::invalid(
+            "start",
+            format!("a {:?} table", start.dim()),
+            format!("a {states} × {actions} distribution over state-action pairs"),
+        ));
+    }
+    let mut next = Array1::<f64>::zeros(states);
+    for s in 0..states {
+        for a in 0..actions {
+            let (targets, probability) = mdp.kernel().row(s, a);
+            for (&n, &p) in targets.iter().zip(probability) {
+                next[n] += start[[s, a]] * p;
+            }
+        }
+    }
+    let later = solve_dense(&bellman_matrix(mdp, policy), &next, true)? * (1.0 - gamma);
+    Ok(ndarray::Array2::from_shape_fn(
+        (states, actions),
+        |(s, a)| (1.0 - gamma) * start[[s, a]] + gamma * policy[[s, a]] * later[s],
+    ))
+}

@@ -39,10 +39,12 @@
 //! [[world]]
 //! name = "linear"
 //! generator = "linear-mdp"             # P = Φμ, r = Φθ with its features (states, actions,
-//! params = { dimension = 5, seed = 1 } # dimension, gamma, seed); any discounted MDP world takes
+//! params = { dimension = 5, seed = 1 } # dimension, gamma, seed, feature_noise σ: the agent
+//!                                      # sees φ + σ·N(0, I)); any discounted MDP world takes
 //!                                      # features = "one-hot" | "random" (dimension,
 //!                                      # feature_seed) | "aggregation" (groups), for the
-//!                                      # log-linear algorithms
+//!                                      # log-linear algorithms; a world file's own `features`
+//!                                      # are used when none is given
 //!
 //! [[world]]
 //! name = "stochastic"

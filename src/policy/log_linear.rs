@@ -21,7 +21,7 @@ use ndarray::{Array1, Array2};
 
 use crate::core::error::{Error, Result};
 use crate::exact::evaluation::require_discounted;
-use crate::exact::{PolicyValues, evaluate_with_occupancy};
+use crate::exact::{PolicyValues, evaluate_with_occupancy, state_action_occupancy};
 use crate::world::features::minimum_norm_least_squares;
 use crate::world::{FeatureMap, TabularMdp};
 
@@ -89,20 +89,44 @@ pub struct LogLinearGradient {
     pub fisher: Array2<f64>,
     /// w*, the compatible function approximation.
     pub compatible: Array1<f64>,
-    /// E_{d,π}[(w*ᵀφ̄ − A)²].
+    /// E_{(s,a)~regression}[(w*ᵀφ̄ − A)²].
     pub approximation_error: f64,
     /// Q-NPG's regression w_Q = argmin_w E_{s~d, a~π}[(wᵀφ(s, a) − Q^π(s, a))²] (Agarwal et al.
     /// 2021, Algorithm 4: Q on the uncentered features).
     pub q_fit: Array1<f64>,
-    /// E_{d,π}[(w_Qᵀφ − Q)²].
+    /// E_{(s,a)~regression}[(w_Qᵀφ − Q)²].
     pub q_approximation_error: f64,
+    /// The distribution both regressions were fitted (and their errors measured) under, S × A.
+    pub regression_weights: Array2<f64>,
 }
 
-/// The exact quantities of the module docs at `policy` on `mdp` with `features`.
+/// The distribution the regressions (w*, w_Q) are fitted under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Regression {
+    /// d^π_ρ(s)·π(a|s): w* is then exactly F⁺∇J·(1 − γ) (Kakade 2002).
+    OnPolicy,
+    /// d^π_ν(s, a) with ν = ρ × Unif_A, the state-action occupancy from a uniformly random first
+    /// action (Agarwal et al. 2021, §6, ν_0; Yuan et al. 2023, ν): every action keeps weight
+    /// ≥ (1 − γ)ρ(s)/|A|, so the fit stays defined where π has become (numerically) deterministic.
+    UniformStart,
+}
+
+/// The exact quantities of the module docs at `policy` on `mdp` with `features`, the
+/// regressions fitted on-policy.
 pub fn log_linear_gradient(
     mdp: &TabularMdp,
     features: &FeatureMap,
     policy: &LogLinear,
+) -> Result<LogLinearGradient> {
+    log_linear_gradient_with(mdp, features, policy, Regression::OnPolicy)
+}
+
+/// The exact quantities of the module docs, the regressions fitted under `regression`.
+pub fn log_linear_gradient_with(
+    mdp: &TabularMdp,
+    features: &FeatureMap,
+    policy: &LogLinear,
+    regression: Regression,
 ) -> Result<LogLinearGradient> {
     let gamma = require_discounted(mdp, "the log-linear policy gradient")?;
     features.require_fits(mdp)?;
@@ -110,6 +134,17 @@ pub fn log_linear_gradient(
     let (values, occupancy) = evaluate_with_occupancy(mdp, pi.view())?;
     let advantage = values.advantage();
     let (states, actions, d) = (mdp.n_states(), mdp.n_actions(), features.dimension());
+    let regression_weights = match regression {
+        Regression::OnPolicy => {
+            Array2::from_shape_fn((states, actions), |(s, a)| occupancy[s] * pi[[s, a]])
+        }
+        Regression::UniformStart => {
+            let start = Array2::from_shape_fn((states, actions), |(s, _)| {
+                mdp.initial()[s] / actions as f64
+            });
+            state_action_occupancy(mdp, pi.view(), &start)?
+        }
+    };
     let mut centered = features.table().clone();
     for s in 0..states {
         let mut mean = Array1::<f64>::zeros(d);
@@ -139,7 +174,7 @@ pub fn log_linear_gradient(
                     fisher[[i, j]] += weight * row[i] * row[j];
                 }
             }
-            let root = weight.max(0.0).sqrt();
+            let root = regression_weights[[s, a]].max(0.0).sqrt();
             design.row_mut(s * actions + a).assign(&(&row * root));
             target[[s * actions + a, 0]] = root * advantage[[s, a]];
             q_design
@@ -164,5 +199,84 @@ pub fn log_linear_gradient(
         approximation_error: residual.iter().map(|r| r * r).sum(),
         q_fit: q_fit.column(0).to_owned(),
         q_approximation_error: q_residual.iter().map(|r| r * r).sum(),
+        regression_weights,
     })
+}
+
+impl LogLinearGradient {
+    /// e(s, a) = w*ᵀφ̄(s, a) − A^π(s, a), S × A: the compatible regression's error everywhere.
+    pub fn compatible_residual(&self) -> Array2<f64> {
+        let (states, actions) = self.advantage.dim();
+        let fitted = self.centered.dot(&self.compatible);
+        Array2::from_shape_fn((states, actions), |(s, a)| {
+            fitted[s * actions + a] - self.advantage[[s, a]]
+        })
+    }
+
+    /// e(s, a) = w_Qᵀφ(s, a) − Q^π(s, a), S × A: Q-NPG's regression error everywhere.
+    pub fn q_residual(&self, features: &FeatureMap) -> Array2<f64> {
+        let (states, actions) = self.advantage.dim();
+        let fitted = features.table().dot(&self.q_fit);
+        Array2::from_shape_fn((states, actions), |(s, a)| {
+            fitted[s * actions + a] - self.values.q[[s, a]]
+        })
+    }
+}
+
+/// The distribution a transfer error is measured under: a comparator policy π* (an optimal one)
+/// and its occupancy d^{π*}_ρ (Agarwal, Kakade, Lee & Mahajan 2021, §6: the regression is fitted
+/// under the current policy's distribution and the bounds pay its error under the comparator's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparator {
+    /// d^{π*}_ρ(s).
+    pub occupancy: Array1<f64>,
+    /// π*(a|s).
+    pub policy: Array2<f64>,
+}
+
+impl Comparator {
+    /// The comparator `policy` on `mdp`, with its occupancy computed exactly.
+    pub fn new(mdp: &TabularMdp, policy: Array2<f64>) -> Result<Self> {
+        let (_, occupancy) = evaluate_with_occupancy(mdp, policy.view())?;
+        Ok(Comparator { occupancy, policy })
+    }
+
+    /// E_{s~d^{π*}_ρ, a~π*}[e(s, a)²]: NPG's transfer error for e the compatible residual.
+    pub fn under_comparator(&self, residual: &Array2<f64>) -> f64 {
+        weighted_square(residual, &self.occupancy, |s, a| self.policy[[s, a]])
+    }
+
+    /// E_{s~d^{π*}_ρ, a~Unif}[e(s, a)²]: Q-NPG's transfer error for e its regression residual
+    /// (Agarwal et al.'s d*(s, a) = d^{π*}_ρ(s)·Unif_A(a)).
+    pub fn under_uniform_actions(&self, residual: &Array2<f64>) -> f64 {
+        let actions = residual.ncols() as f64;
+        weighted_square(residual, &self.occupancy, |_, _| 1.0 / actions)
+    }
+}
+
+/// Σ_s d(s) Σ_a p(s, a)·e(s, a)².
+fn weighted_square(
+    residual: &Array2<f64>,
+    occupancy: &Array1<f64>,
+    probability: impl Fn(usize, usize) -> f64,
+) -> f64 {
+    residual
+        .indexed_iter()
+        .map(|((s, a), e)| occupancy[s] * probability(s, a) * e * e)
+        .sum()
+}
+
+/// max_s min_c max_a |e(s, a) − c| = max_s (max_a e − min_a e)/2: the error of a Q estimate up to
+/// a constant per state, which a softmax (mirror-descent) step cannot see — the τ of the
+/// linear-rate bound for inexact policy mirror descent (Xiao 2022, §4; paper-notes/linear-mdps.md).
+pub fn shift_reduced_sup(residual: &Array2<f64>) -> f64 {
+    residual
+        .rows()
+        .into_iter()
+        .map(|row| {
+            let high = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let low = row.iter().copied().fold(f64::INFINITY, f64::min);
+            (high - low) / 2.0
+        })
+        .fold(0.0, f64::max)
 }

@@ -153,20 +153,43 @@ impl FeatureMap {
 
 /// A thin singular value decomposition A = U·diag(σ)·Vᵀ (faer's, run sequentially) with the rank
 /// tolerance max(m, n)·ε·σ_max.
-struct ThinSvd {
-    u: Array2<f64>,
-    sigma: Vec<f64>,
-    v: Array2<f64>,
-    tolerance: f64,
+#[derive(Debug, Clone)]
+pub struct ThinSvd {
+    /// m × k.
+    pub u: Array2<f64>,
+    /// k singular values.
+    pub sigma: Vec<f64>,
+    /// n × k.
+    pub v: Array2<f64>,
+    pub tolerance: f64,
 }
 
 impl ThinSvd {
-    fn rank(&self) -> usize {
+    /// How many singular values are above the tolerance.
+    pub fn rank(&self) -> usize {
         self.sigma.iter().filter(|&&s| s > self.tolerance).count()
+    }
+
+    /// The indices of the singular values above the tolerance.
+    pub fn kept(&self) -> Vec<usize> {
+        (0..self.sigma.len())
+            .filter(|&i| self.sigma[i] > self.tolerance)
+            .collect()
+    }
+
+    /// σ_max (the spectral norm of A).
+    pub fn largest(&self) -> f64 {
+        self.sigma.iter().copied().fold(0.0, f64::max)
+    }
+
+    /// σ_min over the k singular values.
+    pub fn smallest(&self) -> f64 {
+        self.sigma.iter().copied().fold(f64::INFINITY, f64::min)
     }
 }
 
-fn thin_svd(a: &Array2<f64>) -> Result<ThinSvd> {
+/// The thin SVD of `a` (see [`ThinSvd`]).
+pub fn thin_svd(a: &Array2<f64>) -> Result<ThinSvd> {
     let (m, n) = a.dim();
     let matrix = faer::Mat::<f64>::from_fn(m, n, |i, j| a[[i, j]]);
     let svd = matrix.thin_svd().map_err(|e| Error::Numerical {

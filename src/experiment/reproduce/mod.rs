@@ -7,6 +7,7 @@
 //! writes figures/NAME.png, figures/NAME.svg and figures/NAME.json, and prints the comparisons.
 
 pub mod agarwal2021;
+pub mod agarwal2021_qnpg;
 pub mod bandit_regret;
 pub mod cen2022;
 pub mod cui2025;
@@ -18,6 +19,7 @@ pub mod llm_covariance;
 pub mod llm_entropy_law;
 pub mod llm_interventions;
 pub mod llm_series;
+pub mod log_linear_npg_rate;
 pub mod mappo_cooperative;
 pub mod mei2020;
 pub mod price_of_robustness;
@@ -25,6 +27,7 @@ pub mod qre_extragradient;
 pub mod robust_pg_rates;
 pub mod robust_static_dynamic;
 pub mod self_play_minimax_winner;
+pub mod td_fixed_point;
 pub mod trust_regions;
 
 use std::path::{Path, PathBuf};
@@ -41,6 +44,38 @@ use crate::core::files::write_atomic;
 use crate::metrics::bootstrap::{BootstrapSettings, ResamplePlan};
 use crate::metrics::seed_statistics::Statistic;
 use crate::plot::{Figure, render};
+
+/// A world's discounted problem and its feature map, or an error naming the world (the entries
+/// on linear MDPs and log-linear policies).
+pub fn problem_with_features(
+    world: &super::world_spec::World,
+) -> Result<(&crate::exact::Problem, &crate::world::FeatureMap)> {
+    let missing = |what: &str| {
+        Error::invalid(
+            "world",
+            format!("`{}` {what}", world.name),
+            "discounted MDP worlds with features",
+        )
+    };
+    let super::world_spec::WorldKind::Mdp(problem) = &world.kind else {
+        return Err(missing("is not a discounted MDP"));
+    };
+    let features = crate::world::World::features(problem.as_ref())
+        .ok_or_else(|| missing("has no features"))?;
+    Ok((problem.as_ref(), features))
+}
+
+/// The world entries (`[[world]]` names) of the experiment with a world in `present`, in the
+/// order of the experiment's worlds.
+pub fn present_entries(input: &ReportInput<'_>, present: &[String]) -> Vec<String> {
+    let mut entries: Vec<String> = Vec::new();
+    for world in &input.experiment.worlds {
+        if present.contains(&world.name) && !entries.contains(&world.entry) {
+            entries.push(world.entry.clone());
+        }
+    }
+    entries
+}
 
 /// A confidence band: (x, low, high) per point.
 pub type Band = Vec<(f64, f64, f64)>;
@@ -163,6 +198,9 @@ pub fn catalogue() -> Vec<Entry> {
         independent_pg_potential::entry(),
         self_play_minimax_winner::entry(),
         mappo_cooperative::entry(),
+        agarwal2021_qnpg::entry(),
+        log_linear_npg_rate::entry(),
+        td_fixed_point::entry(),
         llm_entropy_law::entry(),
         llm_interventions::entry(),
         llm_covariance::entry(),

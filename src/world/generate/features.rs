@@ -120,6 +120,10 @@ pub struct LinearMdpParams {
     pub dimension: usize,
     pub gamma: f64,
     pub seed: u64,
+    /// σ ≥ 0: the features handed out are φ(s, a) + σ·N(0, I) (drawn after the world, from the
+    /// same stream), so the world is linear in φ but only approximately in what the agent sees —
+    /// a misspecified linear MDP whose approximation error grows with σ. Default 0.
+    pub feature_noise: f64,
 }
 
 impl Default for LinearMdpParams {
@@ -130,6 +134,7 @@ impl Default for LinearMdpParams {
             dimension: 5,
             gamma: 0.9,
             seed: 0,
+            feature_noise: 0.0,
         }
     }
 }
@@ -151,6 +156,12 @@ impl LinearMdpParams {
             "at least 1",
         )?;
         require_gamma(self.gamma)?;
+        require(
+            self.feature_noise >= 0.0 && self.feature_noise.is_finite(),
+            "feature_noise",
+            self.feature_noise,
+            "a finite σ >= 0",
+        )?;
         crate::world::game::markov_game::check_dense_size(self.states * self.actions, self.states)?;
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         let phi: Vec<Vec<f64>> = (0..self.states * self.actions)
@@ -199,6 +210,14 @@ impl LinearMdpParams {
             (self.states * self.actions, self.dimension),
             |(row, k)| phi[row][k],
         );
+        let table = if self.feature_noise > 0.0 {
+            table.mapv(|x| {
+                let z: f64 = StandardNormal.sample(&mut rng);
+                x + self.feature_noise * z
+            })
+        } else {
+            table
+        };
         Ok((mdp, FeatureMap::new(self.states, self.actions, table)?))
     }
 }
