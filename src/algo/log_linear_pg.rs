@@ -14,6 +14,13 @@
 //!   Q-NPG with a TD critic instead of the regression — they agree when span φ is closed under
 //!   the Bellman operator (a linear MDP), and the records say by how much they differ otherwise.
 //!
+//! `log-linear-npg`, `q-npg` and `lstd-q-npg` also run sampled (`samples = N`): each step fits its
+//! critic on N pairs drawn from the regression's distribution — Monte-Carlo returns for Q-NPG's
+//! regression (Agarwal et al.'s Algorithm 5, least squares on the batch), advantages
+//! Q̂(s, a) − V̂(s) on the centred features for NPG, one transition each for LSTD-Q
+//! ([`crate::estimator::linear_critic`]) — and records ε_stat (`q_stat_error`, `stat_error`: the
+//! sampled fit's excess loss, exactly) or the distance to the exact fixed point (`td_stat_error`).
+//!
 //! The step is scaled like policylab's tabular NPG, η/(1 − γ), so that with one-hot features the
 //! methods are the tabular `softmax-pg` and `npg` (θ the logits; the tests compare the
 //! trajectories): the papers' η is policylab's η/(1 − γ). Steps may grow geometrically,
@@ -40,6 +47,10 @@ use crate::core::entropy::state_entropy;
 use crate::core::error::{Error, Result};
 use crate::core::parameters::{Values, parameter};
 use crate::core::record::Record;
+use crate::estimator::linear_critic::{
+    StartAction, lstd_q, regress_advantage, regress_q, sample_advantage_targets, sample_q_targets,
+    sample_transitions,
+};
 use crate::exact::bellman::deterministic_policy;
 use crate::exact::td_fixed_point;
 use crate::policy::LogLinear;
@@ -71,6 +82,8 @@ pub struct LogLinearPg {
     step_growth: f64,
     max_step_size: f64,
     regression: Regression,
+    /// 0: exact critics; N > 0: Q-NPG's Monte-Carlo regression or LSTD-Q on N samples.
+    samples: usize,
 }
 
 impl LogLinearPg {
@@ -106,7 +119,23 @@ impl LogLinearPg {
             step_growth,
             max_step_size,
             regression: Regression::OnPolicy,
+            samples: 0,
         })
+    }
+
+    /// The same algorithm with sampled critics: N pairs per step from the regression's
+    /// distribution ([`crate::estimator::linear_critic`]); 0 keeps the exact ones. `log-linear-pg`
+    /// does not sample.
+    pub fn sampling(mut self, samples: usize) -> Result<Self> {
+        if samples > 0 && self.direction == Direction::Gradient {
+            return Err(Error::invalid(
+                "samples",
+                format!("found {samples} on `{}`", self.label()),
+                "0: sampled critics exist for `log-linear-npg`, `q-npg` and `lstd-q-npg`",
+            ));
+        }
+        self.samples = samples;
+        Ok(self)
     }
 
     /// The same algorithm with its regressions fitted under `regression`.
@@ -132,32 +161,47 @@ fn family_entry(
     uniform_start: f64,
     run: fn(&Values<'_>, &dyn World, &mut Run<'_>) -> Result<()>,
 ) -> AlgorithmEntry {
+    let mut parameters = family_parameters(uniform_start);
+    if name != "log-linear-pg" {
+        parameters.push(parameter(
+            "samples",
+            0.0,
+            "0: the exact critic; N > 0: fit it on N sampled pairs per step (Monte-Carlo returns \
+             for Q-NPG, Agarwal et al. 2021 Alg. 5 with least squares, and for NPG's advantages; \
+             LSTD-Q on transitions)",
+        ));
+    }
     AlgorithmEntry {
         name,
         summary,
         worlds: FEATURE_WORLDS,
-        parameters: vec![
-            parameter("step_size", 1.0, "η_0 (> 0)"),
-            parameter(
-                "step_growth",
-                1.0,
-                "c >= 1: η_{t+1} = min(c·η_t, max_step_size); 1 constant steps, 1/γ the \
-                 geometric schedule of Yuan et al. 2023 and Alfano & Rebeschini 2022",
-            ),
-            parameter(
-                "max_step_size",
-                1e12,
-                "η_max >= step_size: where geometric growth stops (keeps θ finite in long runs)",
-            ),
-            parameter(
-                "uniform_start",
-                uniform_start,
-                "1: fit the regressions under d^π_ν, ν = ρ × Unif_A (the papers' distribution: \
-                 every action keeps weight); 0: under d^π_ρ × π (then w* = (1 − γ)F⁺∇J)",
-            ),
-        ],
+        parameters,
         run,
     }
+}
+
+/// The parameters every log-linear algorithm takes.
+fn family_parameters(uniform_start: f64) -> Vec<crate::core::parameters::Parameter> {
+    vec![
+        parameter("step_size", 1.0, "η_0 (> 0)"),
+        parameter(
+            "step_growth",
+            1.0,
+            "c >= 1: η_{t+1} = min(c·η_t, max_step_size); 1 constant steps, 1/γ the \
+                 geometric schedule of Yuan et al. 2023 and Alfano & Rebeschini 2022",
+        ),
+        parameter(
+            "max_step_size",
+            1e12,
+            "η_max >= step_size: where geometric growth stops (keeps θ finite in long runs)",
+        ),
+        parameter(
+            "uniform_start",
+            uniform_start,
+            "1: fit the regressions under d^π_ν, ν = ρ × Unif_A (the papers' distribution: \
+                 every action keeps weight); 0: under d^π_ρ × π (then w* = (1 − γ)F⁺∇J)",
+        ),
+    ]
 }
 
 /// Runs the algorithm of `direction` with the entry's step size.
@@ -185,7 +229,11 @@ fn run_direction(
             values.real("step_growth"),
             values.real("max_step_size"),
         )?
-        .regressing_under(regression),
+        .regressing_under(regression)
+        .sampling(match values.get("samples") {
+            Some(_) => values.count("samples")?,
+            None => 0,
+        })?,
         world,
     )
 }
@@ -286,13 +334,30 @@ impl<W: World + ?Sized> Algorithm<W> for LogLinearPg {
         &self,
         world: &W,
         mut state: LogLinearState,
-        _rng: &mut ChaCha8Rng,
+        rng: &mut ChaCha8Rng,
     ) -> Result<(LogLinearState, Record)> {
         let (mdp, features) = require_features(world, self.label())?;
         let exact = log_linear_gradient_with(mdp, features, &state.policy, self.regression)?;
         let objective = mdp.initial().dot(&exact.values.v);
-        let compatible_residual = exact.compatible_residual();
-        let q_residual = exact.q_residual(features);
+        let start = match self.regression {
+            Regression::OnPolicy => StartAction::Policy,
+            Regression::UniformStart => StartAction::Uniform,
+        };
+        // The fits: exact, or least squares on sampled returns (the one the step uses).
+        let (compatible, q_fit) = match (self.direction, self.samples) {
+            (Direction::Natural, n) if n > 0 => {
+                let targets = sample_advantage_targets(mdp, exact.policy.view(), n, start, rng)?;
+                let w = regress_advantage(features, exact.policy.view(), &targets)?;
+                (w, exact.q_fit.clone())
+            }
+            (Direction::QNatural, n) if n > 0 => {
+                let targets = sample_q_targets(mdp, exact.policy.view(), n, start, rng)?;
+                (exact.compatible.clone(), regress_q(features, &targets)?)
+            }
+            _ => (exact.compatible.clone(), exact.q_fit.clone()),
+        };
+        let compatible_residual = exact.compatible_residual_of(&compatible);
+        let q_residual = exact.q_residual_of(features, &q_fit);
         let mut record = Record::new();
         record.set("J", objective);
         record.set("gap", world.reference().optimal_objective - objective);
@@ -313,13 +378,25 @@ impl<W: World + ?Sized> Algorithm<W> for LogLinearPg {
         );
         record.set("sup_error", shift_reduced_sup(&compatible_residual));
         record.set("q_sup_error", shift_reduced_sup(&q_residual));
-        record.set("compatible_norm", norm(&exact.compatible));
-        record.set("q_fit_norm", norm(&exact.q_fit));
+        record.set("compatible_norm", norm(&compatible));
+        record.set("q_fit_norm", norm(&q_fit));
+        // ε_stat: the sampled fit's excess loss over the exact one, exactly.
+        match (self.direction, self.samples) {
+            (Direction::QNatural, n) if n > 0 => record.set(
+                "q_stat_error",
+                exact.regression_loss(&q_residual) - exact.q_approximation_error,
+            ),
+            (Direction::Natural, n) if n > 0 => record.set(
+                "stat_error",
+                exact.regression_loss(&compatible_residual) - exact.approximation_error,
+            ),
+            _ => {}
+        }
         record.set("step_size", state.step_size);
         let direction = match self.direction {
             Direction::Gradient => exact.gradient,
-            Direction::Natural => exact.compatible / (1.0 - mdp.gamma()),
-            Direction::QNatural => exact.q_fit / (1.0 - mdp.gamma()),
+            Direction::Natural => compatible / (1.0 - mdp.gamma()),
+            Direction::QNatural => q_fit / (1.0 - mdp.gamma()),
             Direction::TdQNatural => {
                 let critic = td_fixed_point(
                     mdp,
@@ -336,7 +413,28 @@ impl<W: World + ?Sized> Algorithm<W> for LogLinearPg {
                     record.set("td_amplification", critic.amplification);
                 }
                 record.set("td_fitted_norm", critic.fitted_norm);
-                critic.weights / (1.0 - mdp.gamma())
+                let weights = if self.samples > 0 {
+                    let transitions =
+                        sample_transitions(mdp, exact.policy.view(), self.samples, start, rng)?;
+                    let sampled = lstd_q(features, &transitions, mdp.gamma())?;
+                    // ‖Φŵ − Φw_TD‖ and ‖Φŵ − Q‖ in the distribution's norm.
+                    let to_fixed_point = exact.q_residual_of(features, &sampled)
+                        - exact.q_residual_of(features, &critic.weights);
+                    record.set(
+                        "td_stat_error",
+                        exact.regression_loss(&to_fixed_point).sqrt(),
+                    );
+                    record.set(
+                        "td_sampled_error",
+                        exact
+                            .regression_loss(&exact.q_residual_of(features, &sampled))
+                            .sqrt(),
+                    );
+                    sampled
+                } else {
+                    critic.weights
+                };
+                weights / (1.0 - mdp.gamma())
             }
         };
         state.policy.theta.scaled_add(state.step_size, &direction);

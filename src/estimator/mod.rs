@@ -13,6 +13,8 @@
 //!   simultaneous PG (every table) and dynamic PG (one epoch's table, episodes from step h).
 //! - [`group`]: group-relative advantages of GRPO (Shao et al. 2024) and Dr.GRPO (Liu et al.
 //!   2025).
+//! - [`linear_critic`]: sampled linear critics for log-linear policies — Q-NPG's Monte-Carlo
+//!   regression and LSTD-Q from transitions, both from pairs drawn from d^π_ν.
 //!
 //! Every estimator returns a [`Batch`]; [`Batch::mean_gradient`] gives the estimate of ∇_θ J,
 //! the per-episode mean of Σ_t Â_t·∇_θ log π(a_t|s_t).
@@ -21,6 +23,7 @@ pub mod batch;
 pub mod finite_horizon;
 pub mod gae;
 pub mod group;
+pub mod linear_critic;
 pub mod reinforce;
 pub mod rollout;
 

@@ -139,8 +139,15 @@ pub fn log_linear_gradient_with(
             Array2::from_shape_fn((states, actions), |(s, a)| occupancy[s] * pi[[s, a]])
         }
         Regression::UniformStart => {
-            let start = Array2::from_shape_fn((states, actions), |(s, _)| {
-                mdp.initial()[s] / actions as f64
+            // ν(·|s) uniform over the actions available in s.
+            let allowed = mdp.allowed_mask();
+            let start = Array2::from_shape_fn((states, actions), |(s, a)| {
+                let available = (0..actions).filter(|&b| allowed[s * actions + b]).count();
+                if allowed[s * actions + a] {
+                    mdp.initial()[s] / available as f64
+                } else {
+                    0.0
+                }
             });
             state_action_occupancy(mdp, pi.view(), &start)?
         }
@@ -206,8 +213,13 @@ pub fn log_linear_gradient_with(
 impl LogLinearGradient {
     /// e(s, a) = w*ᵀφ̄(s, a) − A^π(s, a), S × A: the compatible regression's error everywhere.
     pub fn compatible_residual(&self) -> Array2<f64> {
+        self.compatible_residual_of(&self.compatible)
+    }
+
+    /// e(s, a) = wᵀφ̄(s, a) − A^π(s, a) for any w (a sampled fit's, say).
+    pub fn compatible_residual_of(&self, w: &Array1<f64>) -> Array2<f64> {
         let (states, actions) = self.advantage.dim();
-        let fitted = self.centered.dot(&self.compatible);
+        let fitted = self.centered.dot(w);
         Array2::from_shape_fn((states, actions), |(s, a)| {
             fitted[s * actions + a] - self.advantage[[s, a]]
         })
@@ -215,11 +227,28 @@ impl LogLinearGradient {
 
     /// e(s, a) = w_Qᵀφ(s, a) − Q^π(s, a), S × A: Q-NPG's regression error everywhere.
     pub fn q_residual(&self, features: &FeatureMap) -> Array2<f64> {
+        self.q_residual_of(features, &self.q_fit)
+    }
+
+    /// e(s, a) = wᵀφ(s, a) − Q^π(s, a) for any w (a sampled fit's, say).
+    pub fn q_residual_of(&self, features: &FeatureMap, w: &Array1<f64>) -> Array2<f64> {
         let (states, actions) = self.advantage.dim();
-        let fitted = features.table().dot(&self.q_fit);
+        let fitted = features.table().dot(w);
         Array2::from_shape_fn((states, actions), |(s, a)| {
             fitted[s * actions + a] - self.values.q[[s, a]]
         })
+    }
+}
+
+impl LogLinearGradient {
+    /// E_{(s,a)~regression}[e(s, a)²]: a residual's loss under the regression's distribution
+    /// (the loss `q_approximation_error` is the least value of, for Q's residuals).
+    pub fn regression_loss(&self, residual: &Array2<f64>) -> f64 {
+        residual
+            .iter()
+            .zip(&self.regression_weights)
+            .map(|(e, w)| w * e * e)
+            .sum()
     }
 }
 
