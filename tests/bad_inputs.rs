@@ -40,6 +40,14 @@ const CORPUS: &[(&str, &[&str])] = &[
     ),
     ("gamma-one.toml", &["gamma", "found 1", "0 <= gamma < 1"]),
     (
+        "gamma-ill-conditioned.toml",
+        &["gamma", "1.000e12", "condition number", "gamma <= 1 − 1e-7"],
+    ),
+    (
+        "duplicate-key.json",
+        &["not valid JSON", "\"gamma\" appears twice", "line 6"],
+    ),
+    (
         "linear-mu-not-probability.toml",
         &[
             "mu (with features[1][0])",

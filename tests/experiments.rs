@@ -320,6 +320,20 @@ fn mistakes_in_experiment_files_are_named_before_any_work() {
             "algorithm = \"exp3\"\nworlds = [\"garnet\"]",
             "`exp3` does not run on an MDP",
         ),
+        // A switch is 0 or 1, not true: `step_size = true` used to run as 1.0.
+        (
+            "grid = { step_size = [0.5, 2.0] }",
+            "params = { step_size = true }",
+            "found true",
+        ),
+        // `[quick]` names are checked in the full budget too.
+        (
+            "algorithm = \"exp3\"",
+            "algorithm = \"exp3\"\n\n[quick]\nworld_grid = { garnett = { seed = [1] } }",
+            "quick.world_grid.garnett",
+        ),
+        // γ so close to 1 that the exact solves lose most of their digits.
+        ("gamma = 0.8", "gamma = 0.999999999999", "gamma <= 1 − 1e-7"),
     ];
     assert_refused(dir.path(), SWEEP, "bad", &cases);
     // The valid choices are listed.
@@ -799,4 +813,110 @@ fn worlds_with_features_in_experiment_files() {
         ),
     ];
     assert_refused(dir.path(), LINEAR, "bad-linear", &cases);
+}
+
+/// A stop rule on a metric the algorithm does not record could never fire: the run fails at its
+/// first step, naming the metric and the ones the algorithm records, and `run` exits non-zero.
+#[test]
+fn a_stop_rule_on_an_unrecorded_metric_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_experiment(
+        dir.path(),
+        "stop-typo.toml",
+        r#"
+name = "stop-typo"
+steps = 50
+stop = { metric = "gapp", below = 0.1 }
+
+[[world]]
+name = "garnet"
+generator = "garnet"
+params = { states = 5, actions = 2, branching = 2, gamma = 0.8, seed = 1 }
+
+[[runs]]
+algorithm = "npg"
+"#,
+    );
+    let out = dir.path().join("out");
+    let error = failure(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        error.contains("stop.metric") && error.contains("`gapp`") && error.contains("gap"),
+        "{error}"
+    );
+}
+
+/// Limits checked before any work: a run that would keep too many rows, an `--out` that is a file,
+/// `train --steps` beyond what its in-memory record can hold, a world that declares more states
+/// than it lists, and a world "file" that is a named pipe (which used to block forever).
+#[test]
+fn sizes_and_paths_are_checked_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = r#"
+name = "limits"
+steps = 50
+
+[[world]]
+name = "garnet"
+generator = "garnet"
+params = { states = 5, actions = 2, branching = 2, gamma = 0.8, seed = 1 }
+
+[[runs]]
+algorithm = "npg"
+"#;
+    let file = write_experiment(
+        dir.path(),
+        "long.toml",
+        &base.replace("steps = 50", "steps = 100000000"),
+    );
+    let error = failure(&["run", file.to_str().unwrap(), "--out", "/nonexistent/x"]);
+    assert!(
+        error.contains("rows a run") && error.contains("log_points"),
+        "{error}"
+    );
+
+    let file = write_experiment(dir.path(), "fine.toml", base);
+    let occupied = dir.path().join("a-file");
+    std::fs::write(&occupied, "not a folder").unwrap();
+    let error = failure(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        occupied.to_str().unwrap(),
+    ]);
+    assert!(error.contains("a file is there"), "{error}");
+
+    let error = failure(&[
+        "train",
+        "mdps/forest.toml",
+        "--algo",
+        "npg",
+        "--steps",
+        "18446744073709551615",
+        "--out",
+        dir.path().join("t").to_str().unwrap(),
+    ]);
+    assert!(error.contains("at most 10000000 steps"), "{error}");
+
+    let huge = write_experiment(
+        dir.path(),
+        "huge.toml",
+        "name = \"x\"\ngamma = 0.9\nstates = 1000000000000\nactions = 1\ntransitions = [[[[1.0, 0]]]]\n",
+    );
+    let error = failure(&["check", huge.to_str().unwrap()]);
+    assert!(error.contains("1000000000000 declared states"), "{error}");
+
+    #[cfg(unix)]
+    {
+        let pipe = dir.path().join("pipe.toml");
+        let made = Command::new("mkfifo").arg(&pipe).status();
+        if made.is_ok_and(|status| status.success()) {
+            let error = failure(&["check", pipe.to_str().unwrap()]);
+            assert!(error.contains("not a regular file"), "{error}");
+        }
+    }
 }

@@ -55,6 +55,9 @@ pub struct TrainArgs {
     out: PathBuf,
 }
 
+/// The most steps `train` runs (every record is kept: 10⁷ records, about 2 GB).
+const MAX_TRAIN_STEPS: usize = 10_000_000;
+
 fn parse_param(text: &str) -> Result<(String, f64)> {
     let (name, value) = text.split_once('=').ok_or_else(|| {
         Error::Usage(format!(
@@ -74,6 +77,14 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
         .iter()
         .map(|p| parse_param(p))
         .collect::<Result<Vec<_>>>()?;
+    if args.steps > MAX_TRAIN_STEPS {
+        return Err(Error::Usage(format!(
+            "--steps {}: `train` keeps every step's record in memory (about 200 bytes each); \
+             at most {MAX_TRAIN_STEPS} steps (use an experiment file with `record = {{ \
+             log_points = 1000 }}` for longer runs)",
+            args.steps
+        )));
+    }
     let algorithm = entry(&args.algo)?;
     check_parameters(&algorithm, &given)?;
     let origin = args.world.file.display().to_string();
@@ -114,7 +125,8 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
     );
     progress.set_message(args.algo.clone());
     let started = Instant::now();
-    let mut records: Vec<Record> = Vec::with_capacity(args.steps);
+    // Reserve for at most 2¹⁶ records up front; the vector grows with the run beyond that.
+    let mut records: Vec<Record> = Vec::with_capacity(args.steps.min(1 << 16));
     let result = run_named(
         &args.algo,
         &given,

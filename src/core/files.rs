@@ -8,6 +8,19 @@ use crate::core::error::{Error, Result};
 
 /// Reads a whole UTF-8 file.
 pub fn read_text(path: &Path) -> Result<String> {
+    // A named pipe or a device would block or never end: only regular files are read.
+    if let Ok(metadata) = std::fs::metadata(path)
+        && !metadata.is_file()
+    {
+        return Err(Error::Syntax {
+            origin: path.display().to_string(),
+            detail: if metadata.is_dir() {
+                "a folder, not a file".to_string()
+            } else {
+                "not a regular file (a pipe, socket or device); give a file".to_string()
+            },
+        });
+    }
     let bytes = std::fs::read(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         action: "read the file",

@@ -39,7 +39,17 @@ pub fn execute(
     let rng_seed = run_seed(experiment.name(), &configuration.key, seed as u64);
     let mut output = RunOutput::default();
     let mut last: Option<(usize, Record)> = None;
+    // The names of the first record, when it lacks the stop rule's metric: the rule could never
+    // fire, so the run ends there with an error naming the metrics it does record.
+    let mut missing_metric: Option<Vec<&'static str>> = None;
     let mut observe = |t: usize, record: &Record| -> bool {
+        if let Some(rule) = &file.stop
+            && t == 0
+            && record.get(&rule.metric).is_none()
+        {
+            missing_metric = Some(record.0.iter().map(|(name, _)| *name).collect());
+            return false;
+        }
         output.steps_run = t + 1;
         let reached = file.stop.as_ref().is_some_and(|rule| {
             record
@@ -102,6 +112,16 @@ pub fn execute(
             other.describe()
         ))),
     };
+    if let (Some(names), Some(rule)) = (missing_metric, &file.stop) {
+        return Err(crate::core::error::Error::invalid(
+            "stop.metric",
+            format!(
+                "`{}` is not recorded by `{}`",
+                rule.metric, configuration.algorithm
+            ),
+            format!("one of the metrics it records: {}", names.join(", ")),
+        ));
+    }
     if let Some(row) = last {
         output.rows.push(row);
     }

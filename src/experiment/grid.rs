@@ -85,11 +85,10 @@ pub fn number(key: &str, value: &toml::Value) -> Result<f64> {
     match value {
         toml::Value::Float(x) => Ok(*x),
         toml::Value::Integer(i) => Ok(*i as f64),
-        toml::Value::Boolean(b) => Ok(if *b { 1.0 } else { 0.0 }),
         other => Err(Error::invalid(
             key,
             format!("found {other}"),
-            "a number (algorithm parameters are numbers)",
+            "a number (algorithm parameters are numbers; a switch is 0 or 1)",
         )),
     }
 }

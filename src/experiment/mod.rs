@@ -31,7 +31,9 @@
 //! ```
 //!
 //! Unknown keys, algorithms, parameters and worlds are errors naming the file, the key and the
-//! valid choices. A configuration is (world at a grid point, algorithm, parameters); a run is a
+//! valid choices. Parameters are numbers (`true` is refused: a switch is 0 or 1); `[quick]`'s
+//! world names are checked in every budget; a stop rule on a metric the algorithm does not record
+//! fails at the run's first step with the metrics it does record. A configuration is (world at a grid point, algorithm, parameters); a run is a
 //! configuration with one seed.
 //!
 //! # Output

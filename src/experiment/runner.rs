@@ -164,9 +164,34 @@ pub fn manifest(
 
 /// Runs what is left of the experiment (or of its shard) into `options.out`, then writes
 /// `results.csv` and `manifest.json` over every finished run there.
+/// Makes `out` (and its parents) and checks that a file can be written in it, before any run
+/// starts: an `--out` that is a file, or a folder without write permission, is refused before the
+/// sweep, not after it.
+fn require_writable_folder(out: &std::path::Path) -> Result<()> {
+    let io = |action: &'static str| {
+        move |source| Error::Io {
+            path: out.to_path_buf(),
+            action,
+            source,
+        }
+    };
+    if out.exists() && !out.is_dir() {
+        return Err(Error::Usage(format!(
+            "--out {}: a file is there; give a folder (new or an earlier run's)",
+            out.display()
+        )));
+    }
+    std::fs::create_dir_all(out).map_err(io("create the output folder"))?;
+    let probe = out.join(format!(".policylab-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(io("write in the output folder"))?;
+    std::fs::remove_file(&probe).map_err(io("remove a test file from the output folder"))?;
+    Ok(())
+}
+
 pub fn run_experiment(experiment: &Experiment, options: &RunOptions) -> Result<RunReport> {
     let started = Instant::now();
     let out = &options.out;
+    require_writable_folder(out)?;
     let seeds = experiment.file.seeds;
     let mut selected = 0;
     let mut pending: Vec<(usize, usize)> = Vec::new();

@@ -38,6 +38,18 @@ impl RecordSchedule {
         }
     }
 
+    /// At most how many rows a run of `steps` steps writes (the two ends and `at` included).
+    pub fn rows_at_most(&self, steps: usize) -> usize {
+        let rule = match (self.every, self.log_points) {
+            (Some(n), _) => steps / n.max(1) + 1,
+            (None, Some(n)) => n,
+            (None, None) => steps,
+        };
+        rule.saturating_add(self.at.len())
+            .saturating_add(2)
+            .min(steps)
+    }
+
     /// Whether step `t` (0-based) of a run of `steps` steps is written. The last step that
     /// actually ran is written by the runner whatever this says.
     pub fn keeps(&self, t: usize, steps: usize) -> bool {

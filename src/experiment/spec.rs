@@ -88,6 +88,13 @@ fn one() -> usize {
     1
 }
 
+/// The most rows one run may keep in memory before they are written (10⁷, about 2 GB at
+/// [`ROW_BYTES`] each).
+pub const MAX_ROWS_PER_RUN: usize = 10_000_000;
+
+/// A row's size in memory, for the estimate in the error (a dozen named numbers).
+const ROW_BYTES: usize = 200;
+
 /// One configuration: an algorithm with its parameters on one world.
 #[derive(Debug, Clone)]
 pub struct Configuration {
@@ -128,25 +135,27 @@ impl Experiment {
             origin: origin.clone(),
             detail: e.to_string().trim().replace('\n', " "),
         })?;
+        // `[quick]` names are checked in every budget, so a typo shows before `--quick` is used.
+        let budget = file.quick.clone().unwrap_or_default();
+        for name in budget.world_grid.keys() {
+            if !file.worlds.iter().any(|w| &w.name == name) {
+                let known: Vec<&str> = file.worlds.iter().map(|w| w.name.as_str()).collect();
+                return Err(Error::invalid(
+                    format!("quick.world_grid.{name}"),
+                    "no world has this name",
+                    format!("the name of a [[world]] entry: {}", known.join(", ")),
+                )
+                .in_origin(&origin));
+            }
+        }
         if quick {
-            let budget = file.quick.clone().unwrap_or_default();
             file.steps = budget.steps.unwrap_or(file.steps);
             file.seeds = budget.seeds.unwrap_or(file.seeds);
             file.record = budget.record.unwrap_or(file.record);
             for (name, grid) in &budget.world_grid {
-                let entry = file
-                    .worlds
-                    .iter_mut()
-                    .find(|w| &w.name == name)
-                    .ok_or_else(|| {
-                        Error::invalid(
-                            format!("quick.world_grid.{name}"),
-                            "no world has this name",
-                            "the name of a [[world]] entry",
-                        )
-                        .in_origin(&origin)
-                    })?;
-                entry.grid = grid.clone();
+                if let Some(entry) = file.worlds.iter_mut().find(|w| &w.name == name) {
+                    entry.grid = grid.clone();
+                }
             }
         }
         let folder = path.parent().unwrap_or(Path::new("."));
@@ -184,6 +193,22 @@ impl Experiment {
             return Err(Error::invalid("seeds", "found 0", "at least 1"));
         }
         file.record.validate()?;
+        let rows = file.record.rows_at_most(file.steps);
+        if rows > MAX_ROWS_PER_RUN {
+            return Err(Error::invalid(
+                "steps",
+                format!(
+                    "{} steps with this `record` keep up to {rows} rows a run (about {} MB in \
+                     memory each)",
+                    file.steps,
+                    rows.saturating_mul(ROW_BYTES) / 1_000_000
+                ),
+                format!(
+                    "at most {MAX_ROWS_PER_RUN} rows a run: thin the record with \
+                     `record = {{ log_points = 1000 }}` or `{{ every = N }}`"
+                ),
+            ));
+        }
         if let Some(stop) = &file.stop
             && !stop.below.is_finite()
         {

@@ -78,6 +78,41 @@ pub fn from_node_with_features(
         "actions",
     )?;
 
+    // Every per-state table below is sized by the declared counts: check them against the
+    // document first, so `states = 1000000000000` in a few bytes is an error, not an allocation.
+    let listed = match (get("transitions"), get("features")) {
+        (Some(Node::Array(rows)), _) | (None, Some(Node::Array(rows))) => Some(rows.len()),
+        _ => None,
+    };
+    if let Some(rows) = listed
+        && rows != n_states
+    {
+        let key = if get("transitions").is_some() {
+            "transitions"
+        } else {
+            "features"
+        };
+        return Err(Error::invalid(
+            key,
+            format!("found a list of {rows} items for {n_states} declared states"),
+            "one list per state (`states` and the table must agree)",
+        ));
+    }
+    if let Some(Node::Array(rows)) = get("transitions")
+        && let Some(Node::Array(first)) = rows
+            .iter()
+            .find(|r| matches!(r, Node::Array(a) if !a.is_empty()))
+        && first.len() != n_actions
+    {
+        return Err(Error::invalid(
+            "transitions",
+            format!(
+                "found {} actions in a state's list for {n_actions} declared",
+                first.len()
+            ),
+            "one list of outcomes per action (`actions` and the table must agree)",
+        ));
+    }
     let horizon = read_horizon(get("gamma"), get("horizon"))?;
 
     let mut action_names = match shared_action_names {

@@ -3,6 +3,76 @@
 
 use crate::core::error::{Error, Result};
 
+/// A JSON document walked only to refuse an object that repeats a key (the error carries
+/// serde_json's line and column).
+struct NoRepeatedKeys;
+
+impl<'de> serde::Deserialize<'de> for NoRepeatedKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        deserializer.deserialize_any(NoRepeatedKeysVisitor)
+    }
+}
+
+struct NoRepeatedKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for NoRepeatedKeysVisitor {
+    type Value = NoRepeatedKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<NoRepeatedKeys, E> {
+        Ok(NoRepeatedKeys)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<NoRepeatedKeys, E> {
+        Ok(NoRepeatedKeys)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<NoRepeatedKeys, E> {
+        Ok(NoRepeatedKeys)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<NoRepeatedKeys, E> {
+        Ok(NoRepeatedKeys)
+    }
+
+    fn visit_str<E>(self, _: &str) -> std::result::Result<NoRepeatedKeys, E> {
+        Ok(NoRepeatedKeys)
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<NoRepeatedKeys, E> {
+        Ok(NoRepeatedKeys)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<NoRepeatedKeys, A::Error> {
+        while seq.next_element::<NoRepeatedKeys>()?.is_some() {}
+        Ok(NoRepeatedKeys)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<NoRepeatedKeys, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "the key \"{key}\" appears twice in one object (keys must be distinct)"
+                )));
+            }
+            map.next_value::<NoRepeatedKeys>()?;
+        }
+        Ok(NoRepeatedKeys)
+    }
+}
+
 /// One value of a parsed JSON or TOML document.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
@@ -18,7 +88,7 @@ pub enum Node {
 impl Node {
     /// Parses JSON text; `origin` names the file in error messages.
     pub fn parse_json(text: &str, origin: &str) -> Result<Node> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        let syntax = |e: serde_json::Error| {
             let truncated = if e.is_eof() {
                 " (the file ends too early: is it truncated?)"
             } else {
@@ -28,7 +98,10 @@ impl Node {
                 origin: origin.to_string(),
                 detail: format!("not valid JSON: {e}{truncated}"),
             }
-        })?;
+        };
+        // serde_json keeps the last of repeated keys silently; TOML refuses them, and so do we.
+        serde_json::from_str::<NoRepeatedKeys>(text).map_err(syntax)?;
+        let value: serde_json::Value = serde_json::from_str(text).map_err(syntax)?;
         Ok(Node::from_json(value))
     }
 
