@@ -146,6 +146,25 @@ fn rollout_q<R: Rng + ?Sized>(
     total
 }
 
+/// `samples` pairs (s, a) from the `start` distribution, each with `target(pair)`.
+fn sample_targets<R: Rng + ?Sized>(
+    mdp: &TabularMdp,
+    policy: ArrayView2<'_, f64>,
+    samples: usize,
+    start: StartAction,
+    rng: &mut R,
+    mut target: impl FnMut(f64, (usize, usize), &mut R) -> f64,
+) -> Result<Vec<(usize, usize, f64)>> {
+    let gamma = require_samples(samples, mdp)?;
+    check_policy(mdp, policy)?;
+    let mut out = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let pair = sample_pair(mdp, policy, gamma, start, rng)?;
+        out.push((pair.0, pair.1, target(gamma, pair, rng)));
+    }
+    Ok(out)
+}
+
 /// `samples` pairs (s, a) from the `start` distribution with unbiased Monte-Carlo estimates
 /// Q̂(s, a) of Q^π(s, a).
 pub fn sample_q_targets<R: Rng + ?Sized>(
@@ -155,14 +174,9 @@ pub fn sample_q_targets<R: Rng + ?Sized>(
     start: StartAction,
     rng: &mut R,
 ) -> Result<Vec<(usize, usize, f64)>> {
-    let gamma = require_samples(samples, mdp)?;
-    check_policy(mdp, policy)?;
-    let mut out = Vec::with_capacity(samples);
-    for _ in 0..samples {
-        let pair = sample_pair(mdp, policy, gamma, start, rng)?;
-        out.push((pair.0, pair.1, rollout_q(mdp, policy, gamma, pair, rng)));
-    }
-    Ok(out)
+    sample_targets(mdp, policy, samples, start, rng, |gamma, pair, rng| {
+        rollout_q(mdp, policy, gamma, pair, rng)
+    })
 }
 
 /// `samples` pairs (s, a) from the `start` distribution with unbiased estimates
@@ -175,17 +189,18 @@ pub fn sample_advantage_targets<R: Rng + ?Sized>(
     start: StartAction,
     rng: &mut R,
 ) -> Result<Vec<(usize, usize, f64)>> {
-    let gamma = require_samples(samples, mdp)?;
-    check_policy(mdp, policy)?;
-    let mut out = Vec::with_capacity(samples);
-    for _ in 0..samples {
-        let (state, action) = sample_pair(mdp, policy, gamma, start, rng)?;
-        let q = rollout_q(mdp, policy, gamma, (state, action), rng);
-        let other = sample_index(policy.row(state).iter().copied(), rng);
-        let v = rollout_q(mdp, policy, gamma, (state, other), rng);
-        out.push((state, action, q - v));
-    }
-    Ok(out)
+    sample_targets(
+        mdp,
+        policy,
+        samples,
+        start,
+        rng,
+        |gamma, (state, action), rng| {
+            let q = rollout_q(mdp, policy, gamma, (state, action), rng);
+            let other = sample_index(policy.row(state).iter().copied(), rng);
+            q - rollout_q(mdp, policy, gamma, (state, other), rng)
+        },
+    )
 }
 
 /// `samples` transitions from pairs (s, a) of the `start` distribution, with a' ~ π(·|s').
