@@ -920,3 +920,44 @@ algorithm = "npg"
         }
     }
 }
+
+/// A run stopped by a numerical failure (here a step size grown past f64's range) keeps its rows,
+/// but `run` says the results are incomplete and exits 1.
+#[test]
+fn incomplete_results_make_run_exit_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_experiment(
+        dir.path(),
+        "overflow.toml",
+        r#"
+name = "overflow"
+steps = 20
+
+[[world]]
+name = "garnet"
+generator = "garnet"
+params = { states = 5, actions = 2, branching = 2, gamma = 0.8, seed = 1 }
+
+[[runs]]
+algorithm = "npg"
+params = { step_size = 1e300, step_growth = 1e10 }
+"#,
+    );
+    let out = dir.path().join("out");
+    let output = command::policylab(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        error.contains("incomplete") && error.contains("1 run(s) stopped early"),
+        "{error}"
+    );
+    assert!(
+        results(&out).lines().count() >= 2,
+        "the rows before the failure are kept"
+    );
+}

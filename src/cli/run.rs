@@ -83,5 +83,20 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         out.join("results.csv").display(),
         out.join("manifest.json").display()
     );
+    // Incomplete results are not a success: a run stopped by a numerical failure, or (without a
+    // shard, whose siblings write the rest) runs of the experiment missing from the folder.
+    let missing = if options.shard.is_none() {
+        report.total.saturating_sub(report.finished)
+    } else {
+        0
+    };
+    if !report.stopped.is_empty() || missing > 0 {
+        eprintln!(
+            "error: the results in {} are incomplete: {} run(s) stopped early, {missing} missing",
+            out.display(),
+            report.stopped.len()
+        );
+        return Ok(ExitCode::from(1));
+    }
     Ok(ExitCode::SUCCESS)
 }
