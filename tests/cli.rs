@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 
 mod command;
-use command::{policylab, success};
+use command::{failure, policylab, success};
 
 fn numbers(value: &Value) -> Vec<f64> {
     value
@@ -275,7 +275,8 @@ fn train_writes_a_record_and_a_manifest() {
     let rows: Vec<Vec<f64>> = lines
         .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
         .collect();
-    assert_eq!(rows.len(), 101);
+    // π_0 … π_101: the last row measures the policy after the last update.
+    assert_eq!(rows.len(), 102);
     assert_eq!(
         rows[0][1],
         2.0 / 3.0,
@@ -286,7 +287,123 @@ fn train_writes_a_record_and_a_manifest() {
     assert_eq!(manifest["algorithm"], "softmax-pg");
     assert_eq!(manifest["parameters"]["step_size"], 0.4);
     assert_eq!(manifest["seed"], 3);
-    assert_eq!(manifest["steps_recorded"], 101);
+    assert_eq!(manifest["steps_recorded"], 102);
+}
+
+/// The J column of a `train` folder's record.csv.
+fn record_j(out: &std::path::Path) -> Vec<f64> {
+    let csv = std::fs::read_to_string(out.join("record.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let j = header.iter().position(|h| *h == "J").unwrap();
+    lines
+        .map(|l| l.split(',').nth(j).unwrap().parse().unwrap())
+        .collect()
+}
+
+/// `train` saves π_T (after the last update) and measures it as row T; `evaluate --policy` reads
+/// it back to the same J; `--initial-policy` continues from it (T + T' steps equal a run of T + T' steps
+/// from scratch) or from given logits (row 0 is the closed-form J of softmax(θ_0)); bad starts
+/// and methods that take none are refused naming what is wrong.
+#[test]
+fn train_saves_the_final_policy_and_starts_from_a_given_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = |steps: &str, out: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            "train",
+            "mdps/bandit3.toml",
+            "--algo",
+            "softmax-pg",
+            "--param",
+            "step_size=0.4",
+            "--steps",
+            steps,
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        success(&args)
+    };
+    let first = dir.path().join("first");
+    let said = train("100", &first, &[]);
+    assert!(said.contains("policy.json"), "{said}");
+    let j_first = record_j(&first);
+    assert_eq!(j_first.len(), 101);
+    // Row 100 of a 100-step run is row 100 of a 101-step run: the policy after update 100.
+    let longer = dir.path().join("longer");
+    train("101", &longer, &[]);
+    assert_eq!(record_j(&longer)[100], j_first[100]);
+    assert!(j_first[100] > j_first[99], "exact PG at η = 0.4 improves");
+    // `evaluate` reads the saved policy: the same J.
+    let policy = first.join("policy.json");
+    let evaluated: Value = serde_json::from_str(&success(&[
+        "evaluate",
+        "mdps/bandit3.toml",
+        "--policy",
+        policy.to_str().unwrap(),
+        "--json",
+    ]))
+    .unwrap();
+    let objective = evaluated["objective"].as_f64().unwrap();
+    assert!((objective - j_first[100]).abs() < 1e-12, "{objective}");
+    // Continuing 50 steps from it reaches what 150 steps from scratch reach.
+    let continued = dir.path().join("continued");
+    train(
+        "50",
+        &continued,
+        &["--initial-policy", policy.to_str().unwrap()],
+    );
+    let j_continued = record_j(&continued);
+    assert!((j_continued[0] - j_first[100]).abs() < 1e-12);
+    let whole = dir.path().join("whole");
+    train("150", &whole, &[]);
+    assert!((j_continued[50] - record_j(&whole)[150]).abs() < 1e-9);
+    // Given logits θ_0 = (0, 0, 4): J_0 = (1 + 0.9 + 0.1·e⁴)/(2 + e⁴).
+    let logits = dir.path().join("bad-start.toml");
+    std::fs::write(&logits, "logits = [[0.0, 0.0, 4.0]]\n").unwrap();
+    let bad = dir.path().join("bad");
+    train("5", &bad, &["--initial-policy", logits.to_str().unwrap()]);
+    let e4 = 4f64.exp();
+    assert!((record_j(&bad)[0] - (1.9 + 0.1 * e4) / (2.0 + e4)).abs() < 1e-15);
+    // A probability 0 cannot start a softmax policy; a method that fixes its start refuses one.
+    let zero = dir.path().join("zero.json");
+    std::fs::write(&zero, r#"{"policy": [[1.0, 0.0, 0.0]]}"#).unwrap();
+    let error = failure(&[
+        "train",
+        "mdps/bandit3.toml",
+        "--algo",
+        "softmax-pg",
+        "--steps",
+        "5",
+        "--initial-policy",
+        zero.to_str().unwrap(),
+        "--out",
+        dir.path().join("no").to_str().unwrap(),
+    ]);
+    assert!(
+        error.contains("zero.json")
+            && error.contains("policy[0][0][1]")
+            && error.contains("logits"),
+        "{error}"
+    );
+    let error = failure(&[
+        "train",
+        "mdps/bandit3.toml",
+        "--features",
+        "one-hot",
+        "--algo",
+        "log-linear-npg",
+        "--steps",
+        "5",
+        "--initial-policy",
+        logits.to_str().unwrap(),
+        "--out",
+        dir.path().join("no").to_str().unwrap(),
+    ]);
+    assert!(
+        error.contains("`log-linear-npg` does not take a starting policy"),
+        "{error}"
+    );
 }
 
 #[test]

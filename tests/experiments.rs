@@ -163,7 +163,10 @@ fn a_run_killed_midway_resumes_to_the_uninterrupted_result() {
             .map(|entries| {
                 entries
                     .flatten()
-                    .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+                    .filter(|e| {
+                        let name = e.file_name().to_string_lossy().into_owned();
+                        name.ends_with(".json") && !name.ends_with(".policy.json")
+                    })
                     .count()
             })
             .unwrap_or(0)
@@ -426,59 +429,162 @@ fn llm_worlds_run_from_experiment_files_and_reuse_their_sft_policy() {
     assert_refused(dir.path(), LLM, "bad-llm", &cases);
 }
 
+/// Runs are keyed by content: an edited file reuses every run it still has (results bit for bit
+/// those of a fresh folder), the runs it no longer has are moved to `set-aside/` and never
+/// merged, another experiment's folder is refused, a damaged run is set aside and rerun, and a
+/// second writer is refused while the folder is held.
 #[test]
-fn output_of_another_experiment_is_not_overwritten() {
+fn edited_experiments_reuse_what_matches_and_set_the_rest_aside() {
     let dir = tempfile::tempdir().unwrap();
     let file = write_experiment(dir.path(), "sweep.toml", SWEEP);
     let out = dir.path().join("out");
     run_into(&file, &out, &[]);
-    let changed = write_experiment(
-        dir.path(),
-        "changed.toml",
-        &SWEEP.replace(
+    let whole = results(&out);
+    let fresh = |name: &str, text: &str| {
+        let file = write_experiment(dir.path(), &format!("{name}.toml"), text);
+        let folder = dir.path().join(format!("fresh-{name}"));
+        run_into(&file, &folder, &[]);
+        (file, results(&folder))
+    };
+    let set_aside_count = || walk_json_count(&out.join("set-aside"));
+
+    // Fewer seeds: nothing runs, the third seed's 8 runs are set aside, not merged.
+    let (fewer, expected) = fresh("fewer", &SWEEP.replace("seeds = 3", "seeds = 2"));
+    let said = run_into(&fewer, &out, &[]);
+    assert!(said.contains("ran 0 runs (16 already finished)"), "{said}");
+    assert!(
+        said.contains("set aside 8 run(s)") && said.contains("no longer in the experiment file"),
+        "{said}"
+    );
+    assert_eq!(results(&out), expected);
+    assert_eq!(set_aside_count(), 8);
+
+    // Growing the sweep back runs only the missing seed, and gives the original results.
+    let said = run_into(&file, &out, &[]);
+    assert!(said.contains("ran 8 runs (16 already finished)"), "{said}");
+    assert_eq!(results(&out), whole);
+
+    // A new grid value reuses every other configuration (whose place in the file moved).
+    let (grown, expected) = fresh(
+        "grown",
+        &SWEEP.replace("step_size = [0.5, 2.0]", "step_size = [0.25, 0.5, 2.0]"),
+    );
+    let said = run_into(&grown, &out, &[]);
+    assert!(said.contains("ran 6 runs (24 already finished)"), "{said}");
+    assert_eq!(results(&out), expected);
+    assert_eq!(set_aside_count(), 8);
+
+    // Edited parameters, budget or world: the changed runs are set aside and run again.
+    for (name, from, to, ran) in [
+        (
+            "episodes",
             "params = { episodes = 4, epochs = 2 }",
             "params = { episodes = 5, epochs = 2 }",
+            6,
         ),
+        ("gamma", "gamma = 0.8", "gamma = 0.85", 24),
+        ("steps", "steps = 40", "steps = 41", 30),
+    ] {
+        let grown_text = SWEEP.replace("step_size = [0.5, 2.0]", "step_size = [0.25, 0.5, 2.0]");
+        let (edited, expected) = fresh(name, &grown_text.replace(from, to));
+        let said = run_into(&edited, &out, &[]);
+        assert!(said.contains(&format!("ran {ran} runs")), "{name}: {said}");
+        assert!(said.contains("set aside"), "{name}: {said}");
+        assert_eq!(results(&out), expected, "{name}");
+        run_into(&grown, &out, &[]);
+    }
+
+    // Another experiment's folder is refused, naming both.
+    let other = write_experiment(
+        dir.path(),
+        "other.toml",
+        &SWEEP.replace("name = \"sweep-test\"", "name = \"other-test\""),
     );
     let error = failure(&[
         "run",
-        changed.to_str().unwrap(),
+        other.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
     ]);
     assert!(
-        error.contains("another experiment, configuration or budget"),
+        error.contains("`sweep-test`")
+            && error.contains("`other-test`")
+            && error.contains("another --out"),
         "{error}"
     );
-    // The same configurations with another step budget are not taken for finished runs either.
-    let longer = write_experiment(
-        dir.path(),
-        "longer.toml",
-        &SWEEP.replace("steps = 40", "steps = 41"),
+
+    // A per-run CSV that lost its last row (or a bit) is not reused: set aside, run again.
+    let (_, expected) = fresh(
+        "grown-again",
+        &SWEEP.replace("step_size = [0.5, 2.0]", "step_size = [0.25, 0.5, 2.0]"),
     );
+    let csv = std::fs::read_dir(out.join("runs"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "csv"))
+        .unwrap();
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let cut = text.trim_end().rfind('\n').unwrap() + 1;
+    std::fs::write(&csv, &text[..cut]).unwrap();
+    let said = run_into(&grown, &out, &[]);
+    assert!(
+        said.contains("ran 1 runs") && said.contains("damaged"),
+        "{said}"
+    );
+    assert_eq!(results(&out), expected);
+
+    // A leftover temporary file of an interrupted write is removed.
+    let leftover = out.join("runs").join(".c0-s000.csv.tmp-99999");
+    std::fs::write(&leftover, "half").unwrap();
+    run_into(&grown, &out, &[]);
+    assert!(!leftover.exists());
+
+    // While a process holds the folder, a second writer is refused and names it.
+    let held = policylab::experiment::lock::lock_folder(
+        &out,
+        policylab::experiment::lock::LockMode::Exclusive,
+        "a test holding the folder",
+    )
+    .unwrap();
     let error = failure(&[
         "run",
-        longer.to_str().unwrap(),
+        grown.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
     ]);
     assert!(
-        error.contains("steps=40") && error.contains("steps=41"),
+        error.contains("in use by") && error.contains("a test holding the folder"),
         "{error}"
     );
-    // Nor are the runs of a world whose parameters were edited under the same name.
-    let edited = write_experiment(
-        dir.path(),
-        "edited.toml",
-        &SWEEP.replace("gamma = 0.8", "gamma = 0.85"),
-    );
     let error = failure(&[
-        "run",
-        edited.to_str().unwrap(),
+        "merge",
+        out.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(error.contains("0.85") && error.contains("0.8"), "{error}");
+    assert!(error.contains("in use by"), "{error}");
+    drop(held);
+    run_into(&grown, &out, &[]);
+}
+
+/// The number of run descriptions (`ID.json`, not `ID.policy.json`) under `folder`, at any depth.
+fn walk_json_count(folder: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| {
+            let path = e.path();
+            if path.is_dir() {
+                walk_json_count(&path)
+            } else {
+                let name = path.to_string_lossy();
+                usize::from(name.ends_with(".json") && !name.ends_with(".policy.json"))
+            }
+        })
+        .sum()
 }
 
 /// A finite horizon in an experiment file (`horizon` on any world, a grid axis like any other):
@@ -960,4 +1066,232 @@ params = { step_size = 1e300, step_growth = 1e10 }
         results(&out).lines().count() >= 2,
         "the rows before the failure are kept"
     );
+}
+
+/// Every run on an MDP world saves its final policy (`runs/ID.policy.json`, checksummed in its
+/// JSON); a `[[runs]]` entry's `initial_policy` starts from such a file, so 30 steps, then 20
+/// from the saved policy, reach the policy of 50 steps from scratch; a damaged policy file gets
+/// its run set aside and rerun; a start on a bandit world is refused.
+#[test]
+fn runs_save_their_final_policy_and_start_from_a_given_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = |steps: usize, start: &str| {
+        format!(
+            r#"
+name = "start-test"
+steps = {steps}
+
+[[world]]
+name = "garnet"
+generator = "garnet"
+params = {{ states = 6, actions = 3, branching = 2, gamma = 0.8, seed = 4 }}
+
+[[runs]]
+algorithm = "softmax-pg"
+params = {{ step_size = 1.0 }}
+{start}
+"#
+        )
+    };
+    let last_j = |out: &Path| -> f64 {
+        let results = results(out);
+        let mut lines = results.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let j = header.iter().position(|h| *h == "J").unwrap();
+        lines
+            .last()
+            .unwrap()
+            .split(',')
+            .nth(j)
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let policy_files = |out: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(out.join("runs"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().ends_with(".policy.json"))
+            .collect()
+    };
+    let first = dir.path().join("first");
+    run_into(
+        &write_experiment(dir.path(), "first.toml", &text(30, "")),
+        &first,
+        &[],
+    );
+    let saved = policy_files(&first);
+    assert_eq!(saved.len(), 1);
+    let start = dir.path().join("after-30.json");
+    std::fs::copy(&saved[0], &start).unwrap();
+    let continued = dir.path().join("continued");
+    let file = write_experiment(
+        dir.path(),
+        "continued.toml",
+        &text(21, "initial_policy = \"after-30.json\""),
+    );
+    run_into(&file, &continued, &[]);
+    let whole = dir.path().join("whole");
+    run_into(
+        &write_experiment(dir.path(), "whole.toml", &text(51, "")),
+        &whole,
+        &[],
+    );
+    // Row 20 of the continued run is π_50; row 50 of the whole run is π_50.
+    assert!((last_j(&continued) - last_j(&whole)).abs() < 1e-9);
+    assert!(last_j(&whole) > last_j(&first));
+
+    // A policy file that no longer matches its digest: the run is set aside and run again.
+    let saved = policy_files(&whole);
+    std::fs::write(&saved[0], "{\"policy\": []}").unwrap();
+    let said = run_into(
+        &write_experiment(dir.path(), "whole.toml", &text(51, "")),
+        &whole,
+        &[],
+    );
+    assert!(
+        said.contains("damaged") && said.contains("ran 1 runs"),
+        "{said}"
+    );
+
+    // A start on a bandit world is refused before any work.
+    let bandit = write_experiment(
+        dir.path(),
+        "bandit.toml",
+        "name = \"b\"\nsteps = 5\n[[world]]\nname = \"arms\"\nbandit = \"bernoulli\"\nparams = { means = [0.5, 0.2] }\n[[runs]]\nalgorithm = \"ucb1\"\ninitial_policy = \"after-30.json\"\n",
+    );
+    let error = failure(&[
+        "run",
+        bandit.to_str().unwrap(),
+        "--out",
+        dir.path().join("b").to_str().unwrap(),
+    ]);
+    assert!(
+        error.contains("initial_policy") && error.contains("MDP worlds"),
+        "{error}"
+    );
+}
+
+/// `policylab plot OUT` draws the file's `[[figure]]` tables (or `--metric`), one panel per
+/// world; `summarize` reports each configuration's final value over seeds (checked here against
+/// results.csv read independently) and refuses unknown metrics naming the recorded ones; bad
+/// `[[figure]]` tables are refused when the file is read.
+#[test]
+fn plot_and_summarize_an_experiments_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{SWEEP}\n[[figure]]\nmetric = \"gap\"\nlog_y = true\nfile = \"gap-curves\"\nlabels = [\"npg (step_size=0.5)\", \"npg (step_size=2.0)\"]\n"
+    );
+    let file = write_experiment(dir.path(), "sweep.toml", &text);
+    let out = dir.path().join("out");
+    let said = run_into(&file, &out, &[]);
+    // Exact NPG is deterministic: its 2 × 2 configurations get the one-seed-would-do note.
+    assert!(
+        said.contains("note: 4 configuration(s) wrote the same numbers for every seed"),
+        "{said}"
+    );
+    let said = success(&["plot", out.to_str().unwrap()]);
+    assert!(
+        said.contains("gap-curves.png") && said.contains("gap-curves.svg"),
+        "{said}"
+    );
+    let svg = std::fs::read_to_string(out.join("figures/gap-curves.svg")).unwrap();
+    // One panel per Garnet of the grid, the two NPG labels with their seed counts.
+    assert!(
+        svg.contains("garnet[seed=1]") && svg.contains("garnet[seed=2]"),
+        "panels"
+    );
+    assert!(svg.contains("npg (step_size=2.0) (3 seeds)"), "legend");
+    assert!(out.join("figures/gap-curves.png").metadata().unwrap().len() > 1000);
+    let said = success(&["plot", out.to_str().unwrap(), "--metric", "J", "--log-x"]);
+    assert!(said.contains("J.png"), "{said}");
+    let error = failure(&["plot", out.to_str().unwrap(), "--metric", "gapp"]);
+    assert!(error.contains("`gapp`") && error.contains("gap"), "{error}");
+
+    let summary: serde_json::Value = serde_json::from_str(&success(&[
+        "summarize",
+        out.to_str().unwrap(),
+        "--metric",
+        "gap",
+        "--json",
+    ]))
+    .unwrap();
+    let configurations = summary["configurations"].as_array().unwrap();
+    // 2 Garnets × (ppo-clip, 2 NPG labels); the bandit learners record no gap... or do they:
+    // every configuration with a gap column appears once.
+    let results = results(&out);
+    let mut lines = results.lines();
+    let header: Vec<&str> = split_csv(lines.next().unwrap());
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (world, label, seed, step, gap) = (
+        column("world"),
+        column("label"),
+        column("seed"),
+        column("step"),
+        column("gap"),
+    );
+    let rows: Vec<Vec<&str>> = lines.map(split_csv).collect();
+    for configuration in configurations {
+        let (w, l) = (
+            configuration["world"].as_str().unwrap(),
+            configuration["label"].as_str().unwrap(),
+        );
+        // The final gap of each seed: its row with the largest step.
+        let mut finals: Vec<f64> = Vec::new();
+        for s in 0..3 {
+            let last = rows
+                .iter()
+                .filter(|r| {
+                    r[world] == w && r[label] == l && r[seed] == s.to_string() && !r[gap].is_empty()
+                })
+                .max_by_key(|r| r[step].parse::<usize>().unwrap())
+                .unwrap();
+            finals.push(last[gap].parse().unwrap());
+        }
+        let mean = finals.iter().sum::<f64>() / 3.0;
+        let reported = configuration["final"]["mean"].as_f64().unwrap();
+        assert!(
+            (reported - mean).abs() <= 1e-12 * mean.abs().max(1.0),
+            "{w} {l}: {reported} vs {mean}"
+        );
+        let (low, high) = (
+            configuration["final"]["low"].as_f64().unwrap(),
+            configuration["final"]["high"].as_f64().unwrap(),
+        );
+        assert!(
+            low <= configuration["final"]["iqm"].as_f64().unwrap()
+                && configuration["final"]["iqm"].as_f64().unwrap() <= high
+        );
+        if l.starts_with("npg") {
+            // Exact NPG is deterministic: every seed the same, the interval a point.
+            assert_eq!(low, high, "{w} {l}");
+        }
+    }
+    assert!(configurations.len() >= 6, "{summary}");
+    assert!(
+        summary["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["worlds"] == 2)
+    );
+    let table = success(&["summarize", out.to_str().unwrap(), "--metric", "gap"]);
+    assert!(
+        table.contains("final: IQM [95% CI]") && table.contains("per label over worlds"),
+        "{table}"
+    );
+    let error = failure(&["summarize", out.to_str().unwrap(), "--metric", "gapp"]);
+    assert!(error.contains("recorded metrics"), "{error}");
+
+    // A [[figure]] table with an unknown key or an unsafe file name is refused at once.
+    let cases = [
+        ("log_y = true", "log_y = true\ncolour = 1", "colour"),
+        (
+            "file = \"gap-curves\"",
+            "file = \"../escape\"",
+            "figure[0].file",
+        ),
+    ];
+    assert_refused(dir.path(), &text, "bad-figure", &cases);
 }

@@ -88,8 +88,8 @@ fn an_entry_writes_its_figure_and_numbers_and_agrees_with_the_paper() {
 }
 
 /// A claim that does not reproduce for a reason the paper-note explains is printed as a finding,
-/// written to the JSON with `"finding": true`, and does not make `reproduce` exit 1; the
-/// comparisons that agree are printed as such.
+/// written to the JSON with `"finding": true`, and does not make `reproduce` exit 1 (unless
+/// `--strict`); the comparisons that agree are printed as such; `report.html` shows it.
 #[test]
 fn a_finding_is_reported_but_is_not_a_failure() {
     let dir = tempfile::tempdir().unwrap();
@@ -127,4 +127,26 @@ fn a_finding_is_reported_but_is_not_a_failure() {
             .all(|c| c["agrees"] == true || c["finding"] == true),
         "{numbers}"
     );
+    // The self-contained report shows the entry's table (the finding marked) and its figure.
+    let report = std::fs::read_to_string(figures.join("report.html")).unwrap();
+    assert!(
+        report.contains("id=\"mappo-cooperative\"")
+            && report.contains("a finding (see the paper-note)")
+            && report.contains("<svg"),
+        "report.html lacks the entry"
+    );
+    // --strict counts a finding as a claim not reproduced (the finished runs are reused).
+    let strict = policylab(&[
+        "reproduce",
+        "mappo-cooperative",
+        "--quick",
+        "--strict",
+        "--figures",
+        figures.to_str().unwrap(),
+        "--runs",
+        dir.path().join("runs").to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&strict.stdout).into_owned();
+    assert_eq!(strict.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("--strict"), "{stdout}");
 }

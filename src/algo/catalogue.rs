@@ -6,10 +6,14 @@
 //! and a `run` function that builds the validated algorithm from the checked values); the list
 //! below names each file's entry once. No algorithm name is matched anywhere else.
 
-use super::{Algorithm, Record, runner::run_while};
+use ndarray::Array2;
+
+use super::runner::{run_to_final, run_while};
+use super::{Algorithm, Record};
 use crate::core::error::{Error, Result};
 pub use crate::core::parameters::{Entry, Parameter, check_parameters, resolved_parameters};
 use crate::core::parameters::{Values, find_named};
+use crate::world::started::Started;
 use crate::world::{World, WorldKind};
 
 /// Every world kind of the interface.
@@ -44,6 +48,10 @@ pub struct Run<'a> {
     pub steps: usize,
     pub seed: u64,
     pub observe: &'a mut dyn FnMut(usize, &Record) -> bool,
+    /// Measure the final iterate π_T too, as step T (see [`run_to_final`]; not on games).
+    pub measure_final: bool,
+    /// Set by the run: π_T's probability tables, where the algorithm exposes them (not on games).
+    pub final_policy: Option<Vec<Array2<f64>>>,
 }
 
 impl Run<'_> {
@@ -74,7 +82,14 @@ impl Run<'_> {
         algorithm: &A,
         world: &'w (dyn World + 'w),
     ) -> Result<()> {
-        run_while(algorithm, world, self.steps, self.seed, &mut *self.observe).map(|_| ())
+        if self.measure_final {
+            self.final_policy =
+                run_to_final(algorithm, world, self.steps, self.seed, &mut *self.observe)?;
+        } else {
+            let state = run_while(algorithm, world, self.steps, self.seed, &mut *self.observe)?;
+            self.final_policy = algorithm.policy(&state);
+        }
+        Ok(())
     }
 }
 
@@ -212,6 +227,70 @@ pub fn run_named_while(
     run_entry(&algorithm(name)?, given, world, steps, seed, &mut observe)
 }
 
+/// How a run starts and ends beyond its parameters.
+#[derive(Debug, Clone, Default)]
+pub struct StartAndEnd {
+    /// The logits θ_0 to start from (one table, or one per stage), instead of θ_0 = 0.
+    pub start: Option<Vec<Array2<f64>>>,
+    /// Record the final iterate π_T as step T (one more measurement after the last update).
+    pub measure_final: bool,
+}
+
+/// As [`run_named_while`], from `ends.start` (refused by an algorithm that does not take a
+/// starting policy, before its second step), measuring π_T if asked; returns π_T's tables where
+/// the algorithm exposes them.
+pub fn run_named_from(
+    name: &str,
+    given: &[(String, f64)],
+    world: &dyn World,
+    steps: usize,
+    seed: u64,
+    ends: &StartAndEnd,
+    mut observe: impl FnMut(usize, &Record) -> bool,
+) -> Result<Option<Vec<Array2<f64>>>> {
+    let entry = algorithm(name)?;
+    let Some(logits) = &ends.start else {
+        return drive_entry(
+            &entry,
+            given,
+            world,
+            steps,
+            seed,
+            ends.measure_final,
+            &mut observe,
+        );
+    };
+    let started = Started::new(world, logits.clone())?;
+    let mut ignored = false;
+    let mut checked = |t: usize, record: &Record| {
+        if !started.was_read() {
+            ignored = true;
+            return false;
+        }
+        observe(t, record)
+    };
+    let policy = drive_entry(
+        &entry,
+        given,
+        &started,
+        steps,
+        seed,
+        ends.measure_final,
+        &mut checked,
+    )?;
+    if ignored {
+        return Err(Error::Usage(format!(
+            "`{name}` does not take a starting policy{}: it starts where its paper starts",
+            if world.game().is_some() {
+                " on games"
+            } else {
+                ""
+            }
+        )));
+    }
+    Ok(policy)
+}
+
 /// Runs one entry: checks the given parameters against it and its world kinds, builds the
 /// validated algorithm and runs it — what [`run_named_while`] does after the lookup, and what an
 /// entry that is not (yet) in [`algorithms`] runs through.
@@ -223,6 +302,18 @@ pub fn run_entry(
     seed: u64,
     observe: &mut dyn FnMut(usize, &Record) -> bool,
 ) -> Result<()> {
+    drive_entry(entry, given, world, steps, seed, false, observe).map(|_| ())
+}
+
+fn drive_entry(
+    entry: &AlgorithmEntry,
+    given: &[(String, f64)],
+    world: &dyn World,
+    steps: usize,
+    seed: u64,
+    measure_final: bool,
+    observe: &mut dyn FnMut(usize, &Record) -> bool,
+) -> Result<Option<Vec<Array2<f64>>>> {
     let listing = entry.listing();
     let values = Values::checked(&listing, given)?;
     check_world(entry, world.kind())?;
@@ -230,9 +321,12 @@ pub fn run_entry(
         steps,
         seed,
         observe,
+        measure_final,
+        final_policy: None,
     };
     (entry.run)(&values, world, &mut run)
-        .map_err(|e| e.in_origin(&format!("algorithm `{}`", entry.name)))
+        .map_err(|e| e.in_origin(&format!("algorithm `{}`", entry.name)))?;
+    Ok(run.final_policy)
 }
 
 #[cfg(test)]

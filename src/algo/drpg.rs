@@ -27,7 +27,7 @@ use crate::core::error::Result;
 use crate::core::parameters::{derived_parameter, parameter};
 use crate::core::record::Record;
 use crate::metrics::PolicySnapshot;
-use crate::policy::direct::{direct_gradient_from, project_to_simplex, uniform_table};
+use crate::policy::direct::{direct_gradient_from, project_to_simplex, start_table};
 use crate::world::{World, WorldKind};
 
 /// The worlds DRPG is for.
@@ -94,6 +94,10 @@ impl<W: World + ?Sized> Algorithm<W> for Drpg {
     /// The policy and the outer step count t.
     type State = (Array2<f64>, usize);
 
+    fn policy(&self, state: &Self::State) -> Option<Vec<Array2<f64>>> {
+        Some(vec![state.0.clone()])
+    }
+
     fn name(&self) -> &'static str {
         "drpg"
     }
@@ -101,7 +105,7 @@ impl<W: World + ?Sized> Algorithm<W> for Drpg {
     fn initial_state(&self, world: &W) -> Result<(Array2<f64>, usize)> {
         world.require_kind("drpg", ROBUST_WORLDS)?;
         require_positive("step_size", self.outer.step_size_on(world))?;
-        Ok((uniform_table(world), 0))
+        Ok((start_table(world), 0))
     }
 
     fn step(

@@ -239,6 +239,16 @@ pub(crate) fn epoch_error(q: &Array2<f64>, v: &Array1<f64>, allowed: &[bool]) ->
 impl<W: World + ?Sized> Algorithm<W> for DynamicPg {
     type State = DynamicPgState;
 
+    fn policy(&self, state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
+        Some(
+            state
+                .policy
+                .iter()
+                .map(TabularSoftmax::probabilities)
+                .collect(),
+        )
+    }
+
     fn name(&self) -> &'static str {
         "dynamic-pg"
     }

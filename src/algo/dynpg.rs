@@ -177,6 +177,11 @@ pub struct DynPgState {
 impl<W: World + ?Sized> Algorithm<W> for DynPg {
     type State = DynPgState;
 
+    /// The stationary policy measured at this iterate: the table being trained.
+    fn policy(&self, state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
+        Some(vec![state.policy.probabilities()])
+    }
+
     fn name(&self) -> &'static str {
         "dynpg"
     }

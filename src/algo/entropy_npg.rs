@@ -97,6 +97,10 @@ pub struct EntropyNpgState {
 impl<W: World + ?Sized> Algorithm<W> for EntropyNpg {
     type State = EntropyNpgState;
 
+    fn policy(&self, state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
+        Some(vec![state.policy.probabilities()])
+    }
+
     fn name(&self) -> &'static str {
         "entropy-npg"
     }
@@ -126,7 +130,7 @@ impl<W: World + ?Sized> Algorithm<W> for EntropyNpg {
             }
         };
         Ok(EntropyNpgState {
-            policy: TabularSoftmax::uniform_on(world),
+            policy: TabularSoftmax::start_on(world),
             reference,
         })
     }

@@ -65,6 +65,10 @@ pub struct EntropyPgState {
 impl<W: World + ?Sized> Algorithm<W> for EntropyPg {
     type State = EntropyPgState;
 
+    fn policy(&self, state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
+        Some(vec![state.policy.probabilities()])
+    }
+
     fn name(&self) -> &'static str {
         "entropy-pg"
     }
@@ -72,7 +76,7 @@ impl<W: World + ?Sized> Algorithm<W> for EntropyPg {
     fn initial_state(&self, world: &W) -> Result<EntropyPgState> {
         let mdp = world.require_model("entropy-pg's soft values")?;
         Ok(EntropyPgState {
-            policy: TabularSoftmax::uniform_on(world),
+            policy: TabularSoftmax::start_on(world),
             reference: SoftReference::new(mdp, self.temperature)?,
         })
     }

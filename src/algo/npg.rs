@@ -97,7 +97,7 @@ impl<W: World + ?Sized> Algorithm<W> for NaturalPg {
 
     fn initial_state(&self, world: &W) -> Result<NpgState> {
         Ok(NpgState {
-            policy: TabularSoftmax::uniform_stages(world),
+            policy: TabularSoftmax::start_stages(world),
             step_size: self.step_size,
         })
     }

@@ -18,7 +18,7 @@ use crate::core::error::{Error, Result};
 use crate::core::parameters::derived_parameter;
 use crate::core::record::Record;
 use crate::metrics::PolicySnapshot;
-use crate::policy::direct::{direct_gradient_from, project_to_simplex, uniform_table};
+use crate::policy::direct::{direct_gradient_from, project_to_simplex, start_table};
 use crate::world::World;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -79,7 +79,7 @@ impl<W: World + ?Sized> Algorithm<W> for ProjectedPg {
             ));
         }
         require_positive("step_size", self.step_size_on(world))?;
-        Ok(uniform_table(world))
+        Ok(start_table(world))
     }
 
     fn step(

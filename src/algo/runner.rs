@@ -29,8 +29,46 @@ pub fn run_while<W: ?Sized, A: Algorithm<W>>(
     world: &W,
     steps: usize,
     seed: u64,
-    mut observe: impl FnMut(usize, &Record) -> bool,
+    observe: impl FnMut(usize, &Record) -> bool,
 ) -> Result<A::State> {
+    drive(algorithm, world, steps, seed, observe).map(|(state, _)| state)
+}
+
+/// As [`run_while`], then measures the final iterate π_T (T the steps taken) with one more step
+/// whose update is discarded: its record goes to `observe` as step T. Returns π_T's probability
+/// tables, where the algorithm exposes them ([`Algorithm::policy`]).
+pub fn run_to_final<W: ?Sized, A: Algorithm<W>>(
+    algorithm: &A,
+    world: &W,
+    steps: usize,
+    seed: u64,
+    mut observe: impl FnMut(usize, &Record) -> bool,
+) -> Result<Option<Vec<ndarray::Array2<f64>>>> {
+    let mut taken = 0;
+    let (state, mut rng) = drive(algorithm, world, steps, seed, |t, record| {
+        taken = t + 1;
+        observe(t, record)
+    })?;
+    let policy = algorithm.policy(&state);
+    let (_, record) = algorithm.step(world, state, &mut rng)?;
+    if let Some((name, value)) = record.first_non_finite() {
+        return Err(Error::Numerical {
+            origin: algorithm.name().to_string(),
+            detail: format!("the final policy (step {taken}): {name} is {value}"),
+        });
+    }
+    observe(taken, &record);
+    Ok(policy)
+}
+
+/// The loop of [`run_while`], returning the final state and the RNG as it was left.
+fn drive<W: ?Sized, A: Algorithm<W>>(
+    algorithm: &A,
+    world: &W,
+    steps: usize,
+    seed: u64,
+    mut observe: impl FnMut(usize, &Record) -> bool,
+) -> Result<(A::State, ChaCha8Rng)> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut state = algorithm.initial_state(world)?;
     for t in 0..steps {
@@ -46,5 +84,5 @@ pub fn run_while<W: ?Sized, A: Algorithm<W>>(
             break;
         }
     }
-    Ok(state)
+    Ok((state, rng))
 }

@@ -173,6 +173,10 @@ pub fn sample_surrogate_gradient(
 impl<O: Objective, W: World + ?Sized> Algorithm<W> for SampledSurrogateAscent<O> {
     type State = TabularSoftmax;
 
+    fn policy(&self, state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
+        Some(vec![state.probabilities()])
+    }
+
     fn name(&self) -> &'static str {
         self.objective.name()
     }
@@ -180,7 +184,7 @@ impl<O: Objective, W: World + ?Sized> Algorithm<W> for SampledSurrogateAscent<O>
     fn initial_state(&self, world: &W) -> Result<TabularSoftmax> {
         world.require_kind(self.objective.name(), STATIONARY_MODEL_WORLDS)?;
         world.require_model("sampled mode")?;
-        Ok(TabularSoftmax::uniform_on(world))
+        Ok(TabularSoftmax::start_on(world))
     }
 
     fn step(

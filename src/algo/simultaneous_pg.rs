@@ -67,6 +67,10 @@ pub fn entry() -> AlgorithmEntry {
 impl<W: World + ?Sized> Algorithm<W> for SimultaneousPg {
     type State = Vec<TabularSoftmax>;
 
+    fn policy(&self, state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
+        Some(state.iter().map(TabularSoftmax::probabilities).collect())
+    }
+
     fn name(&self) -> &'static str {
         "simultaneous-pg"
     }
@@ -76,7 +80,7 @@ impl<W: World + ?Sized> Algorithm<W> for SimultaneousPg {
         if self.episodes > 0 {
             world.require_model("sampled simultaneous PG")?;
         }
-        Ok(TabularSoftmax::uniform_stages(world))
+        Ok(TabularSoftmax::start_stages(world))
     }
 
     fn step(

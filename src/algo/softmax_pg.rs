@@ -70,7 +70,7 @@ impl<W: World + ?Sized> Algorithm<W> for SoftmaxPg {
     }
 
     fn initial_state(&self, world: &W) -> Result<Vec<TabularSoftmax>> {
-        Ok(TabularSoftmax::uniform_stages(world))
+        Ok(TabularSoftmax::start_stages(world))
     }
 
     fn step(

@@ -233,7 +233,7 @@ impl<O: Objective, W: World + ?Sized> Algorithm<W> for SurrogateAscent<O> {
 
     fn initial_state(&self, world: &W) -> Result<TabularSoftmax> {
         world.require_kind(self.objective.name(), STATIONARY_WORLDS)?;
-        Ok(TabularSoftmax::uniform_on(world))
+        Ok(TabularSoftmax::start_on(world))
     }
 
     fn step(

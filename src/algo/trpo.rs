@@ -158,7 +158,7 @@ impl<W: World + ?Sized> Algorithm<W> for Trpo {
 
     fn initial_state(&self, world: &W) -> Result<TabularSoftmax> {
         world.require_kind("trpo", STATIONARY_WORLDS)?;
-        Ok(TabularSoftmax::uniform_on(world))
+        Ok(TabularSoftmax::start_on(world))
     }
 
     fn step(

@@ -10,8 +10,9 @@ use crate::experiment::merge;
 /// Join the output folders of `policylab run --shard K/N` (or of any partial runs of one
 /// experiment file) into one folder with a single results.csv and manifest.json.
 ///
-/// The folders must come from the same experiment file (their manifests are compared). The merged
-/// results.csv is byte-for-byte the one an unsharded run writes.
+/// The folders must come from the same experiment file (their manifests are compared). Each run's
+/// CSV is checked against the digest in its JSON; damaged runs are named and left out. The merged
+/// results.csv is byte-for-byte the one an unsharded run writes. OUT is locked while merging.
 ///
 /// Example: policylab merge runs/x-0 runs/x-1 runs/x-2 --out runs/x
 #[derive(Debug, clap::Args)]
@@ -26,6 +27,9 @@ pub struct MergeArgs {
 
 pub fn run(args: &MergeArgs) -> Result<ExitCode> {
     let report = merge(&args.folders, &args.out)?;
+    for (folder, id, why) in &report.damaged {
+        say!("not merged: run {id} of {}: {why}", folder.display());
+    }
     say!(
         "{}: {} of {} runs in {}{}",
         report.experiment,

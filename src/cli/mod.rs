@@ -1,5 +1,6 @@
 //! The `policylab` command: `check`, `solve`, `evaluate` and `generate` on tabular worlds;
-//! `algos` and `train` for policy optimization; `run` and `merge` for experiment files.
+//! `algos` and `train` for policy optimization; `run`, `merge`, `plot` and `summarize` for experiment
+//! files; `reproduce` for the catalogue of papers' claims.
 //!
 //! Every subcommand reports bad input as one line on stderr naming the file, the field and what is
 //! allowed, and exits with status 2 (bad input) or 1 (a failure while computing); it never panics
@@ -12,10 +13,12 @@ mod game;
 mod generate;
 mod merge;
 mod output;
+mod plot;
 mod reproduce;
 mod robust;
 mod run;
 mod solve;
+mod summarize;
 mod train;
 
 use std::path::PathBuf;
@@ -46,7 +49,9 @@ Start here:
   policylab reproduce --list                        the papers' claims policylab reproduces
   policylab reproduce mei2020-rates --quick         run one, write figures/, compare with the paper
   policylab run experiments/mei2020-rates.toml --threads 2     an experiment file: grids, seeds, resume
-  policylab merge runs/x-1 runs/x-2 --out runs/x                join the shards of a job array";
+  policylab merge runs/x-1 runs/x-2 --out runs/x                join the shards of a job array
+  policylab plot runs/mei2020-rates --metric gap --log-x --log-y  figures of your own results
+  policylab summarize runs/mei2020-rates --metric gap          final values and AUC: IQM, 95% CIs";
 
 #[derive(Debug, Parser)]
 #[command(name = "policylab", version, about = "A research testbed for policy optimization", long_about = LONG_ABOUT)]
@@ -65,6 +70,8 @@ enum Command {
     Train(train::TrainArgs),
     Run(run::RunArgs),
     Merge(merge::MergeArgs),
+    Plot(plot::PlotArgs),
+    Summarize(summarize::SummarizeArgs),
     Reproduce(reproduce::ReproduceArgs),
 }
 
@@ -290,6 +297,8 @@ pub fn main() -> ExitCode {
         Command::Train(args) => train::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Plot(args) => plot::run(&args),
+        Command::Summarize(args) => summarize::run(&args),
         Command::Reproduce(args) => reproduce::run(&args),
     };
     match result {

@@ -16,6 +16,13 @@ use crate::experiment::{Experiment, RunOptions, Shard, run_experiment};
 /// recorded step) and OUT/manifest.json are rewritten at the end. Results are bit-identical at
 /// any --threads.
 ///
+/// Runs are keyed by their content (world, algorithm, parameters, seed, budget), not their place in
+/// the file: after editing the file, a rerun into the same --out reuses every run that still
+/// matches, runs the new ones, and moves the runs the file no longer has to OUT/set-aside/ (never
+/// into results.csv). Each run's CSV is checksummed; a damaged run is set aside and run again.
+/// A second process on the same --out is refused while the first holds it. The exit status is 1
+/// when results are incomplete (a run stopped early, or runs missing without --shard).
+///
 /// Example: policylab run experiments/mei2020-rates.toml --out runs/mei --threads 2
 ///
 /// On a cluster, run one shard per array task and merge:
@@ -66,6 +73,21 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         quick: args.quick,
     };
     let report = run_experiment(&experiment, &options)?;
+    for moved in &report.set_aside {
+        say!(
+            "set aside {} run(s) to {}: {}; they are not in results.csv",
+            moved.count,
+            moved.folder.display(),
+            moved.reason
+        );
+    }
+    if report.foreign > 0 {
+        say!(
+            "{} finished run(s) in {} are not in this experiment file (left in place while shards share the folder; an unsharded `run` sets them aside)",
+            report.foreign,
+            out.display()
+        );
+    }
     say!(
         "ran {} runs ({} already finished) in {:.1} s; {} of {} runs finished in {}",
         report.ran,
@@ -75,6 +97,13 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         report.total,
         out.display()
     );
+    if let Some(first) = report.identical_seeds.first() {
+        say!(
+            "note: {} configuration(s) wrote the same numbers for every seed (deterministic there: \
+             one seed would do), e.g. {first}",
+            report.identical_seeds.len()
+        );
+    }
     for (id, message) in &report.stopped {
         say!("run {id} stopped early: {message}");
     }

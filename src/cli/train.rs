@@ -9,20 +9,32 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
 use super::{Opened, WorldArgs};
-use crate::algo::catalogue::{check_parameters, entry, resolved_parameters, run_named};
+use crate::algo::catalogue::{
+    StartAndEnd, check_parameters, entry, resolved_parameters, run_named_from,
+};
 use crate::algo::{Record, records_to_csv};
 use crate::core::error::{Error, Result};
 use crate::core::files::write_atomic;
 use crate::exact::game::GameWorld;
 use crate::exact::robust::RobustWorld;
 use crate::exact::{Problem, solved_world};
+use crate::policy::file::{load_start, policy_json};
 use crate::world::{Horizon, WorldKind};
 
 /// Run one algorithm on one world with exact (or sampled) updates and write what it measured.
 ///
-/// Writes OUT/record.csv (one row per step: J, gap, entropy, dH, cov_pred, kl, … — the names are
-/// listed in the README) and OUT/manifest.json (world, algorithm, every parameter value, seed,
-/// steps, policylab version, wall time). Both are written atomically.
+/// Writes OUT/record.csv (one row per policy π_0 … π_T: J, gap, entropy, dH, cov_pred, kl, … — the
+/// names are listed in the README; row T measures the policy after the last update),
+/// OUT/policy.json (π_T, readable by `policylab evaluate --policy` and by `--initial-policy`) and
+/// OUT/manifest.json (world, algorithm, every parameter value, seed, steps, policylab version,
+/// wall time). All are written atomically. On games each player's records are written; the final
+/// row and policy.json are not (yet) written there.
+///
+/// --initial-policy FILE starts from a given policy instead of the uniform one (the bad initializations of
+/// Mei et al. 2020 §3 and Li et al. 2021): `logits = [[…], …]` (one row per state, or one table
+/// per step), or `policy = [[…], …]` with every available action positive (θ_0 = log π); a
+/// policy.json written by `train` is such a file. Methods whose paper fixes the start (log-linear
+/// policies, dynamic PG, independent learners in games) refuse it.
 ///
 /// A discounted world runs the algorithm on its stationary policy; a finite-horizon world (a file
 /// with `horizon = H`) on one policy table per step, with the algorithms that run there
@@ -53,6 +65,9 @@ pub struct TrainArgs {
     /// Output folder (created if missing).
     #[arg(long)]
     out: PathBuf,
+    /// Start from this policy file (`logits` or `policy`) instead of the uniform policy.
+    #[arg(long, value_name = "FILE")]
+    initial_policy: Option<PathBuf>,
 }
 
 /// The most steps `train` runs (every record is kept: 10⁷ records, about 2 GB).
@@ -89,7 +104,16 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
     check_parameters(&algorithm, &given)?;
     let origin = args.world.file.display().to_string();
     let world: Box<dyn crate::world::World> = match args.world.open()? {
-        Opened::Game(game, _) => Box::new(GameWorld::new(game).map_err(|e| e.in_origin(&origin))?),
+        Opened::Game(game, _) => {
+            if let Some(path) = &args.initial_policy {
+                return Err(Error::Usage(format!(
+                    "--initial-policy {}: games start every player at the uniform policy (a starting \
+                     policy is for MDP worlds)",
+                    path.display()
+                )));
+            }
+            Box::new(GameWorld::new(game).map_err(|e| e.in_origin(&origin))?)
+        }
         Opened::Mdp(mdp, robust, _, features) => {
             let discounted = matches!(mdp.horizon(), Horizon::Discounted { .. });
             if let (Some(flag), false) = (&args.world.features, discounted && robust.is_none()) {
@@ -116,6 +140,10 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
             }
         }
     };
+    let start = match &args.initial_policy {
+        Some(path) => Some(load_start(path, world.as_ref())?),
+        None => None,
+    };
     let progress = ProgressBar::new(args.steps as u64);
     progress.set_style(
         ProgressStyle::with_template(
@@ -127,24 +155,30 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
     let started = Instant::now();
     // Reserve for at most 2¹⁶ records up front; the vector grows with the run beyond that.
     let mut records: Vec<Record> = Vec::with_capacity(args.steps.min(1 << 16));
-    let result = run_named(
+    let ends = StartAndEnd {
+        start,
+        measure_final: true,
+    };
+    let result = run_named_from(
         &args.algo,
         &given,
         world.as_ref(),
         args.steps,
         args.seed,
+        &ends,
         |_, record| {
             records.push(record.clone());
             progress.inc(1);
+            true
         },
     );
     progress.finish_and_clear();
     // Nothing ran (a bad parameter value): write nothing. A run stopped later by a non-finite
     // value keeps the steps before it, and the manifest says why it stopped.
-    let stopped = match result {
+    let (stopped, final_policy) = match result {
         Err(error) if records.is_empty() => return Err(error),
-        Err(error) => Some(error),
-        Ok(()) => None,
+        Err(error) => (Some(error), None),
+        Ok(policy) => (None, policy),
     };
     let seconds = started.elapsed().as_secs_f64();
     write_atomic(
@@ -177,6 +211,18 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
     });
     let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
     write_atomic(&args.out.join("manifest.json"), text.as_bytes())?;
+    let policy_file = args.out.join("policy.json");
+    if let Some(tables) = &final_policy {
+        let text = policy_json(records.len().saturating_sub(1), tables);
+        write_atomic(&policy_file, text.as_bytes())?;
+    } else if policy_file.exists() {
+        // A policy.json of an earlier run in this folder would pass for this run's.
+        std::fs::remove_file(&policy_file).map_err(|source| Error::Io {
+            path: policy_file.clone(),
+            action: "remove the earlier run's policy",
+            source,
+        })?;
+    }
     if let Some(last) = records.last() {
         let summary: Vec<String> = ["J", "gap", "entropy", "nash_conv", "qre_gap"]
             .iter()
@@ -186,7 +232,7 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
             })
             .collect();
         say!(
-            "{} on {}: {} steps in {:.2} s; last step: {}",
+            "{} on {}: {} policies measured in {:.2} s; the last: {}",
             args.algo,
             origin,
             records.len(),
@@ -195,8 +241,13 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
         );
     }
     say!(
-        "wrote {} and {}",
+        "wrote {}{} and {}",
         args.out.join("record.csv").display(),
+        if final_policy.is_some() {
+            format!(", {}", policy_file.display())
+        } else {
+            String::new()
+        },
         args.out.join("manifest.json").display()
     );
     match stopped {

@@ -4,7 +4,51 @@
 use std::io::Write;
 use std::path::Path;
 
+use serde::{Deserialize, Serialize};
+
 use crate::core::error::{Error, Result};
+use crate::core::seeding::{FNV1A_OFFSET_BASIS, fnv1a};
+
+/// A file's length and 64-bit FNV-1a hash ([`crate::core::seeding::fnv1a`]), recorded beside
+/// what a run wrote and checked before it is reused: enough to catch truncation, bit flips and a
+/// file from another save (not a guarantee against deliberate tampering).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Digest {
+    pub bytes: u64,
+    /// The hash as 16 lower-case hexadecimal digits.
+    pub fnv1a64: String,
+}
+
+impl Digest {
+    /// The digest of `bytes`.
+    pub fn of(bytes: &[u8]) -> Self {
+        Digest {
+            bytes: bytes.len() as u64,
+            fnv1a64: format!("{:016x}", fnv1a(FNV1A_OFFSET_BASIS, bytes)),
+        }
+    }
+
+    /// Checks `bytes`, read from `path`, against this digest, recorded in `recorded_in`.
+    pub fn check(&self, bytes: &[u8], path: &Path, recorded_in: &Path) -> Result<()> {
+        let found = Digest::of(bytes);
+        if &found == self {
+            return Ok(());
+        }
+        Err(Error::Invalid {
+            origin: path.display().to_string(),
+            field: "contents".into(),
+            found: format!("{} bytes with FNV-1a {}", found.bytes, found.fnv1a64),
+            expected: format!(
+                "the {} bytes with FNV-1a {} recorded in {} (the file is corrupt, truncated or \
+                 from another save)",
+                self.bytes,
+                self.fnv1a64,
+                recorded_in.display()
+            ),
+        })
+    }
+}
 
 /// Reads a whole UTF-8 file.
 pub fn read_text(path: &Path) -> Result<String> {

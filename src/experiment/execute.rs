@@ -5,7 +5,7 @@ use std::path::Path;
 use super::spec::{Configuration, Experiment};
 use super::world_spec::WorldKind;
 use crate::algo::Record;
-use crate::algo::catalogue::run_named_while;
+use crate::algo::catalogue::{StartAndEnd, run_named_from};
 use crate::bandit::catalogue::run_named_bandit;
 use crate::core::error::Result;
 use crate::core::seeding::run_seed;
@@ -22,6 +22,8 @@ pub struct RunOutput {
     pub reached_target_at: Option<usize>,
     /// A numerical failure that stopped the run (the steps before it are kept).
     pub stopped_by: Option<String>,
+    /// The policy after the last step that ran, where the algorithm exposes it (MDP worlds).
+    pub final_policy: Option<Vec<ndarray::Array2<f64>>>,
 }
 
 /// Runs `configuration` with seed index `seed` (its RNG seeded from the experiment name, the
@@ -68,16 +70,22 @@ pub fn execute(
         !reached
     };
     let kind = &experiment.worlds[configuration.world].kind;
+    let mut final_policy = None;
     let result = match (kind, kind.policy_world()) {
         // MDPs of either horizon, robust MDPs and games: the world interface.
-        (_, Some(world)) => run_named_while(
+        (_, Some(world)) => run_named_from(
             &configuration.algorithm,
             &configuration.params,
             world,
             steps,
             rng_seed,
+            &StartAndEnd {
+                start: configuration.start.as_ref().map(|s| s.as_ref().clone()),
+                measure_final: false,
+            },
             &mut observe,
-        ),
+        )
+        .map(|policy| final_policy = policy),
         (WorldKind::Bandit(environment), None) => run_named_bandit(
             &configuration.algorithm,
             &configuration.params,
@@ -125,6 +133,7 @@ pub fn execute(
     if let Some(row) = last {
         output.rows.push(row);
     }
+    output.final_policy = final_policy;
     match result {
         Ok(()) => Ok(output),
         Err(error @ crate::core::error::Error::Numerical { .. }) if output.steps_run > 0 => {

@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::store::{RunMeta, finished_runs, write_results};
+use super::lock::{LockMode, lock_folder};
+use super::store::{RunMeta, scan_runs, write_results};
 use crate::core::error::{Error, Result};
 use crate::core::files::{read_text, write_atomic};
 
@@ -13,6 +14,8 @@ pub struct MergeReport {
     pub experiment: String,
     pub finished: usize,
     pub total: usize,
+    /// Runs of the inputs not taken because their files are damaged: (folder, id, why).
+    pub damaged: Vec<(PathBuf, String, String)>,
 }
 
 fn read_manifest(folder: &Path) -> Result<serde_json::Value> {
@@ -55,12 +58,30 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<MergeReport> {
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let mut taken: Vec<RunMeta> = finished_runs(out)?
+    std::fs::create_dir_all(out).map_err(|source| Error::Io {
+        path: out.to_path_buf(),
+        action: "create the output folder",
+        source,
+    })?;
+    let _lock = lock_folder(
+        out,
+        LockMode::Exclusive,
+        &format!("`merge` of {experiment}"),
+    )?;
+    let mut damaged = Vec::new();
+    let mut taken: Vec<RunMeta> = scan_runs(out)?
+        .runs
         .into_iter()
         .filter(|m| m.experiment == experiment)
         .collect();
     for input in inputs {
-        for meta in finished_runs(input)? {
+        let scan = scan_runs(input)?;
+        damaged.extend(
+            scan.damaged
+                .into_iter()
+                .map(|(id, why)| (input.clone(), id, why)),
+        );
+        for meta in scan.runs {
             if meta.experiment != experiment {
                 continue;
             }
@@ -74,7 +95,9 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<MergeReport> {
                 continue;
             }
             if input.as_path() != out {
-                for extension in ["csv", "json"] {
+                // The JSON last: its presence marks a complete run.
+                let policy = meta.policy.is_some().then_some("policy.json");
+                for extension in std::iter::once("csv").chain(policy).chain(["json"]) {
                     let name = format!("{}.{extension}", meta.id);
                     copy_file(
                         &input.join("runs").join(&name),
@@ -85,7 +108,8 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<MergeReport> {
             taken.push(meta);
         }
     }
-    let metas: Vec<RunMeta> = finished_runs(out)?
+    let metas: Vec<RunMeta> = scan_runs(out)?
+        .runs
         .into_iter()
         .filter(|m| m.experiment == experiment)
         .collect();
@@ -105,5 +129,6 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<MergeReport> {
         experiment,
         finished: metas.len(),
         total,
+        damaged,
     })
 }

@@ -21,13 +21,18 @@
 //! worlds = ["bandit"]                 # default: every world of the matching kind
 //! params = { step_size = 0.4 }
 //! grid = { }                          # lists of values; one configuration per point
+//! initial_policy = "start.json"       # optional: start from a policy file (`logits` or
+//!                                     # `policy`; an earlier run's runs/ID.policy.json)
 //!
 //! [quick]                             # the budget of `reproduce --quick`
 //! steps = 1000
 //! seeds = 2
 //! world_grid = { li-chain = { length = [4, 5] } }   # replaces a world's grid
 //!
-//! [[figure]]                          # figures drawn from the results (read by the entry code in reproduce/)
+//! [[figure]]                          # a figure `policylab plot OUT` draws (see `figure_spec`)
+//! metric = "gap"
+//! log_x = true
+//! log_y = true
 //! ```
 //!
 //! Unknown keys, algorithms, parameters and worlds are errors naming the file, the key and the
@@ -38,17 +43,24 @@
 //!
 //! # Output
 //!
-//! See [`store`]: per-run CSV and JSON files written atomically (a rerun skips finished runs), a
-//! long-format `results.csv` and a `manifest.json`.
+//! See [`store`]: per-run CSV and JSON files (and the final policy, on MDP worlds) written
+//! atomically and checksummed, keyed by their content (a rerun skips finished runs; an edited file
+//! reuses what still matches and sets the rest aside), a long-format `results.csv` and a
+//! `manifest.json`; [`lock`] keeps a second process out of the folder.
 
 pub mod execute;
+pub mod figure_spec;
 pub mod grid;
+pub mod lock;
 pub mod merge;
 pub mod reproduce;
+pub mod results_figure;
 pub mod runner;
 pub mod schedule;
+pub mod seed_bands;
 pub mod spec;
 pub mod store;
+pub mod summary;
 pub mod table;
 pub mod world_spec;
 

@@ -17,9 +17,11 @@ use serde_json::json;
 
 use super::execute::execute;
 use super::grid::value_text;
+use super::lock::{LockMode, lock_folder};
 use super::spec::Experiment;
 use super::store::{
-    RunMeta, build_commit, finished_runs, git_commit, read_meta, run_id, write_results, write_run,
+    RunMeta, build_commit, git_commit, remove_temporaries, renumber, run_id, scan_runs, set_aside,
+    write_results, write_run,
 };
 use super::world_spec::WorldKind;
 use crate::core::error::{Error, Result};
@@ -85,7 +87,23 @@ pub struct RunReport {
     pub total: usize,
     /// Runs stopped by a non-finite value: (run id, message).
     pub stopped: Vec<(String, String)>,
+    /// Runs moved out of the folder before this invocation ran: where to, and why.
+    pub set_aside: Vec<SetAside>,
+    /// Finished runs left in a shared (sharded) folder that the experiment no longer has; an
+    /// unsharded `run` there sets them aside.
+    pub foreign: usize,
+    /// Configurations (their keys) whose seeds, two or more, all wrote the same measurements: a
+    /// deterministic method, where one seed would do.
+    pub identical_seeds: Vec<String>,
     pub wall_seconds: f64,
+}
+
+/// Runs moved to `OUT/set-aside/…`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetAside {
+    pub folder: PathBuf,
+    pub count: usize,
+    pub reason: String,
 }
 
 /// The budget of a run of `experiment` on world `world` (an index into its worlds), as stored
@@ -111,12 +129,13 @@ fn budget(experiment: &Experiment, world: usize) -> String {
 fn describe(experiment: &Experiment, configuration: usize, seed: usize) -> RunMeta {
     let config = &experiment.configurations[configuration];
     let world = &experiment.worlds[config.world];
+    let budget = budget(experiment, config.world);
     RunMeta {
-        id: run_id(configuration, seed),
+        id: run_id(experiment.name(), &config.key, &budget, seed),
         experiment: experiment.name().to_string(),
         configuration,
         key: config.key.clone(),
-        budget: budget(experiment, config.world),
+        budget,
         world: world.name.clone(),
         world_grid: world
             .point
@@ -133,6 +152,8 @@ fn describe(experiment: &Experiment, configuration: usize, seed: usize) -> RunMe
         reached_target_at: None,
         stopped_by: None,
         wall_seconds: 0.0,
+        csv: None,
+        policy: None,
     }
 }
 
@@ -192,37 +213,90 @@ pub fn run_experiment(experiment: &Experiment, options: &RunOptions) -> Result<R
     let started = Instant::now();
     let out = &options.out;
     require_writable_folder(out)?;
+    let (mode, purpose) = match options.shard {
+        Some(shard) => (
+            LockMode::Shared,
+            format!(
+                "`run` of {} shard {}/{}",
+                experiment.name(),
+                shard.index,
+                shard.count
+            ),
+        ),
+        None => (
+            LockMode::Exclusive,
+            format!("`run` of {}", experiment.name()),
+        ),
+    };
+    let _lock = lock_folder(out, mode, &purpose)?;
+    if mode == LockMode::Exclusive {
+        remove_temporaries(out)?;
+    }
+    let scan = scan_runs(out)?;
+    if let Some(other) = scan.runs.iter().find(|m| m.experiment != experiment.name()) {
+        let count = scan
+            .runs
+            .iter()
+            .filter(|m| m.experiment == other.experiment)
+            .count();
+        return Err(Error::Usage(format!(
+            "{}: the folder holds {count} run(s) of the experiment `{}`, this file is `{}`; give another --out (or remove the folder)",
+            out.display(),
+            other.experiment,
+            experiment.name()
+        )));
+    }
     let seeds = experiment.file.seeds;
+    let expected: Vec<RunMeta> = (0..experiment.configurations.len())
+        .flat_map(|configuration| (0..seeds).map(move |seed| (configuration, seed)))
+        .map(|(configuration, seed)| describe(experiment, configuration, seed))
+        .collect();
+    // Each finished run matched to the run of the current file with its content, if any.
+    let by_content: std::collections::HashMap<(&str, &str, usize), usize> = expected
+        .iter()
+        .enumerate()
+        .map(|(i, m)| ((m.key.as_str(), m.budget.as_str(), m.seed), i))
+        .collect();
+    let mut found: Vec<Option<RunMeta>> = vec![None; expected.len()];
+    let mut unmatched: Vec<String> = Vec::new();
+    for meta in scan.runs {
+        match by_content.get(&(meta.key.as_str(), meta.budget.as_str(), meta.seed)) {
+            Some(&i) if meta.same_run(&expected[i]) && found[i].is_none() => found[i] = Some(meta),
+            _ => unmatched.push(meta.id),
+        }
+    }
+    let mut set_aside_report = Vec::new();
+    let mut foreign = 0;
+    let damaged: Vec<String> = scan.damaged.iter().map(|(id, _)| id.clone()).collect();
+    if let Some(folder) = set_aside(out, &damaged)? {
+        let first = scan.damaged.first().map_or("", |(_, why)| why.as_str());
+        set_aside_report.push(SetAside {
+            folder,
+            count: damaged.len(),
+            reason: format!("damaged or unverifiable (first: {first}); they run again"),
+        });
+    }
+    if mode == LockMode::Exclusive {
+        if let Some(folder) = set_aside(out, &unmatched)? {
+            set_aside_report.push(SetAside {
+                folder,
+                count: unmatched.len(),
+                reason: "no longer in the experiment file (a configuration, seed, step budget or world edited or removed)".to_string(),
+            });
+        }
+    } else {
+        foreign = unmatched.len();
+    }
     let mut selected = 0;
     let mut pending: Vec<(usize, usize)> = Vec::new();
-    for configuration in 0..experiment.configurations.len() {
-        for seed in 0..seeds {
-            let i = configuration * seeds + seed;
-            if options.shard.is_some_and(|s| !s.selects(i)) {
-                continue;
-            }
-            selected += 1;
-            let expected = describe(experiment, configuration, seed);
-            match read_meta(out, &expected.id)? {
-                Some(meta)
-                    if meta.key == expected.key
-                        && meta.experiment == expected.experiment
-                        && meta.budget == expected.budget => {}
-                Some(meta) => {
-                    return Err(Error::Usage(format!(
-                        "{}: run {} there belongs to another experiment, configuration or budget ({} `{}` {}; this one needs {} `{}` {}); use another --out folder or remove it",
-                        out.display(),
-                        meta.id,
-                        meta.experiment,
-                        meta.key,
-                        meta.budget,
-                        expected.experiment,
-                        expected.key,
-                        expected.budget
-                    )));
-                }
-                None => pending.push((configuration, seed)),
-            }
+    for (i, expected) in expected.iter().enumerate() {
+        if options.shard.is_some_and(|s| !s.selects(i)) {
+            continue;
+        }
+        selected += 1;
+        match &found[i] {
+            Some(meta) => renumber(out, meta, expected.configuration)?,
+            None => pending.push((expected.configuration, expected.seed)),
         }
     }
     let skipped = selected - pending.len();
@@ -337,9 +411,12 @@ pub fn run_experiment(experiment: &Experiment, options: &RunOptions) -> Result<R
     });
     progress.finish_and_clear();
     let wall_seconds = started.elapsed().as_secs_f64();
-    let metas: Vec<RunMeta> = finished_runs(out)?
+    // The runs of the current file only: a shard leaves the others where they are.
+    let ours: std::collections::HashSet<&str> = expected.iter().map(|m| m.id.as_str()).collect();
+    let metas: Vec<RunMeta> = scan_runs(out)?
+        .runs
         .into_iter()
-        .filter(|m| m.experiment == experiment.name())
+        .filter(|m| ours.contains(m.id.as_str()))
         .collect();
     write_results(
         out,
@@ -348,6 +425,17 @@ pub fn run_experiment(experiment: &Experiment, options: &RunOptions) -> Result<R
     )?;
     if let Some(error) = results.into_iter().find_map(|r| r.err()) {
         return Err(error);
+    }
+    let mut identical_seeds = Vec::new();
+    for configuration in &experiment.configurations {
+        let digests: Vec<_> = metas
+            .iter()
+            .filter(|m| m.key == configuration.key)
+            .map(|m| &m.csv)
+            .collect();
+        if seeds >= 2 && digests.len() == seeds && digests.windows(2).all(|w| w[0] == w[1]) {
+            identical_seeds.push(configuration.key.clone());
+        }
     }
     let mut stopped = stopped.into_inner().unwrap_or_default();
     stopped.sort();
@@ -358,6 +446,9 @@ pub fn run_experiment(experiment: &Experiment, options: &RunOptions) -> Result<R
         finished: metas.len(),
         total: experiment.run_count(),
         stopped,
+        set_aside: set_aside_report,
+        foreign,
+        identical_seeds,
         wall_seconds,
     })
 }

@@ -6,14 +6,16 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::figure_spec::FigureSpec;
 use super::grid::{GridPoint, expand_grid, number, value_text};
 use super::schedule::RecordSchedule;
 use super::world_spec::{World, WorldEntry, WorldKind};
 use crate::algo::catalogue as algorithms;
 use crate::bandit::catalogue as bandits;
 use crate::core::error::{Error, Result};
-use crate::core::files::read_text;
+use crate::core::files::{Digest, read_text};
 use crate::llm::catalogue as llm_algorithms;
+use crate::policy::file::load_start;
 
 /// `stop = { metric = "gap", below = 0.07 }`: a run ends at the first step whose record has
 /// `metric < below` (that step is written). Steps to a target are then the last step of the run.
@@ -39,6 +41,10 @@ pub struct RunEntry {
     pub params: toml::Table,
     #[serde(default)]
     pub grid: toml::Table,
+    /// A starting policy file (`logits` or `policy`, see `policy::file`), relative to the
+    /// experiment file; default: the uniform policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_policy: Option<String>,
 }
 
 /// `[quick]`: the smaller budget of `reproduce --quick`.
@@ -77,9 +83,9 @@ pub struct ExperimentFile {
     #[serde(rename = "world")]
     pub worlds: Vec<WorldEntry>,
     pub runs: Vec<RunEntry>,
-    /// Figures drawn from the results, read by the entry's code in [`crate::experiment::reproduce`].
+    /// Figures `policylab plot` draws from the results ([`FigureSpec`]).
     #[serde(default, rename = "figure", skip_serializing_if = "Vec::is_empty")]
-    pub figures: Vec<toml::Table>,
+    pub figures: Vec<FigureSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quick: Option<QuickBudget>,
 }
@@ -104,9 +110,11 @@ pub struct Configuration {
     pub label: String,
     /// Every parameter given (fixed and grid), as numbers, in sorted order.
     pub params: Vec<(String, f64)>,
-    /// The canonical key: world, algorithm and parameters; it seeds the runs and identifies
-    /// finished runs on resume.
+    /// The canonical key: world, algorithm and parameters (and the starting policy's file and
+    /// digest, when one is given); it seeds the runs and identifies finished runs on resume.
     pub key: String,
+    /// The logits θ_0 the runs start from; `None`: the uniform policy.
+    pub start: Option<std::sync::Arc<Vec<ndarray::Array2<f64>>>>,
 }
 
 /// A checked experiment: worlds built, configurations expanded.
@@ -193,6 +201,11 @@ impl Experiment {
             return Err(Error::invalid("seeds", "found 0", "at least 1"));
         }
         file.record.validate()?;
+        for (i, figure) in file.figures.iter().enumerate() {
+            figure
+                .validate()
+                .map_err(|e| e.with_field(|field| format!("figure[{i}].{field}")))?;
+        }
         let rows = file.record.rows_at_most(file.steps);
         if rows > MAX_ROWS_PER_RUN {
             return Err(Error::invalid(
@@ -240,11 +253,14 @@ impl Experiment {
             worlds.extend(built);
         }
         let mut configurations: Vec<Configuration> = Vec::new();
+        // The keys seen so far: a hash set, so a 10⁶-configuration grid is checked in linear
+        // time, not pairwise.
+        let mut keys: std::collections::HashSet<String> = std::collections::HashSet::new();
         for (i, run) in file.runs.iter().enumerate() {
             let field = format!("runs[{i}] (`{}`)", run.algorithm);
-            let added = expand_run(run, &worlds).map_err(|e| prefix_field(e, &field))?;
+            let added = expand_run(run, &worlds, folder).map_err(|e| prefix_field(e, &field))?;
             for configuration in added {
-                if configurations.iter().any(|c| c.key == configuration.key) {
+                if !keys.insert(configuration.key.clone()) {
                     return Err(Error::invalid(
                         field,
                         format!("repeats the configuration {}", configuration.key),
@@ -326,7 +342,7 @@ fn prefix_field(error: Error, field: &str) -> Error {
 }
 
 /// The configurations of one `[[runs]]` entry: its grid points on each matching world.
-fn expand_run(run: &RunEntry, worlds: &[World]) -> Result<Vec<Configuration>> {
+fn expand_run(run: &RunEntry, worlds: &[World], folder: &Path) -> Result<Vec<Configuration>> {
     let is_bandit_algorithm = bandits::learner_entry(&run.algorithm).is_ok();
     let is_mdp_algorithm = algorithms::entry(&run.algorithm).is_ok();
     let is_llm_algorithm = llm_algorithms::algorithm(&run.algorithm).is_ok();
@@ -381,6 +397,30 @@ fn expand_run(run: &RunEntry, worlds: &[World]) -> Result<Vec<Configuration>> {
         if !wanted {
             continue;
         }
+        let start = match (&run.initial_policy, world.kind.policy_world()) {
+            (None, _) => None,
+            (Some(path), Some(policy_world)) => {
+                let file = folder.join(path);
+                let logits = load_start(&file, policy_world)?;
+                let bytes = std::fs::read(&file).map_err(|source| Error::Io {
+                    path: file.clone(),
+                    action: "read the starting policy",
+                    source,
+                })?;
+                let digest = Digest::of(&bytes);
+                Some((
+                    std::sync::Arc::new(logits),
+                    format!(";start={path}#{}", digest.fnv1a64),
+                ))
+            }
+            (Some(_), None) => {
+                return Err(Error::invalid(
+                    "initial_policy",
+                    format!("given for {}", world.kind.describe()),
+                    "a starting policy on MDP worlds (discounted, finite-horizon, robust)",
+                ));
+            }
+        };
         for point in &points {
             let params = numbers(&point.apply(&run.params))?;
             check_against_world(&run.algorithm, &params, world)?;
@@ -390,7 +430,7 @@ fn expand_run(run: &RunEntry, worlds: &[World]) -> Result<Vec<Configuration>> {
             };
             let label = point_label(&label, point);
             let key = format!(
-                "world={};algorithm={};label={};{}",
+                "world={};algorithm={};label={};{}{}",
                 world.name,
                 run.algorithm,
                 label,
@@ -398,7 +438,8 @@ fn expand_run(run: &RunEntry, worlds: &[World]) -> Result<Vec<Configuration>> {
                     .iter()
                     .map(|(k, v)| format!("{k}={v:?}"))
                     .collect::<Vec<_>>()
-                    .join(";")
+                    .join(";"),
+                start.as_ref().map_or("", |(_, key)| key.as_str())
             );
             out.push(Configuration {
                 world: index,
@@ -406,6 +447,7 @@ fn expand_run(run: &RunEntry, worlds: &[World]) -> Result<Vec<Configuration>> {
                 label,
                 params,
                 key,
+                start: start.as_ref().map(|(logits, _)| logits.clone()),
             });
         }
     }

@@ -3,12 +3,23 @@
 //! joined long-format `results.csv` with `manifest.json` assembled from whatever runs are there.
 //!
 //! ```text
-//! OUT/runs/c0003-s001.csv    step + the run's measurements, the kept steps only
-//! OUT/runs/c0003-s001.json   configuration, seed, RNG seed, steps run, stop reason, wall time
+//! OUT/runs/c5e1f…-s001.csv   step + the run's measurements, the kept steps only
+//! OUT/runs/c5e1f…-s001.json  configuration, seed, RNG seed, steps run, stop reason, wall time,
+//!                            and the CSV's (and policy's) length and FNV-1a hash
+//! OUT/runs/c5e1f…-s001.policy.json  the policy after the last step (MDP worlds; readable by
+//!                            `evaluate --policy` and as an `initial_policy`)
 //! OUT/results.csv            experiment, world, algorithm, label, world.K…, params…, seed, step, metrics…
 //!                            (a metric named like a parameter is written as record.NAME)
 //! OUT/manifest.json          the experiment as read, version, git commit, every run's JSON
+//! OUT/set-aside/T-PID/       runs moved out of the way: no longer in the edited experiment, or
+//!                            damaged (never deleted, never in results.csv)
+//! OUT/.lock                  held while a process writes the folder (see `lock`)
 //! ```
+//!
+//! A run's id is a hash of its content — experiment, configuration key (world, algorithm, label,
+//! parameters), budget — and its seed, not of its position in the file: an edited experiment
+//! (more seeds, a new grid value, another `[[runs]]` entry) reuses every run whose content it
+//! still has, and a run is only reused when its CSV matches the digest in its JSON.
 //!
 //! Because `results.csv` is built from the per-run files alone (in run order), a resumed run, a
 //! run on any number of threads and the merge of shards all write the same bytes.
@@ -21,7 +32,8 @@ use serde::{Deserialize, Serialize};
 use super::execute::RunOutput;
 use crate::algo::Record;
 use crate::core::error::{Error, Result};
-use crate::core::files::{read_text, write_atomic};
+use crate::core::files::{Digest, read_text, write_atomic};
+use crate::core::seeding::{FNV1A_OFFSET_BASIS, fnv1a};
 
 /// Everything about one finished run except its measurements.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,11 +58,36 @@ pub struct RunMeta {
     pub reached_target_at: Option<usize>,
     pub stopped_by: Option<String>,
     pub wall_seconds: f64,
+    /// The run's CSV as written; a run without it (or whose CSV no longer matches it) is not
+    /// reused.
+    #[serde(default)]
+    pub csv: Option<Digest>,
+    /// The final policy's file (`runs/ID.policy.json`), where the algorithm exposes its policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Digest>,
 }
 
-/// The file name stem of run `seed` of configuration `configuration`.
-pub fn run_id(configuration: usize, seed: usize) -> String {
-    format!("c{configuration:04}-s{seed:03}")
+impl RunMeta {
+    /// Whether this is the run of `expected` (same experiment, configuration, budget and seed),
+    /// wherever the configuration now sits in the file.
+    pub fn same_run(&self, expected: &RunMeta) -> bool {
+        self.experiment == expected.experiment
+            && self.key == expected.key
+            && self.budget == expected.budget
+            && self.seed == expected.seed
+    }
+}
+
+/// The file name stem of run `seed` of the configuration with canonical key `key` under `budget`
+/// in `experiment`: `c` + 16 hexadecimal digits of the FNV-1a hash of the three (0-separated) +
+/// `-s` + the seed.
+pub fn run_id(experiment: &str, key: &str, budget: &str, seed: usize) -> String {
+    let mut hash = FNV1A_OFFSET_BASIS;
+    for part in [experiment, key, budget] {
+        hash = fnv1a(hash, part.as_bytes());
+        hash = fnv1a(hash, &[0]);
+    }
+    format!("c{hash:016x}-s{seed:03}")
 }
 
 fn runs_folder(out: &Path) -> PathBuf {
@@ -79,7 +116,7 @@ fn metric_names(rows: &[(usize, Record)]) -> Vec<&'static str> {
     names
 }
 
-/// Writes a finished run: its CSV, then its JSON.
+/// Writes a finished run: its CSV, then its JSON with the CSV's digest.
 pub fn write_run(out: &Path, meta: &RunMeta, output: &RunOutput) -> Result<()> {
     let names = metric_names(&output.rows);
     let mut text = String::from("step");
@@ -100,33 +137,60 @@ pub fn write_run(out: &Path, meta: &RunMeta, output: &RunOutput) -> Result<()> {
     }
     let folder = runs_folder(out);
     write_atomic(&folder.join(format!("{}.csv", meta.id)), text.as_bytes())?;
+    let mut meta = meta.clone();
+    meta.csv = Some(Digest::of(text.as_bytes()));
+    if let Some(tables) = &output.final_policy {
+        let text = crate::policy::file::policy_json(meta.steps_run, tables);
+        write_atomic(
+            &folder.join(format!("{}.policy.json", meta.id)),
+            text.as_bytes(),
+        )?;
+        meta.policy = Some(Digest::of(text.as_bytes()));
+    }
+    write_meta(out, &meta)
+}
+
+/// Writes a run's JSON.
+fn write_meta(out: &Path, meta: &RunMeta) -> Result<()> {
     let json = serde_json::to_string_pretty(meta).map_err(|e| Error::Numerical {
         origin: meta.id.clone(),
         detail: format!("cannot encode the run's description: {e}"),
     })?;
-    write_atomic(&folder.join(format!("{}.json", meta.id)), json.as_bytes())
+    write_atomic(
+        &runs_folder(out).join(format!("{}.json", meta.id)),
+        json.as_bytes(),
+    )
 }
 
-/// The description of a finished run, if `out` holds one under `id`.
-pub fn read_meta(out: &Path, id: &str) -> Result<Option<RunMeta>> {
-    let path = runs_folder(out).join(format!("{id}.json"));
-    if !path.exists() {
-        return Ok(None);
+/// Records the finished run `meta` under configuration index `configuration` (its place in an
+/// edited experiment; ids are content hashes and do not move).
+pub fn renumber(out: &Path, meta: &RunMeta, configuration: usize) -> Result<()> {
+    if meta.configuration == configuration {
+        return Ok(());
     }
-    let text = read_text(&path)?;
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|e| Error::Syntax {
-            origin: path.display().to_string(),
-            detail: format!("not a policylab run description: {e}"),
-        })
+    let mut moved = meta.clone();
+    moved.configuration = configuration;
+    write_meta(out, &moved)
 }
 
-/// Every finished run in `out`, sorted by id (configuration, then seed).
-pub fn finished_runs(out: &Path) -> Result<Vec<RunMeta>> {
+/// The runs found in an output folder.
+#[derive(Debug, Clone, Default)]
+pub struct Scan {
+    /// Runs whose CSV matches its digest, sorted by (configuration, seed).
+    pub runs: Vec<RunMeta>,
+    /// Runs that cannot be reused: (id, why). Their files are set aside by a writer holding the
+    /// folder, never read into results.
+    pub damaged: Vec<(String, String)>,
+}
+
+/// Every finished run in `out`: a `runs/ID.json` whose `runs/ID.csv` matches the digest it
+/// records. The rest (an unreadable JSON, a missing, truncated or altered CSV, a run written
+/// without a digest) is listed as damaged with the reason.
+pub fn scan_runs(out: &Path) -> Result<Scan> {
     let folder = runs_folder(out);
+    let mut scan = Scan::default();
     if !folder.exists() {
-        return Ok(Vec::new());
+        return Ok(scan);
     }
     let entries = std::fs::read_dir(&folder).map_err(|source| Error::Io {
         path: folder.clone(),
@@ -136,21 +200,120 @@ pub fn finished_runs(out: &Path) -> Result<Vec<RunMeta>> {
     let mut ids: Vec<String> = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        // Temporary files of an interrupted write start with a dot and are ignored.
+        // Temporary files of an interrupted write start with a dot and are ignored; a run's
+        // policy file is read with its run.
         if let Some(id) = name.strip_suffix(".json")
             && !name.starts_with('.')
+            && !name.ends_with(".policy.json")
         {
             ids.push(id.to_string());
         }
     }
     ids.sort();
-    let mut metas = Vec::new();
     for id in ids {
-        if let Some(meta) = read_meta(out, &id)? {
-            metas.push(meta);
+        match verified_meta(out, &id) {
+            Ok(meta) => scan.runs.push(meta),
+            Err(why) => scan.damaged.push((id, why)),
         }
     }
-    Ok(metas)
+    scan.runs.sort_by_key(|m| (m.configuration, m.seed));
+    Ok(scan)
+}
+
+/// The description of run `id` if its JSON reads and its CSV matches the recorded digest, or
+/// why not.
+fn verified_meta(out: &Path, id: &str) -> std::result::Result<RunMeta, String> {
+    let path = runs_folder(out).join(format!("{id}.json"));
+    let text = read_text(&path).map_err(|e| e.to_string())?;
+    let meta: RunMeta = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not a policylab run description: {e}", path.display()))?;
+    if meta.id != id {
+        return Err(format!(
+            "{}: describes run {}, not {id}",
+            path.display(),
+            meta.id
+        ));
+    }
+    let digest = meta.csv.as_ref().ok_or_else(|| {
+        format!(
+            "{}: no checksum of its CSV (written by an older policylab)",
+            path.display()
+        )
+    })?;
+    let csv = runs_folder(out).join(format!("{id}.csv"));
+    let bytes = std::fs::read(&csv).map_err(|e| format!("{}: cannot read: {e}", csv.display()))?;
+    digest
+        .check(&bytes, &csv, &path)
+        .map_err(|e| e.to_string())?;
+    if let Some(digest) = &meta.policy {
+        let file = runs_folder(out).join(format!("{id}.policy.json"));
+        let bytes =
+            std::fs::read(&file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+        digest
+            .check(&bytes, &file, &path)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(meta)
+}
+
+/// Moves the files of runs `ids` (their CSV and JSON, whichever exist) into a new folder
+/// `OUT/set-aside/T-PID/` and returns it; `None` when `ids` is empty.
+pub fn set_aside(out: &Path, ids: &[String]) -> Result<Option<PathBuf>> {
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let target = out
+        .join("set-aside")
+        .join(format!("{since}-{}", std::process::id()));
+    std::fs::create_dir_all(&target).map_err(|source| Error::Io {
+        path: target.clone(),
+        action: "create the folder for set-aside runs",
+        source,
+    })?;
+    for id in ids {
+        for extension in ["csv", "json", "policy.json"] {
+            let from = runs_folder(out).join(format!("{id}.{extension}"));
+            match std::fs::rename(&from, target.join(format!("{id}.{extension}"))) {
+                Ok(()) => {}
+                // A damaged run may lack its CSV; a shard beside us may have moved it first.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => {
+                    return Err(Error::Io {
+                        path: from,
+                        action: "move a run aside",
+                        source,
+                    });
+                }
+            }
+        }
+    }
+    Ok(Some(target))
+}
+
+/// Removes the temporary files an interrupted write left in `out` and `out/runs` (names
+/// `.NAME.tmp-PID`); only a process holding the folder exclusively may call it. Returns how many.
+pub fn remove_temporaries(out: &Path) -> Result<usize> {
+    let mut removed = 0;
+    for folder in [out.to_path_buf(), runs_folder(out)] {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') && name.contains(".tmp-") && entry.path().is_file() {
+                std::fs::remove_file(entry.path()).map_err(|source| Error::Io {
+                    path: entry.path(),
+                    action: "remove a leftover temporary file",
+                    source,
+                })?;
+                removed += 1;
+            }
+        }
+    }
+    Ok(removed)
 }
 
 /// A run's measurements as written: column names (after `step`) and rows of (step, cells).

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{Transformer, TransformerConfig};
 use crate::core::error::{Error, Result};
-use crate::core::seeding::{FNV1A_OFFSET_BASIS, fnv1a};
+use crate::core::files::Digest;
 
 /// The manifest's format tag.
 pub const FORMAT: &str = "policylab-transformer/1";
@@ -56,29 +56,7 @@ impl CheckpointPaths {
 struct Manifest {
     format: String,
     config: TransformerConfig,
-    weights: WeightsDigest,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WeightsDigest {
-    bytes: u64,
-    fnv1a64: String,
-}
-
-impl WeightsDigest {
-    fn of(bytes: &[u8]) -> Self {
-        WeightsDigest {
-            bytes: bytes.len() as u64,
-            fnv1a64: format!("{:016x}", fnv1a64(bytes)),
-        }
-    }
-}
-
-/// FNV-1a, 64 bits ([`crate::core::seeding::fnv1a`]): enough to catch truncation and
-/// corruption (not an integrity guarantee against tampering).
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    fnv1a(FNV1A_OFFSET_BASIS, bytes)
+    weights: Digest,
 }
 
 fn recorder() -> NamedMpkBytesRecorder<FullPrecisionSettings> {
@@ -99,7 +77,7 @@ pub fn save<B: Backend>(model: &Transformer<B>, stem: &Path) -> Result<Checkpoin
     let manifest = Manifest {
         format: FORMAT.to_string(),
         config: model.config().clone(),
-        weights: WeightsDigest::of(&bytes),
+        weights: Digest::of(&bytes),
     };
     crate::core::files::write_atomic(&paths.weights, &bytes)?;
     let mut json = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Numerical {
@@ -179,21 +157,9 @@ fn load_weights<B: Backend>(
         action: "read the weights",
         source,
     })?;
-    let digest = WeightsDigest::of(&bytes);
-    if digest != manifest.weights {
-        return Err(Error::Invalid {
-            origin,
-            field: "weights".into(),
-            found: format!("{} bytes with FNV-1a {}", digest.bytes, digest.fnv1a64),
-            expected: format!(
-                "the {} bytes with FNV-1a {} recorded in {} (the file is corrupt, truncated or \
-                 from another save)",
-                manifest.weights.bytes,
-                manifest.weights.fnv1a64,
-                paths.manifest.display()
-            ),
-        });
-    }
+    manifest
+        .weights
+        .check(&bytes, &paths.weights, &paths.manifest)?;
     let record = Recorder::<B>::load(&recorder(), bytes, device).map_err(|e| Error::Syntax {
         origin: origin.clone(),
         detail: format!("cannot decode the weights: {e:?}"),
@@ -325,7 +291,7 @@ mod tests {
         std::fs::write(&paths.weights, &garbage).unwrap();
         let manifest_text = std::fs::read_to_string(&paths.manifest).unwrap();
         let mut manifest: Manifest = serde_json::from_str(&manifest_text).unwrap();
-        manifest.weights = WeightsDigest::of(&garbage);
+        manifest.weights = Digest::of(&garbage);
         std::fs::write(&paths.manifest, serde_json::to_string(&manifest).unwrap()).unwrap();
         let undecodable = message(load::<B>(&stem, &device));
         assert!(
@@ -381,12 +347,5 @@ mod tests {
             logits_bytes(&load::<B>(&stem, &device).unwrap()),
             logits_bytes(&model)
         );
-    }
-
-    #[test]
-    fn fnv1a64_matches_the_published_test_vectors() {
-        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
-        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
     }
 }

@@ -180,8 +180,9 @@ impl<B: AutodiffBackend> RlTrainer<B> {
         let device = model.device();
         let record = Recorder::<B>::load(&optimizer_recorder(), optimizer_state.to_vec(), &device)
             .map_err(|e| Error::Syntax {
-                origin: "the optimizer state".into(),
-                detail: format!("cannot decode it: {e:?}"),
+                // Filled in by the caller, who knows the file.
+                origin: String::new(),
+                detail: format!("cannot decode the optimizer state: {e:?}"),
             })?;
         let optimizer = adamw(config.weight_decay, config.gradient_clip).load_record(record);
         Ok(RlTrainer {

@@ -34,7 +34,7 @@ use super::memory::check_training_fits;
 use super::model::Transformer;
 use super::world::LlmWorld;
 use crate::core::error::{Error, Result};
-use crate::core::files::{read_text, write_atomic};
+use crate::core::files::{Digest, read_text, write_atomic};
 use crate::core::record::Record;
 
 /// The names an LLM run records (a checkpoint's records are read back against this list).
@@ -59,7 +59,8 @@ pub const RECORD_NAMES: &[&str] = &[
 ];
 
 /// The checkpoint state format tag.
-const FORMAT: &str = "policylab-rl-run/1";
+/// `/2` adds the optimizer state's digest; a `/1` state is started over.
+const FORMAT: &str = "policylab-rl-run/2";
 
 /// One run: what it trains, for how long, with which seed, and where its files go.
 #[derive(Debug, Clone, Copy)]
@@ -89,6 +90,10 @@ struct RunState {
     word_position: String,
     /// The step folder holding the policy and optimizer after `done` steps.
     folder: String,
+    /// The length and FNV-1a hash of the step folder's `optimizer.mpk` (the policy's are in its
+    /// checkpoint manifest); absent only in `/1` states, which are not resumed.
+    #[serde(default)]
+    optimizer: Option<Digest>,
     records: Vec<Vec<(String, f64)>>,
 }
 
@@ -129,12 +134,21 @@ pub fn run_llm(run: &LlmRun<'_>, observe: &mut dyn FnMut(usize, &Record) -> bool
                 &world.model,
                 &device,
             )?;
-            let optimizer =
-                std::fs::read(step_folder.join("optimizer.mpk")).map_err(|source| Error::Io {
-                    path: step_folder.join("optimizer.mpk"),
-                    action: "read",
-                    source,
-                })?;
+            let optimizer_path = step_folder.join("optimizer.mpk");
+            let optimizer = std::fs::read(&optimizer_path).map_err(|source| Error::Io {
+                path: optimizer_path.clone(),
+                action: "read",
+                source,
+            })?;
+            let state_path = folder.join("state.json");
+            state
+                .optimizer
+                .as_ref()
+                .ok_or_else(|| {
+                    Error::invalid("optimizer", "missing", "the optimizer state's digest")
+                        .in_origin(&state_path.display().to_string())
+                })?
+                .check(&optimizer, &optimizer_path, &state_path)?;
             let reference = if has_kl {
                 Some(checkpoint::load_expecting::<Inference>(
                     &sft,
@@ -167,7 +181,8 @@ pub fn run_llm(run: &LlmRun<'_>, observe: &mut dyn FnMut(usize, &Record) -> bool
                 config.loss,
                 &optimizer,
                 state.done,
-            )?
+            )
+            .map_err(|e| e.in_origin(&optimizer_path.display().to_string()))?
         }
         None => {
             let model = checkpoint::load_expecting::<Training>(&sft, &world.model, &device)?;
@@ -275,10 +290,8 @@ fn save_state(
     let name = format!("step-{done:06}");
     let step_folder = folder.join(&name);
     checkpoint::save(&trainer.model()?.valid(), &step_folder.join("policy"))?;
-    write_atomic(
-        &step_folder.join("optimizer.mpk"),
-        &trainer.optimizer_state()?,
-    )?;
+    let optimizer = trainer.optimizer_state()?;
+    write_atomic(&step_folder.join("optimizer.mpk"), &optimizer)?;
     let state = RunState {
         format: FORMAT.into(),
         key: run.key.into(),
@@ -286,6 +299,7 @@ fn save_state(
         done,
         word_position: rng.get_word_pos().to_string(),
         folder: name.clone(),
+        optimizer: Some(Digest::of(&optimizer)),
         records: records
             .iter()
             .map(|r| r.0.iter().map(|(n, v)| (n.to_string(), *v)).collect())
@@ -398,6 +412,21 @@ mod tests {
             .filter(|n| n.starts_with("step-"))
             .collect();
         assert_eq!(steps, vec!["step-000005".to_string()]);
+        // A bit flipped in the optimizer state is caught by its digest, naming the file, instead
+        // of a resume from corrupt moments.
+        collect(&run("flipped"), Some(3)).unwrap();
+        let optimizer = out
+            .path()
+            .join("checkpoints/flipped/step-000003/optimizer.mpk");
+        let mut bytes = std::fs::read(&optimizer).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x10;
+        std::fs::write(&optimizer, &bytes).unwrap();
+        let error = collect(&run("flipped"), None).unwrap_err().to_string();
+        assert!(
+            error.contains("optimizer.mpk") && error.contains("corrupt"),
+            "{error}"
+        );
         // A checkpoint of another key is not resumed from.
         let other = LlmRun {
             key: "another-key",

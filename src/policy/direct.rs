@@ -65,6 +65,15 @@ pub fn direct_gradient_from(
     })
 }
 
+/// The world's starting policy table, softmax(θ_0) of [`World::start`] (the uniform table
+/// without one).
+pub fn start_table<W: World + ?Sized>(world: &W) -> Array2<f64> {
+    match world.start(0) {
+        Some(_) => super::softmax::TabularSoftmax::start_on(world).probabilities(),
+        None => uniform_table(world),
+    }
+}
+
 /// The uniform policy table over each state's available actions of a stationary world.
 pub fn uniform_table<W: World + ?Sized>(world: &W) -> Array2<f64> {
     let n_actions = world.n_actions();

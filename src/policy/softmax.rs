@@ -93,6 +93,28 @@ impl TabularSoftmax {
         vec![Self::uniform_on(world); world.stages()]
     }
 
+    /// The world's starting policy at stage 0 ([`World::start`]; θ = 0 without one).
+    pub fn start_on<W: World + ?Sized>(world: &W) -> Self {
+        Self::start_at(world, 0)
+    }
+
+    /// The world's starting policy at every stage.
+    pub fn start_stages<W: World + ?Sized>(world: &W) -> Vec<Self> {
+        (0..world.stages())
+            .map(|h| Self::start_at(world, h))
+            .collect()
+    }
+
+    fn start_at<W: World + ?Sized>(world: &W, stage: usize) -> Self {
+        let mut policy = Self::uniform_on(world);
+        if let Some(logits) = world.start(stage) {
+            // The start's shape and finiteness were checked when it was given (`Started::new`);
+            // unavailable actions keep probability 0 whatever their logit.
+            policy.logits.assign(logits);
+        }
+        policy
+    }
+
     fn uniform_masked(n_states: usize, n_actions: usize, allowed: &[bool]) -> Self {
         TabularSoftmax {
             logits: Array2::zeros((n_states, n_actions)),

@@ -251,6 +251,14 @@ pub trait World: Send + Sync {
         None
     }
 
+    /// The logits θ_0 a softmax method starts stage `stage` from (a direct method starts from
+    /// softmax(θ_0)); `None`: θ_0 = 0, the uniform policy over the available actions. Given by
+    /// wrapping a world in [`crate::world::started::Started`] (`train --initial-policy FILE`,
+    /// `initial_policy = "FILE"` in an experiment file).
+    fn start(&self, _stage: usize) -> Option<&Array2<f64>> {
+        None
+    }
+
     /// The model for sampled mode, or an error naming `what` needs it.
     fn require_model(&self, what: &str) -> Result<&TabularMdp> {
         self.model().ok_or_else(|| {

@@ -11,6 +11,7 @@ pub mod kernel;
 pub mod mdp;
 pub mod robust_mdp;
 pub mod sample;
+pub mod started;
 pub mod uncertainty;
 
 pub use features::FeatureMap;

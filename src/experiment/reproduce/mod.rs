@@ -11,6 +11,7 @@ pub mod agarwal2021_qnpg;
 pub mod bandit_regret;
 pub mod cen2022;
 pub mod cui2025;
+pub mod html_report;
 pub mod independent_pg_potential;
 pub mod klein2023;
 pub mod klein2024;
@@ -41,8 +42,6 @@ use super::store::{build_commit, git_commit};
 use super::table::{ResultsTable, Trajectory};
 use crate::core::error::{Error, Result};
 use crate::core::files::write_atomic;
-use crate::metrics::bootstrap::{BootstrapSettings, ResamplePlan};
-use crate::metrics::seed_statistics::Statistic;
 use crate::plot::{Figure, render};
 
 /// A world's discounted problem and its feature map, or an error naming the world (the entries
@@ -77,8 +76,7 @@ pub fn present_entries(input: &ReportInput<'_>, present: &[String]) -> Vec<Strin
     entries
 }
 
-/// A confidence band: (x, low, high) per point.
-pub type Band = Vec<(f64, f64, f64)>;
+pub use super::seed_bands::{Band, mean_and_band};
 
 /// Our number next to the paper's.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -349,37 +347,6 @@ pub fn grid_runs(labels: &[String], base: &str, parameter: &str) -> Vec<(String,
 /// The value of a trajectory at `step`, if that step was recorded.
 pub fn value_at(trajectory: &Trajectory, step: f64) -> Option<f64> {
     trajectory.iter().find(|(x, _)| *x == step).map(|(_, y)| *y)
-}
-
-/// The mean across seeds at every step all of them recorded, with a 95% percentile-bootstrap
-/// band when there are at least two seeds.
-pub fn mean_and_band(runs: &[Trajectory]) -> Result<(Trajectory, Band)> {
-    let first = runs.first().ok_or_else(|| {
-        Error::invalid("runs", "no trajectory", "at least one run in the results")
-    })?;
-    let settings = BootstrapSettings {
-        statistic: Statistic::Mean,
-        ..BootstrapSettings::default()
-    };
-    // One set of resamples for every step (seeded, so the band is the same on every run).
-    let plan = ResamplePlan::new(runs.len(), &settings, 0)?;
-    let mut mean = Vec::new();
-    let mut band = Vec::new();
-    for (i, &(x, _)) in first.iter().enumerate() {
-        let values: Vec<f64> = runs
-            .iter()
-            .filter_map(|run| run.get(i).filter(|(xi, _)| *xi == x).map(|(_, y)| *y))
-            .collect();
-        if values.len() != runs.len() {
-            continue;
-        }
-        let summary = plan.summarize(&values)?;
-        mean.push((x, summary.mean));
-        if runs.len() >= 2 {
-            band.push((x, summary.low, summary.high));
-        }
-    }
-    Ok((mean, band))
 }
 
 /// A final gap over the linear-rate bound of KL mirror descent with steps η_t = η_0/γ^t,
