@@ -10,6 +10,7 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use policylab::exact::evaluation::bellman_matrix;
 use policylab::exact::linear_solve::solve_dense;
+use policylab::exact::policy_system::sweep;
 use policylab::exact::{evaluate, evaluate_iterative, uniform_policy, value_iteration};
 
 mod common;
@@ -67,6 +68,40 @@ fn dynamic_programming(c: &mut Criterion) {
     group.bench_function("nalgebra", |b| {
         b.iter(|| black_box(dense.clone().lu().solve(&vector).expect("solvable")))
     });
+    group.finish();
+
+    // The crossover behind `exact::policy_system::method_for`: the policy's system solved by
+    // dense LU (matrix built included) and by fixed-point sweeps to the relative 1e-13 bound, on
+    // Garnet(S, 10, 10) at γ = 0.9 and 0.99.
+    let mut group = c.benchmark_group("policy_system");
+    configure(&mut group);
+    for s in sizes(&[1000, 2000, 4000]) {
+        for gamma in [0.9, 0.99] {
+            let mdp = policylab::world::generate::GarnetParams {
+                states: s,
+                actions: 10,
+                branching: 10,
+                gamma,
+                seed: 1,
+            }
+            .build()
+            .expect("valid Garnet parameters");
+            let policy = uniform_policy(&mdp);
+            let rhs = policylab::exact::bellman::policy_reward(&mdp, policy.view());
+            let id = format!("{s}/gamma={gamma}");
+            group.bench_function(BenchmarkId::new("dense_lu", &id), |b| {
+                b.iter(|| {
+                    black_box(
+                        solve_dense(&bellman_matrix(&mdp, policy.view()), &rhs, false)
+                            .expect("solvable"),
+                    )
+                })
+            });
+            group.bench_function(BenchmarkId::new("sweeps", &id), |b| {
+                b.iter(|| black_box(sweep(&mdp, policy.view(), &rhs, false).expect("converges")))
+            });
+        }
+    }
     group.finish();
 }
 

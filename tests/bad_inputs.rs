@@ -137,6 +137,20 @@ const CORPUS: &[(&str, &[&str])] = &[
         "craam-missing-column.csv",
         &["header", "no column \"idstateto\"", "CRAAM's CSV format"],
     ),
+    // Found by tests/fuzz_loaders.rs: 5·10⁹ declared states and no table to check them against
+    // reached an allocation of 5 GB before the error.
+    (
+        "transitions-not-a-list.toml",
+        &["transitions", "not a list", "one list per state"],
+    ),
+    // Found by tests/fuzz_loaders.rs: an id of 2⁶⁴ − 1 overflowed the size computation.
+    (
+        "craam-huge-id.csv",
+        &[
+            "an action id of 18446744073709551615",
+            "in a file of 2 rows",
+        ],
+    ),
     (
         "craam-row-sum.csv",
         &[

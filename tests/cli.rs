@@ -273,7 +273,12 @@ fn train_writes_a_record_and_a_manifest() {
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert_eq!(&header[..3], &["step", "J", "gap"]);
     let rows: Vec<Vec<f64>> = lines
-        .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
+        // The final row leaves the update's columns (dH, kl, …) empty: NaN here.
+        .map(|l| {
+            l.split(',')
+                .map(|x| x.parse().unwrap_or(f64::NAN))
+                .collect()
+        })
         .collect();
     // π_0 … π_101: the last row measures the policy after the last update.
     assert_eq!(rows.len(), 102);
@@ -327,6 +332,15 @@ fn train_saves_the_final_policy_and_starts_from_a_given_one() {
     let first = dir.path().join("first");
     let said = train("100", &first, &[]);
     assert!(said.contains("policy.json"), "{said}");
+    // --json: one object with the last record and the files.
+    let json: Value =
+        serde_json::from_str(&train("100", &dir.path().join("json"), &["--json"])).unwrap();
+    assert_eq!(json["policies_measured"], 101);
+    assert!(
+        json["last"]["J"].as_f64().is_some()
+            && json["policy"].as_str().unwrap().ends_with("policy.json"),
+        "{json}"
+    );
     let j_first = record_j(&first);
     assert_eq!(j_first.len(), 101);
     // Row 100 of a 100-step run is row 100 of a 101-step run: the policy after update 100.
@@ -353,11 +367,12 @@ fn train_saves_the_final_policy_and_starts_from_a_given_one() {
         &continued,
         &["--initial-policy", policy.to_str().unwrap()],
     );
+    // policy.json carries the logits, so the continuation is exact to the bit.
     let j_continued = record_j(&continued);
-    assert!((j_continued[0] - j_first[100]).abs() < 1e-12);
+    assert_eq!(j_continued[0], j_first[100]);
     let whole = dir.path().join("whole");
     train("150", &whole, &[]);
-    assert!((j_continued[50] - record_j(&whole)[150]).abs() < 1e-9);
+    assert_eq!(j_continued[50], record_j(&whole)[150]);
     // Given logits θ_0 = (0, 0, 4): J_0 = (1 + 0.9 + 0.1·e⁴)/(2 + e⁴).
     let logits = dir.path().join("bad-start.toml");
     std::fs::write(&logits, "logits = [[0.0, 0.0, 4.0]]\n").unwrap();
@@ -410,8 +425,13 @@ fn train_saves_the_final_policy_and_starts_from_a_given_one() {
 fn train_rejects_unknown_algorithms_and_parameters_with_the_valid_ones() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    let cases: [(&[&str], &str); 3] = [
+    let cases: [(&[&str], &str); 4] = [
         (&["--algo", "ppo"], "ppo-clip, clip-higher, dual-clip"),
+        // A batch of 10⁹ episodes a step would take 800 GB: refused before the first episode.
+        (
+            &["--algo", "ppo-clip", "--param", "episodes=1000000000"],
+            "GB per batch",
+        ),
         (
             &["--algo", "npg", "--param", "eta=1"],
             "step_size, step_growth",
@@ -457,7 +477,12 @@ fn train_runs_dynamic_and_simultaneous_pg_on_a_finite_horizon() {
     let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
     let (epoch, gap) = (column("epoch"), column("gap"));
     let rows: Vec<Vec<f64>> = lines
-        .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
+        // The final row leaves the update's columns (dH, kl, …) empty: NaN here.
+        .map(|l| {
+            l.split(',')
+                .map(|x| x.parse().unwrap_or(f64::NAN))
+                .collect()
+        })
         .collect();
     let mut order: Vec<f64> = Vec::new();
     for row in &rows {

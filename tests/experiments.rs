@@ -209,6 +209,25 @@ fn shards_merge_into_the_unsharded_result() {
     args.extend(["--out", merged.to_str().unwrap()]);
     let said = success(&args);
     assert!(said.contains("24 of 24 runs"), "{said}");
+    // --json on run and merge: one object each.
+    args.push("--json");
+    let merged_json: serde_json::Value = serde_json::from_str(&success(&args)).unwrap();
+    assert_eq!(
+        (
+            merged_json["finished"].as_u64(),
+            merged_json["complete"].as_bool()
+        ),
+        (Some(24), Some(true))
+    );
+    let run_json: serde_json::Value =
+        serde_json::from_str(&run_into(&file, &whole, &["--json"])).unwrap();
+    assert_eq!(
+        (
+            run_json["ran"].as_u64(),
+            run_json["already_finished"].as_u64()
+        ),
+        (Some(0), Some(24))
+    );
     assert_eq!(results(&merged), results(&whole));
     // Merging only two shards says it is incomplete.
     let partial = dir.path().join("partial");
@@ -223,11 +242,32 @@ fn shards_merge_into_the_unsharded_result() {
         said.contains("16 of 24 runs") && said.contains("incomplete"),
         "{said}"
     );
+    // After an edit (one seed fewer), rerunning the shards into the same folders and merging
+    // gives the edited file's unsharded results: runs the edit left in the shards' folders are not
+    // merged.
+    let fewer_text = SWEEP.replace("seeds = 3", "seeds = 2");
+    let fewer = write_experiment(dir.path(), "fewer.toml", &fewer_text);
+    let fewer_whole = dir.path().join("fewer-whole");
+    run_into(&fewer, &fewer_whole, &[]);
+    for (k, shard) in shards.iter().enumerate() {
+        run_into(
+            &fewer,
+            Path::new(shard),
+            &["--shard", &format!("{}/3", k + 1)],
+        );
+    }
+    let fewer_merged = dir.path().join("fewer-merged");
+    let mut args: Vec<&str> = vec!["merge"];
+    args.extend(shards.iter().map(String::as_str));
+    args.extend(["--out", fewer_merged.to_str().unwrap()]);
+    let said = success(&args);
+    assert!(said.contains("16 of 16 runs"), "{said}");
+    assert_eq!(results(&fewer_merged), results(&fewer_whole));
     // Shards of another experiment are refused.
     let other = write_experiment(
         dir.path(),
         "other.toml",
-        &SWEEP.replace("seeds = 3", "seeds = 2"),
+        &SWEEP.replace("steps = 40", "steps = 41"),
     );
     let other_out = dir.path().join("other");
     run_into(&other, &other_out, &[]);
@@ -322,6 +362,12 @@ fn mistakes_in_experiment_files_are_named_before_any_work() {
             "algorithm = \"exp3\"",
             "algorithm = \"exp3\"\nworlds = [\"garnet\"]",
             "`exp3` does not run on an MDP",
+        ),
+        // Two [[runs]] entries with one label on a world would be one curve in figures.
+        (
+            "[[runs]]\nalgorithm = \"npg\"\ngrid = { step_size = [0.5, 2.0] }",
+            "[[runs]]\nalgorithm = \"npg\"\nlabel = \"ppo-clip\"\nparams = { step_size = 0.5 }",
+            "is also the label of runs[0]",
         ),
         // A switch is 0 or 1, not true: `step_size = true` used to run as 1.0.
         (
@@ -459,10 +505,12 @@ fn edited_experiments_reuse_what_matches_and_set_the_rest_aside() {
     assert_eq!(results(&out), expected);
     assert_eq!(set_aside_count(), 8);
 
-    // Growing the sweep back runs only the missing seed, and gives the original results.
+    // Growing the sweep back brings the set-aside seed back (nothing reruns): the original results.
     let said = run_into(&file, &out, &[]);
-    assert!(said.contains("ran 8 runs (16 already finished)"), "{said}");
+    assert!(said.contains("ran 0 runs (24 already finished)"), "{said}");
+    assert!(said.contains("moved 8 run(s) back"), "{said}");
     assert_eq!(results(&out), whole);
+    assert_eq!(set_aside_count(), 0);
 
     // A new grid value reuses every other configuration (whose place in the file moved).
     let (grown, expected) = fresh(
@@ -472,7 +520,7 @@ fn edited_experiments_reuse_what_matches_and_set_the_rest_aside() {
     let said = run_into(&grown, &out, &[]);
     assert!(said.contains("ran 6 runs (24 already finished)"), "{said}");
     assert_eq!(results(&out), expected);
-    assert_eq!(set_aside_count(), 8);
+    assert_eq!(set_aside_count(), 0);
 
     // Edited parameters, budget or world: the changed runs are set aside and run again.
     for (name, from, to, ran) in [

@@ -149,4 +149,23 @@ fn a_finding_is_reported_but_is_not_a_failure() {
     let stdout = String::from_utf8_lossy(&strict.stdout).into_owned();
     assert_eq!(strict.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("--strict"), "{stdout}");
+    // --json: one object with the entry's counts.
+    let json = policylab(&[
+        "reproduce",
+        "mappo-cooperative",
+        "--quick",
+        "--json",
+        "--figures",
+        figures.to_str().unwrap(),
+        "--runs",
+        dir.path().join("runs").to_str().unwrap(),
+    ]);
+    let value: serde_json::Value =
+        serde_json::from_str(&String::from_utf8_lossy(&json.stdout)).unwrap();
+    let entry = &value["entries"][0];
+    assert_eq!(entry["name"], "mappo-cooperative");
+    assert!(
+        entry["findings"].as_u64().unwrap() >= 1 && entry["reproduced"].as_u64().unwrap() >= 1,
+        "{value}"
+    );
 }

@@ -183,7 +183,10 @@ fn sampled_surrogate_first_epoch_is_an_unbiased_pg_step() {
         1,
         eta,
         4,
-        AdvantageEstimator::Gae { lambda: 0.9 },
+        AdvantageEstimator::Gae {
+            lambda: 0.9,
+            critic: policylab::estimator::tabular_critic::Critic::Exact,
+        },
     )
     .unwrap();
     let start = start(&problem);

@@ -9,7 +9,7 @@
 use ndarray::Array2;
 
 use super::runner::{run_to_final, run_while};
-use super::{Algorithm, Record};
+use super::{Algorithm, FinalPolicy, Record};
 use crate::core::error::{Error, Result};
 pub use crate::core::parameters::{Entry, Parameter, check_parameters, resolved_parameters};
 use crate::core::parameters::{Values, find_named};
@@ -51,7 +51,7 @@ pub struct Run<'a> {
     /// Measure the final iterate π_T too, as step T (see [`run_to_final`]; not on games).
     pub measure_final: bool,
     /// Set by the run: π_T's probability tables, where the algorithm exposes them (not on games).
-    pub final_policy: Option<Vec<Array2<f64>>>,
+    pub final_policy: Option<FinalPolicy>,
 }
 
 impl Run<'_> {
@@ -82,12 +82,16 @@ impl Run<'_> {
         algorithm: &A,
         world: &'w (dyn World + 'w),
     ) -> Result<()> {
-        if self.measure_final {
+        // On a game the iterate is every player's policy at once: neither the final row nor a
+        // policy file (one table per stage) describes it.
+        if world.game().is_some() {
+            run_while(algorithm, world, self.steps, self.seed, &mut *self.observe)?;
+        } else if self.measure_final {
             self.final_policy =
                 run_to_final(algorithm, world, self.steps, self.seed, &mut *self.observe)?;
         } else {
             let state = run_while(algorithm, world, self.steps, self.seed, &mut *self.observe)?;
-            self.final_policy = algorithm.policy(&state);
+            self.final_policy = FinalPolicy::of(algorithm, &state);
         }
         Ok(())
     }
@@ -247,7 +251,7 @@ pub fn run_named_from(
     seed: u64,
     ends: &StartAndEnd,
     mut observe: impl FnMut(usize, &Record) -> bool,
-) -> Result<Option<Vec<Array2<f64>>>> {
+) -> Result<Option<FinalPolicy>> {
     let entry = algorithm(name)?;
     let Some(logits) = &ends.start else {
         return drive_entry(
@@ -313,7 +317,7 @@ fn drive_entry(
     seed: u64,
     measure_final: bool,
     observe: &mut dyn FnMut(usize, &Record) -> bool,
-) -> Result<Option<Vec<Array2<f64>>>> {
+) -> Result<Option<FinalPolicy>> {
     let listing = entry.listing();
     let values = Values::checked(&listing, given)?;
     check_world(entry, world.kind())?;

@@ -240,13 +240,11 @@ impl<W: World + ?Sized> Algorithm<W> for DynamicPg {
     type State = DynamicPgState;
 
     fn policy(&self, state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
-        Some(
-            state
-                .policy
-                .iter()
-                .map(TabularSoftmax::probabilities)
-                .collect(),
-        )
+        Some(TabularSoftmax::stage_probabilities(&state.policy))
+    }
+
+    fn logits(&self, state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
+        Some(TabularSoftmax::stage_logits(&state.policy))
     }
 
     fn name(&self) -> &'static str {

@@ -182,6 +182,10 @@ impl<W: World + ?Sized> Algorithm<W> for DynPg {
         Some(vec![state.policy.probabilities()])
     }
 
+    fn logits(&self, state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
+        Some(vec![state.policy.logits().clone()])
+    }
+
     fn name(&self) -> &'static str {
         "dynpg"
     }

@@ -88,4 +88,29 @@ pub trait Algorithm<W: ?Sized> {
     fn policy(&self, _state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
         None
     }
+
+    /// The logits θ of an iterate of a softmax method, one table per stage (written beside the
+    /// probabilities in a policy file, so a run continues from it exactly, even where a
+    /// probability has underflowed to 0); `None` for other parametrizations.
+    fn logits(&self, _state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
+        None
+    }
+}
+
+/// The iterate a run ends at, as a policy file holds it: probability tables and, for a softmax
+/// method, the logits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FinalPolicy {
+    pub probabilities: Vec<ndarray::Array2<f64>>,
+    pub logits: Option<Vec<ndarray::Array2<f64>>>,
+}
+
+impl FinalPolicy {
+    /// The final policy of `state`, where `algorithm` exposes it.
+    pub fn of<W: ?Sized, A: Algorithm<W>>(algorithm: &A, state: &A::State) -> Option<Self> {
+        Some(FinalPolicy {
+            probabilities: algorithm.policy(state)?,
+            logits: algorithm.logits(state),
+        })
+    }
 }

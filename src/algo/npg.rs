@@ -82,13 +82,11 @@ impl<W: World + ?Sized> Algorithm<W> for NaturalPg {
     type State = NpgState;
 
     fn policy(&self, state: &NpgState) -> Option<Vec<Array2<f64>>> {
-        Some(
-            state
-                .policy
-                .iter()
-                .map(TabularSoftmax::probabilities)
-                .collect(),
-        )
+        Some(TabularSoftmax::stage_probabilities(&state.policy))
+    }
+
+    fn logits(&self, state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
+        Some(TabularSoftmax::stage_logits(&state.policy))
     }
 
     fn name(&self) -> &'static str {

@@ -4,7 +4,7 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use super::{Algorithm, Record};
+use super::{Algorithm, FinalPolicy, Record};
 use crate::core::error::{Error, Result};
 
 /// Runs `steps` updates from the algorithm's initial state with an RNG seeded by `seed`; calls
@@ -34,30 +34,49 @@ pub fn run_while<W: ?Sized, A: Algorithm<W>>(
     drive(algorithm, world, steps, seed, observe).map(|(state, _)| state)
 }
 
+/// The measurements of an update rather than of the policy it starts from (the entropy change,
+/// its prediction, the KL to the next policy, a line search's outcome, the step taken): left
+/// out of the final record, whose update is discarded.
+pub const UPDATE_MEASUREMENTS: &[&str] = &[
+    "dH",
+    "cov_pred",
+    "kl",
+    "surrogate_gain",
+    "accepted",
+    "backtracks",
+    "ratio_dev_mean",
+    "ratio_dev_max",
+    "clipfrac",
+    "cg_residual",
+    "step_size",
+];
+
 /// As [`run_while`], then measures the final iterate π_T (T the steps taken) with one more step
-/// whose update is discarded: its record goes to `observe` as step T. Returns π_T's probability
-/// tables, where the algorithm exposes them ([`Algorithm::policy`]).
+/// whose update is discarded: its record, without [`UPDATE_MEASUREMENTS`], goes to `observe` as
+/// step T. Returns π_T's probability tables, where the algorithm exposes them. A failure of
+/// that extra measurement (a non-finite value, a line search that fails) leaves the run as it
+/// was: no final record, and π_T still returned.
 pub fn run_to_final<W: ?Sized, A: Algorithm<W>>(
     algorithm: &A,
     world: &W,
     steps: usize,
     seed: u64,
     mut observe: impl FnMut(usize, &Record) -> bool,
-) -> Result<Option<Vec<ndarray::Array2<f64>>>> {
+) -> Result<Option<FinalPolicy>> {
     let mut taken = 0;
     let (state, mut rng) = drive(algorithm, world, steps, seed, |t, record| {
         taken = t + 1;
         observe(t, record)
     })?;
-    let policy = algorithm.policy(&state);
-    let (_, record) = algorithm.step(world, state, &mut rng)?;
-    if let Some((name, value)) = record.first_non_finite() {
-        return Err(Error::Numerical {
-            origin: algorithm.name().to_string(),
-            detail: format!("the final policy (step {taken}): {name} is {value}"),
-        });
+    let policy = FinalPolicy::of(algorithm, &state);
+    if let Ok((_, mut record)) = algorithm.step(world, state, &mut rng) {
+        record
+            .0
+            .retain(|(name, _)| !UPDATE_MEASUREMENTS.contains(name));
+        if record.first_non_finite().is_none() {
+            observe(taken, &record);
+        }
     }
-    observe(taken, &record);
     Ok(policy)
 }
 

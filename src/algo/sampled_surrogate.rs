@@ -23,7 +23,11 @@ use crate::core::checks::{require_at_least_one, require_positive};
 use crate::core::error::{Error, Result};
 use crate::core::parameters::{Values, parameter};
 use crate::core::record::Record;
-use crate::estimator::{Batch, GroupAdvantage, Sample, gae_batch, group_batch};
+use crate::estimator::tabular_critic::Critic;
+use crate::estimator::{
+    Batch, GroupAdvantage, Sample, batch_of, gae_advantages, gae_batch, group_batch,
+    sample_episodes,
+};
 use crate::metrics::{PolicySnapshot, ascend_and_record};
 use crate::objective::{Objective, objective_from_name};
 use crate::policy::TabularSoftmax;
@@ -53,7 +57,7 @@ impl<O: Objective> SampledSurrogateAscent<O> {
         require_positive("learning_rate", learning_rate)?;
         require_at_least_one("epochs", epochs)?;
         require_at_least_one("episodes", episodes)?;
-        if let AdvantageEstimator::Gae { lambda } = advantages
+        if let AdvantageEstimator::Gae { lambda, .. } = advantages
             && !(0.0..=1.0).contains(&lambda)
         {
             return Err(Error::invalid(
@@ -131,11 +135,40 @@ fn run_group(
     run.go(&algorithm, world)
 }
 
+/// The most memory one update's batch may take (samples of 32 bytes, episodes and their copies
+/// included): 2 GiB.
+pub const MAX_BATCH_BYTES: f64 = (2u64 << 30) as f64;
+
+/// Refuses a batch whose expected size, `episodes`·1/(1−γ) steps (the mean length of an episode
+/// under geometric termination) at about 80 bytes a step, exceeds [`MAX_BATCH_BYTES`] — before
+/// any episode is drawn.
+fn require_batch_fits(episodes: usize, gamma: f64) -> Result<()> {
+    let steps = episodes as f64 / (1.0 - gamma).max(1e-12);
+    let bytes = steps * 80.0;
+    if bytes > MAX_BATCH_BYTES {
+        return Err(Error::invalid(
+            "episodes",
+            format!(
+                "{episodes} episodes an update: about {steps:.3e} steps at gamma = {gamma}, \
+                 {:.1} GB per batch",
+                bytes / 1e9
+            ),
+            format!(
+                "a batch under {:.1} GB (at most about {:.0} episodes here)",
+                MAX_BATCH_BYTES / 1e9,
+                MAX_BATCH_BYTES / 80.0 * (1.0 - gamma)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// The advantage estimate attached to each sampled (state, action).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum AdvantageEstimator {
-    /// GAE(λ) with the exact critic V^{π_t}.
-    Gae { lambda: f64 },
+    /// GAE(λ) bootstrapping from `critic`: the exact V^{π_t}, or a value table fitted to the
+    /// batch alone (model-free: [`crate::estimator::tabular_critic`]).
+    Gae { lambda: f64, critic: Critic },
     /// Group-relative returns from `group_size` episodes per start state.
     Group {
         kind: GroupAdvantage,
@@ -177,6 +210,10 @@ impl<O: Objective, W: World + ?Sized> Algorithm<W> for SampledSurrogateAscent<O>
         Some(vec![state.probabilities()])
     }
 
+    fn logits(&self, state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
+        Some(vec![state.logits().clone()])
+    }
+
     fn name(&self) -> &'static str {
         self.objective.name()
     }
@@ -184,6 +221,7 @@ impl<O: Objective, W: World + ?Sized> Algorithm<W> for SampledSurrogateAscent<O>
     fn initial_state(&self, world: &W) -> Result<TabularSoftmax> {
         world.require_kind(self.objective.name(), STATIONARY_MODEL_WORLDS)?;
         world.require_model("sampled mode")?;
+        require_batch_fits(self.episodes, world.gamma())?;
         Ok(TabularSoftmax::start_on(world))
     }
 
@@ -198,7 +236,10 @@ impl<O: Objective, W: World + ?Sized> Algorithm<W> for SampledSurrogateAscent<O>
             PolicySnapshot::measure_softmax(world, std::slice::from_ref(&state))?;
         let old = &snapshot.probabilities[0];
         let batch = match self.advantages {
-            AdvantageEstimator::Gae { lambda } => gae_batch(
+            AdvantageEstimator::Gae {
+                lambda,
+                critic: Critic::Exact,
+            } => gae_batch(
                 mdp,
                 old.view(),
                 snapshot.stationary().v.view(),
@@ -206,6 +247,24 @@ impl<O: Objective, W: World + ?Sized> Algorithm<W> for SampledSurrogateAscent<O>
                 self.episodes,
                 rng,
             )?,
+            AdvantageEstimator::Gae { lambda, critic } => {
+                let episodes = sample_episodes(mdp, old.view(), self.episodes, rng)?;
+                let fitted = critic
+                    .fit(&episodes, mdp.n_states())?
+                    .unwrap_or_else(|| snapshot.stationary().v.clone());
+                // How far the fitted critic is from V^{π_t} on the states the batch visited (a
+                // measurement: the update itself never reads V^{π_t}).
+                let exact = &snapshot.stationary().v;
+                let error = episodes
+                    .iter()
+                    .flat_map(|e| e.states.iter())
+                    .map(|&s| (fitted[s] - exact[s]).abs())
+                    .fold(0.0_f64, f64::max);
+                record.set("critic_error", error);
+                batch_of(&episodes, old.view(), |episode| {
+                    gae_advantages(episode, fitted.view(), lambda)
+                })?
+            }
             AdvantageEstimator::Group { kind, group_size } => {
                 group_batch(mdp, old.view(), kind, group_size, self.episodes, rng)?
             }

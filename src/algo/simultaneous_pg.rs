@@ -68,7 +68,11 @@ impl<W: World + ?Sized> Algorithm<W> for SimultaneousPg {
     type State = Vec<TabularSoftmax>;
 
     fn policy(&self, state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
-        Some(state.iter().map(TabularSoftmax::probabilities).collect())
+        Some(TabularSoftmax::stage_probabilities(state))
+    }
+
+    fn logits(&self, state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
+        Some(TabularSoftmax::stage_logits(state))
     }
 
     fn name(&self) -> &'static str {

@@ -26,6 +26,7 @@ use crate::core::checks::{require_at_least_one, require_positive};
 use crate::core::error::Result;
 use crate::core::parameters::{Parameter, Values, parameter};
 use crate::core::record::Record;
+use crate::estimator::tabular_critic::Critic;
 use crate::metrics::{PolicySnapshot, ascend_and_record};
 use crate::objective::catalogue::objectives;
 use crate::objective::{Objective, objective_from_name, objective_parameters};
@@ -64,9 +65,15 @@ pub const LEARNING_RATE: Parameter = parameter("learning_rate", 1.0, "step size 
 const EPISODES: Parameter = parameter(
     "episodes",
     0.0,
-    "0: exact surrogate; N > 0: N sampled rollouts per update (GAE with the exact critic)",
+    "0: exact surrogate; N > 0: N sampled rollouts per update (GAE with the critic `critic`)",
 );
 const LAMBDA: Parameter = parameter("lambda", 0.95, "GAE's λ in sampled mode");
+const CRITIC: Parameter = parameter(
+    "critic",
+    0.0,
+    "sampled mode's critic for GAE: 0 the exact V^π, 1 every-visit Monte-Carlo on the batch, \
+     2 batch TD(0) (certainty equivalence); 1 and 2 are model-free",
+);
 
 /// The objective's own parameters, as catalogue parameters.
 pub fn objective_parameter_list(objective: &str) -> Vec<Parameter> {
@@ -84,7 +91,7 @@ pub fn entries() -> Vec<AlgorithmEntry> {
         .filter_map(|objective| Some((objective.name, objective.tabular?)))
         .map(|(name, summary)| {
             let mut parameters = objective_parameter_list(name);
-            parameters.extend([EPOCHS, LEARNING_RATE, EPISODES, LAMBDA]);
+            parameters.extend([EPOCHS, LEARNING_RATE, EPISODES, LAMBDA, CRITIC]);
             AlgorithmEntry {
                 name,
                 summary,
@@ -94,7 +101,13 @@ pub fn entries() -> Vec<AlgorithmEntry> {
                     let objective = objective_of(values)?;
                     let (epochs, learning_rate) =
                         (values.count("epochs")?, values.real("learning_rate"));
+                    let critic = Critic::from_code(values.count("critic")?)?;
                     match values.count("episodes")? {
+                        0 if critic != Critic::Exact => Err(crate::core::error::Error::invalid(
+                            "critic",
+                            "a fitted critic with episodes = 0",
+                            "episodes > 0: the exact surrogate has no samples to fit a critic to",
+                        )),
                         0 => run.go(
                             &SurrogateAscent::new(objective, epochs, learning_rate)?,
                             world,
@@ -107,6 +120,7 @@ pub fn entries() -> Vec<AlgorithmEntry> {
                                 episodes,
                                 AdvantageEstimator::Gae {
                                     lambda: values.real("lambda"),
+                                    critic,
                                 },
                             )?,
                             world,
@@ -225,6 +239,10 @@ impl<O: Objective, W: World + ?Sized> Algorithm<W> for SurrogateAscent<O> {
 
     fn policy(&self, state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
         Some(vec![state.probabilities()])
+    }
+
+    fn logits(&self, state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
+        Some(vec![state.logits().clone()])
     }
 
     fn name(&self) -> &'static str {

@@ -152,6 +152,10 @@ impl<W: World + ?Sized> Algorithm<W> for Trpo {
         Some(vec![state.probabilities()])
     }
 
+    fn logits(&self, state: &Self::State) -> Option<Vec<ndarray::Array2<f64>>> {
+        Some(vec![state.logits().clone()])
+    }
+
     fn name(&self) -> &'static str {
         "trpo"
     }

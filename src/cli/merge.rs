@@ -1,6 +1,6 @@
 //! `policylab merge DIR… --out OUT`: join the output folders of shards.
 
-use super::output::say;
+use super::output::{print_json, say};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -23,10 +23,26 @@ pub struct MergeArgs {
     /// Where to write the merged folder (may be one of the inputs).
     #[arg(long)]
     out: PathBuf,
+    /// Print one JSON object (experiment, finished, total, runs not merged) instead.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(args: &MergeArgs) -> Result<ExitCode> {
     let report = merge(&args.folders, &args.out)?;
+    if args.json {
+        print_json(&serde_json::json!({
+            "experiment": report.experiment,
+            "out": args.out.display().to_string(),
+            "finished": report.finished,
+            "total": report.total,
+            "complete": report.finished == report.total,
+            "not_merged": report.damaged.iter().map(|(folder, id, why)| serde_json::json!({
+                "folder": folder.display().to_string(), "run": id, "why": why,
+            })).collect::<Vec<_>>(),
+        }));
+        return Ok(ExitCode::SUCCESS);
+    }
     for (folder, id, why) in &report.damaged {
         say!("not merged: run {id} of {}: {why}", folder.display());
     }

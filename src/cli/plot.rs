@@ -14,10 +14,11 @@ use crate::plot::render;
 /// Draw an experiment's results: one panel per world, one line per run label (mean over seeds,
 /// with its 95% percentile-bootstrap band), written as OUT/figures/NAME.png and NAME.svg.
 ///
-/// Which figures: the --metric flags (one figure each, with --x, --log-x, --log-y, --label);
-/// without them, the experiment file's [[figure]] tables (keys in src/experiment/figure_spec.rs:
-/// metric, x, log_x, log_y, title, file, labels); without those, `gap` if the runs record it,
-/// else `J`. An unknown metric is refused with the recorded ones listed.
+/// Which figures: the --metric flags (one figure each); without them, the experiment file's
+/// [[figure]] tables (keys in src/experiment/figure_spec.rs: metric, x, log_x, log_y, title,
+/// file, labels); without those, `gap` if the runs record it, else `J`. --x, --log-x, --log-y and
+/// --label apply to whichever figures are drawn. An unknown metric is refused with the recorded
+/// ones listed.
 ///
 /// Example: policylab plot runs/my-sweep --metric gap --log-x --log-y
 #[derive(Debug, clap::Args)]
@@ -75,20 +76,44 @@ pub fn run(args: &PlotArgs) -> Result<ExitCode> {
                 ..FigureSpec::of(metric)
             })
             .collect()
-    } else if !from_file.is_empty() {
-        from_file
     } else {
-        let metric = if table.columns.iter().any(|c| c == "gap") {
-            "gap"
+        let base = if from_file.is_empty() {
+            let metric = if table.metrics().contains(&"gap") {
+                "gap"
+            } else {
+                "J"
+            };
+            vec![FigureSpec::of(metric)]
         } else {
-            "J"
+            from_file
         };
-        vec![FigureSpec {
-            log_y: args.log_y,
-            log_x: args.log_x,
-            ..FigureSpec::of(metric)
-        }]
+        // The flags apply to the file's figures (or the default one) too.
+        base.into_iter()
+            .map(|spec| FigureSpec {
+                x: if args.x != "step" {
+                    args.x.clone()
+                } else {
+                    spec.x.clone()
+                },
+                log_x: spec.log_x || args.log_x,
+                log_y: spec.log_y || args.log_y,
+                labels: if args.labels.is_empty() {
+                    spec.labels.clone()
+                } else {
+                    Some(args.labels.clone())
+                },
+                ..spec
+            })
+            .collect()
     };
+    let mut stems: Vec<&str> = specs.iter().map(FigureSpec::stem).collect();
+    stems.sort_unstable();
+    if let Some(pair) = stems.windows(2).find(|w| w[0] == w[1]) {
+        return Err(Error::Usage(format!(
+            "two figures would both be written to figures/{}.png: give them distinct `file` names",
+            pair[0]
+        )));
+    }
     for spec in &specs {
         let figure = results_figure(&table, spec, &title)
             .map_err(|e| e.in_origin(&results.display().to_string()))?;

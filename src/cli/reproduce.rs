@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use super::output::print_table;
+use super::output::{print_json, print_table};
 use crate::core::error::{Error, Result};
 use crate::experiment::reproduce::html_report::{counts, write_html_report};
 use crate::experiment::reproduce::{Entry, ReproduceOptions, catalogue, find, reproduce};
@@ -61,15 +61,26 @@ pub struct ReproduceArgs {
     /// Exit 1 when any claim is not reproduced (findings included), not only when an entry fails.
     #[arg(long)]
     strict: bool,
+    /// Print one JSON object (per entry: claims reproduced, findings, not reproduced, or the
+    /// error; the report's path) instead of the lines for a person.
+    #[arg(long)]
+    json: bool,
 }
 
 /// What one entry did: its comparisons' counts (reproduced, findings, not reproduced), or the
 /// error that stopped it.
 type Outcome = std::result::Result<(usize, usize, usize), String>;
 
-fn one(entry: &Entry, options: &ReproduceOptions) -> Result<(usize, usize, usize)> {
+fn one(entry: &Entry, options: &ReproduceOptions, quiet: bool) -> Result<(usize, usize, usize)> {
+    macro_rules! human {
+        ($($arg:tt)*) => {
+            if !quiet {
+                say!($($arg)*);
+            }
+        };
+    }
     let started = Instant::now();
-    say!("== {}: {}", entry.name, entry.summary);
+    human!("== {}: {}", entry.name, entry.summary);
     let report = reproduce(entry, options)?;
     let width = report
         .comparisons
@@ -78,7 +89,7 @@ fn one(entry: &Entry, options: &ReproduceOptions) -> Result<(usize, usize, usize
         .max()
         .unwrap_or(0);
     for c in &report.comparisons {
-        say!(
+        human!(
             "  {} {:<width$}  paper: {}  ours: {}",
             match (c.agrees, c.finding) {
                 (true, _) => "ok ",
@@ -90,7 +101,7 @@ fn one(entry: &Entry, options: &ReproduceOptions) -> Result<(usize, usize, usize
             c.ours
         );
     }
-    say!(
+    human!(
         "  wrote {}/{}.png, .svg, .json in {:.1} s",
         options.figures.display(),
         entry.name,
@@ -130,16 +141,23 @@ pub fn run(args: &ReproduceArgs) -> Result<ExitCode> {
         threads: args.threads,
         progress: true,
     };
+    macro_rules! human {
+        ($($arg:tt)*) => {
+            if !args.json {
+                say!($($arg)*);
+            }
+        };
+    }
     let mut outcomes: Vec<(&Entry, Outcome)> = Vec::new();
     for entry in &entries {
-        let outcome = one(entry, &options).map_err(|e| e.to_string());
+        let outcome = one(entry, &options, args.json).map_err(|e| e.to_string());
         if let Err(message) = &outcome {
             eprintln!("error: {}: {message}", entry.name);
         }
         outcomes.push((entry, outcome));
     }
-    if entries.len() > 1 {
-        say!("");
+    if entries.len() > 1 && !args.json {
+        human!("");
         let header: Vec<String> = [
             "entry",
             "reproduced",
@@ -171,22 +189,53 @@ pub fn run(args: &ReproduceArgs) -> Result<ExitCode> {
             .collect();
         print_table(&header, &rows);
     }
-    let (report, shown) = write_html_report(&options.figures, &catalogue())?;
-    say!("wrote {} ({shown} entries)", report.display());
-    let failed = outcomes.iter().filter(|(_, o)| o.is_err()).count();
+    let failed_names: Vec<&str> = outcomes
+        .iter()
+        .filter(|(_, o)| o.is_err())
+        .map(|(e, _)| e.name)
+        .collect();
+    let mut failed = failed_names.len();
+    let report = match write_html_report(&options.figures, &catalogue(), &failed_names) {
+        Ok((report, shown)) => {
+            human!("wrote {} ({shown} entries)", report.display());
+            Some(report)
+        }
+        Err(error) => {
+            eprintln!("error: report.html: {error}");
+            failed += 1;
+            None
+        }
+    };
+    if args.json {
+        print_json(&serde_json::json!({
+            "entries": outcomes.iter().map(|(entry, outcome)| match outcome {
+                Ok((ok, findings, not)) => serde_json::json!({
+                    "name": entry.name,
+                    "reproduced": ok,
+                    "findings": findings,
+                    "not_reproduced": not,
+                    "numbers": options.figures.join(format!("{}.json", entry.name)).display().to_string(),
+                    "paper_note": format!("paper-notes/{}.md", entry.name),
+                }),
+                Err(message) => serde_json::json!({ "name": entry.name, "error": message }),
+            }).collect::<Vec<_>>(),
+            "report": report.map(|p| p.display().to_string()),
+            "failed": failed,
+        }));
+    }
     let (findings, not): (usize, usize) = outcomes
         .iter()
         .filter_map(|(_, o)| o.as_ref().ok())
         .fold((0, 0), |(f, n), (_, findings, not)| (f + findings, n + not));
     if not > 0 {
-        say!("{not} claim(s) not reproduced: see the lines marked NO and the paper-notes");
+        human!("{not} claim(s) not reproduced: see the lines marked NO and the paper-notes");
     }
     if failed > 0 {
-        say!("{failed} entr(y/ies) failed to run");
+        human!("{failed} entr(y/ies) or the report failed: see the errors above");
         return Ok(ExitCode::from(1));
     }
     if args.strict && findings + not > 0 {
-        say!(
+        human!(
             "--strict: {} claim(s) not reproduced (findings included)",
             findings + not
         );

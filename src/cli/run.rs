@@ -1,6 +1,7 @@
 //! `policylab run FILE`: run an experiment file into an output folder.
 
-use super::output::say;
+use super::output::{print_json, say};
+use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -32,7 +33,7 @@ use crate::experiment::{Experiment, RunOptions, Shard, run_experiment};
 pub struct RunArgs {
     /// The experiment file (TOML).
     file: PathBuf,
-    /// Output folder (default: runs/NAME, NAME from the file).
+    /// Output folder (default: runs/NAME, NAME from the file; runs/NAME-quick with --quick).
     #[arg(long)]
     out: Option<PathBuf>,
     /// Worker threads (default: all cores).
@@ -44,6 +45,10 @@ pub struct RunArgs {
     /// Use the file's [quick] budget.
     #[arg(long)]
     quick: bool,
+    /// Print one JSON object (runs ran, finished, set aside, stopped; the files written) instead
+    /// of the lines for a person.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(args: &RunArgs) -> Result<ExitCode> {
@@ -54,11 +59,24 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         ));
     }
     let experiment = Experiment::load(&args.file, args.quick)?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("runs").join(experiment.name()));
-    say!(
+    // The quick budget's runs have their own default folder, as `reproduce` keeps them: in the
+    // full budget's folder they would be set aside as edited runs, and the other way round.
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("runs").join(if args.quick {
+            format!("{}-quick", experiment.name())
+        } else {
+            experiment.name().to_string()
+        })
+    });
+    // The lines for a person; with --json one object at the end instead.
+    macro_rules! human {
+        ($($arg:tt)*) => {
+            if !args.json {
+                say!($($arg)*);
+            }
+        };
+    }
+    human!(
         "{}: {} configurations × {} seeds = {} runs",
         experiment.name(),
         experiment.configurations.len(),
@@ -73,8 +91,15 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         quick: args.quick,
     };
     let report = run_experiment(&experiment, &options)?;
+    if report.recovered > 0 {
+        human!(
+            "moved {} run(s) back from {} (set aside by an earlier edit, in the file again)",
+            report.recovered,
+            out.join("set-aside").display()
+        );
+    }
     for moved in &report.set_aside {
-        say!(
+        human!(
             "set aside {} run(s) to {}: {}; they are not in results.csv",
             moved.count,
             moved.folder.display(),
@@ -82,13 +107,13 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         );
     }
     if report.foreign > 0 {
-        say!(
+        human!(
             "{} finished run(s) in {} are not in this experiment file (left in place while shards share the folder; an unsharded `run` sets them aside)",
             report.foreign,
             out.display()
         );
     }
-    say!(
+    human!(
         "ran {} runs ({} already finished) in {:.1} s; {} of {} runs finished in {}",
         report.ran,
         report.skipped,
@@ -98,20 +123,38 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
         out.display()
     );
     if let Some(first) = report.identical_seeds.first() {
-        say!(
+        human!(
             "note: {} configuration(s) wrote the same numbers for every seed (deterministic there: \
              one seed would do), e.g. {first}",
             report.identical_seeds.len()
         );
     }
     for (id, message) in &report.stopped {
-        say!("run {id} stopped early: {message}");
+        human!("run {id} stopped early: {message}");
     }
-    say!(
+    human!(
         "wrote {} and {}",
         out.join("results.csv").display(),
         out.join("manifest.json").display()
     );
+    if args.json {
+        print_json(&json!({
+            "experiment": experiment.name(),
+            "out": out.display().to_string(),
+            "ran": report.ran,
+            "already_finished": report.skipped,
+            "finished": report.finished,
+            "total": report.total,
+            "wall_seconds": report.wall_seconds,
+            "stopped": report.stopped.iter().map(|(id, m)| json!({"run": id, "message": m})).collect::<Vec<_>>(),
+            "set_aside": report.set_aside.iter().map(|m| json!({"folder": m.folder.display().to_string(), "runs": m.count, "reason": m.reason})).collect::<Vec<_>>(),
+            "moved_back": report.recovered,
+            "not_in_file": report.foreign,
+            "identical_seeds": report.identical_seeds,
+            "results": out.join("results.csv").display().to_string(),
+            "manifest": out.join("manifest.json").display().to_string(),
+        }));
+    }
     // Incomplete results are not a success: a run stopped by a numerical failure, or (without a
     // shard, whose siblings write the rest) runs of the experiment missing from the folder.
     let missing = if options.shard.is_none() {

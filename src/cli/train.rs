@@ -1,6 +1,6 @@
 //! `policylab train`: run one algorithm on one world and write its per-step record.
 
-use super::output::say;
+use super::output::{print_json, say};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -33,7 +33,8 @@ use crate::world::{Horizon, WorldKind};
 /// --initial-policy FILE starts from a given policy instead of the uniform one (the bad initializations of
 /// Mei et al. 2020 §3 and Li et al. 2021): `logits = [[…], …]` (one row per state, or one table
 /// per step), or `policy = [[…], …]` with every available action positive (θ_0 = log π); a
-/// policy.json written by `train` is such a file. Methods whose paper fixes the start (log-linear
+/// policy.json written by `train` is such a file (a softmax method's also holds its logits, which are
+/// preferred: the run continues exactly). Methods whose paper fixes the start (log-linear
 /// policies, dynamic PG, independent learners in games) refuse it.
 ///
 /// A discounted world runs the algorithm on its stationary policy; a finite-horizon world (a file
@@ -68,6 +69,10 @@ pub struct TrainArgs {
     /// Start from this policy file (`logits` or `policy`) instead of the uniform policy.
     #[arg(long, value_name = "FILE")]
     initial_policy: Option<PathBuf>,
+    /// Print one JSON object (the last record, the files written) instead of the lines for a
+    /// person.
+    #[arg(long)]
+    json: bool,
 }
 
 /// The most steps `train` runs (every record is kept: 10⁷ records, about 2 GB).
@@ -140,9 +145,20 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
             }
         }
     };
-    let start = match &args.initial_policy {
-        Some(path) => Some(load_start(path, world.as_ref())?),
-        None => None,
+    let (start, initial_policy) = match &args.initial_policy {
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|source| Error::Io {
+                path: path.clone(),
+                action: "read the initial policy",
+                source,
+            })?;
+            let digest = crate::core::files::Digest::of(&bytes);
+            (
+                Some(load_start(path, world.as_ref())?),
+                json!({ "file": path.display().to_string(), "bytes": digest.bytes, "fnv1a64": digest.fnv1a64 }),
+            )
+        }
+        None => (None, serde_json::Value::Null),
     };
     let progress = ProgressBar::new(args.steps as u64);
     progress.set_style(
@@ -208,12 +224,17 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
         "wall_seconds": seconds,
         "stopped_by": stopped.as_ref().map(|e| e.to_string()),
         "optimal_objective": world.reference().optimal_objective,
+        "initial_policy": initial_policy,
     });
     let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
     write_atomic(&args.out.join("manifest.json"), text.as_bytes())?;
     let policy_file = args.out.join("policy.json");
-    if let Some(tables) = &final_policy {
-        let text = policy_json(records.len().saturating_sub(1), tables);
+    if let Some(policy) = &final_policy {
+        let text = policy_json(
+            records.len().saturating_sub(1),
+            &policy.probabilities,
+            policy.logits.as_deref(),
+        );
         write_atomic(&policy_file, text.as_bytes())?;
     } else if policy_file.exists() {
         // A policy.json of an earlier run in this folder would pass for this run's.
@@ -223,7 +244,23 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
             source,
         })?;
     }
-    if let Some(last) = records.last() {
+    if args.json {
+        let last: serde_json::Map<String, serde_json::Value> = records
+            .last()
+            .map(|r| r.0.iter().map(|(n, v)| (n.to_string(), json!(v))).collect())
+            .unwrap_or_default();
+        print_json(&json!({
+            "algorithm": args.algo,
+            "world": origin,
+            "policies_measured": records.len(),
+            "wall_seconds": seconds,
+            "last": last,
+            "stopped_by": stopped.as_ref().map(|e| e.to_string()),
+            "record": args.out.join("record.csv").display().to_string(),
+            "policy": final_policy.is_some().then(|| policy_file.display().to_string()),
+            "manifest": args.out.join("manifest.json").display().to_string(),
+        }));
+    } else if let Some(last) = records.last() {
         let summary: Vec<String> = ["J", "gap", "entropy", "nash_conv", "qre_gap"]
             .iter()
             .filter_map(|name| {
@@ -240,16 +277,18 @@ pub fn run(args: &TrainArgs) -> Result<ExitCode> {
             summary.join(", ")
         );
     }
-    say!(
-        "wrote {}{} and {}",
-        args.out.join("record.csv").display(),
-        if final_policy.is_some() {
-            format!(", {}", policy_file.display())
-        } else {
-            String::new()
-        },
-        args.out.join("manifest.json").display()
-    );
+    if !args.json {
+        say!(
+            "wrote {}{} and {}",
+            args.out.join("record.csv").display(),
+            if final_policy.is_some() {
+                format!(", {}", policy_file.display())
+            } else {
+                String::new()
+            },
+            args.out.join("manifest.json").display()
+        );
+    }
     match stopped {
         Some(error) => Err(error),
         None => Ok(ExitCode::SUCCESS),

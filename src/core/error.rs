@@ -62,6 +62,24 @@ impl Error {
         self
     }
 
+    /// The same error with what an `Invalid` error found rewritten by `rewrite` (other errors
+    /// unchanged): for a caller that knows where the value came from.
+    pub fn with_found(mut self, rewrite: impl FnOnce(&str) -> String) -> Self {
+        if let Error::Invalid { found, .. } = &mut self {
+            *found = rewrite(found);
+        }
+        self
+    }
+
+    /// The same error with what an `Invalid` error expected rewritten by `rewrite` (other errors
+    /// unchanged): for a caller that knows what to do about it.
+    pub fn with_expected(mut self, rewrite: impl FnOnce(&str) -> String) -> Self {
+        if let Error::Invalid { expected, .. } = &mut self {
+            *expected = rewrite(expected);
+        }
+        self
+    }
+
     pub fn in_origin(mut self, new_origin: &str) -> Self {
         match &mut self {
             Error::Syntax { origin, .. }

@@ -124,13 +124,36 @@ pub fn sample_batch<R: Rng + ?Sized>(
     rng: &mut R,
     mut advantages_of: impl FnMut(&Episode) -> Result<Vec<f64>>,
 ) -> Result<Batch> {
+    let sampled = sample_episodes(mdp, policy, episodes, rng)?;
+    batch_of(&sampled, policy, |episode| advantages_of(episode))
+}
+
+/// `episodes` episodes from s₀ ~ ρ under `policy` (the draws of [`sample_batch`], in its order).
+pub fn sample_episodes<R: Rng + ?Sized>(
+    mdp: &TabularMdp,
+    policy: ArrayView2<'_, f64>,
+    episodes: usize,
+    rng: &mut R,
+) -> Result<Vec<Episode>> {
     check_policy(mdp, policy)?;
+    Ok((0..episodes)
+        .map(|_| {
+            let start = mdp.sample_initial(rng);
+            run_episode(mdp, policy, start, rng)
+        })
+        .collect())
+}
+
+/// The batch of `episodes` (sampled by `policy`) with the advantages `advantages_of` computes.
+pub fn batch_of(
+    episodes: &[Episode],
+    policy: ArrayView2<'_, f64>,
+    mut advantages_of: impl FnMut(&Episode) -> Result<Vec<f64>>,
+) -> Result<Batch> {
     let mut batch = Batch::new();
-    for _ in 0..episodes {
-        let start = mdp.sample_initial(rng);
-        let episode = run_episode(mdp, policy, start, rng);
-        let advantages = advantages_of(&episode)?;
-        batch.push_episode(&episode, &advantages, policy)?;
+    for episode in episodes {
+        let advantages = advantages_of(episode)?;
+        batch.push_episode(episode, &advantages, policy)?;
     }
     Ok(batch)
 }

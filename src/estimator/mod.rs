@@ -26,8 +26,9 @@ pub mod group;
 pub mod linear_critic;
 pub mod reinforce;
 pub mod rollout;
+pub mod tabular_critic;
 
-pub use batch::{Batch, Sample, softmax_score_gradient};
+pub use batch::{Batch, Sample, batch_of, sample_episodes, softmax_score_gradient};
 pub use gae::{gae_advantages, gae_batch};
 pub use group::{GRPO_STD_EPSILON, GroupAdvantage, group_advantages, group_batch};
 pub use reinforce::{Baseline, reinforce_advantages, reinforce_batch};

@@ -7,7 +7,7 @@
 use ndarray::{Array1, Array2, ArrayView2};
 
 use super::bellman::{backup_into, check_policy, policy_reward, q_values};
-use super::linear_solve::solve_dense;
+use super::policy_system::solve_policy_system;
 use crate::core::error::{Error, Result};
 use crate::world::{Horizon, TabularMdp};
 
@@ -73,11 +73,7 @@ pub fn bellman_matrix(mdp: &TabularMdp, policy: ArrayView2<'_, f64>) -> Array2<f
 pub fn evaluate(mdp: &TabularMdp, policy: ArrayView2<'_, f64>) -> Result<PolicyValues> {
     require_discounted(mdp, "policy evaluation")?;
     check_policy(mdp, policy)?;
-    let v = solve_dense(
-        &bellman_matrix(mdp, policy),
-        &policy_reward(mdp, policy),
-        false,
-    )?;
+    let v = solve_policy_system(mdp, policy, &policy_reward(mdp, policy), false)?;
     let q = q_values(mdp, v.view());
     Ok(PolicyValues { v, q })
 }

@@ -13,6 +13,7 @@ pub mod linear_solve;
 pub mod linear_td;
 pub mod occupancy;
 pub mod policy_iteration;
+pub mod policy_system;
 pub mod problem;
 pub mod robust;
 pub mod soft;

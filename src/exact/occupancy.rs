@@ -9,8 +9,8 @@
 use ndarray::{Array1, ArrayView2};
 
 use super::bellman::check_policy;
-use super::evaluation::{bellman_matrix, require_discounted};
-use super::linear_solve::solve_dense;
+use super::evaluation::require_discounted;
+use super::policy_system::{solve_policy_system, solve_policy_system_both};
 use crate::core::error::Result;
 use crate::world::TabularMdp;
 
@@ -18,7 +18,7 @@ use crate::world::TabularMdp;
 pub fn discounted_visitation(mdp: &TabularMdp, policy: ArrayView2<'_, f64>) -> Result<Array1<f64>> {
     require_discounted(mdp, "the discounted visitation")?;
     check_policy(mdp, policy)?;
-    solve_dense(&bellman_matrix(mdp, policy), mdp.initial(), true)
+    solve_policy_system(mdp, policy, mdp.initial(), true)
 }
 
 /// V^π, Q^π and d^π_ρ from one factorization of I − γP̃_π (what every exact policy-gradient
@@ -29,8 +29,9 @@ pub fn evaluate_with_occupancy(
 ) -> Result<(crate::exact::PolicyValues, Array1<f64>)> {
     require_discounted(mdp, "policy evaluation")?;
     check_policy(mdp, policy)?;
-    let (v, visitation) = crate::exact::linear_solve::solve_dense_and_transposed(
-        &bellman_matrix(mdp, policy),
+    let (v, visitation) = solve_policy_system_both(
+        mdp,
+        policy,
         &crate::exact::bellman::policy_reward(mdp, policy),
         mdp.initial(),
     )?;
@@ -75,7 +76,7 @@ pub fn state_action_occupancy(
             }
         }
     }
-    let later = solve_dense(&bellman_matrix(mdp, policy), &next, true)? * (1.0 - gamma);
+    let later = solve_policy_system(mdp, policy, &next, true)? * (1.0 - gamma);
     Ok(ndarray::Array2::from_shape_fn(
         (states, actions),
         |(s, a)| (1.0 - gamma) * start[[s, a]] + gamma * policy[[s, a]] * later[s],

@@ -12,8 +12,8 @@
 use ndarray::{Array1, Array2, ArrayView2};
 
 use super::bellman::{check_policy, policy_reward, q_values};
-use super::evaluation::{PolicyValues, bellman_matrix, require_discounted};
-use super::linear_solve::solve_dense;
+use super::evaluation::{PolicyValues, require_discounted};
+use super::policy_system::solve_policy_system;
 use crate::core::checks::require_temperature;
 use crate::core::entropy::state_entropy;
 use crate::core::error::{Error, Result};
@@ -29,7 +29,7 @@ pub fn soft_evaluate(
     require_temperature(temperature)?;
     check_policy(mdp, policy)?;
     let reward = policy_reward(mdp, policy) + state_entropy(policy) * temperature;
-    let v = solve_dense(&bellman_matrix(mdp, policy), &reward, false)?;
+    let v = solve_policy_system(mdp, policy, &reward, false)?;
     let q = q_values(mdp, v.view());
     Ok(PolicyValues { v, q })
 }

@@ -23,7 +23,7 @@ pub struct RunOutput {
     /// A numerical failure that stopped the run (the steps before it are kept).
     pub stopped_by: Option<String>,
     /// The policy after the last step that ran, where the algorithm exposes it (MDP worlds).
-    pub final_policy: Option<Vec<ndarray::Array2<f64>>>,
+    pub final_policy: Option<crate::algo::FinalPolicy>,
 }
 
 /// Runs `configuration` with seed index `seed` (its RNG seeded from the experiment name, the

@@ -1,6 +1,7 @@
 //! `policylab merge DIR… --out OUT`: joins the output folders of shards (or of any partial runs
 //! of one experiment) into one, checking that they ran the same experiment file.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::lock::{LockMode, lock_folder};
@@ -68,21 +69,41 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<MergeReport> {
         LockMode::Exclusive,
         &format!("`merge` of {experiment}"),
     )?;
+    // The runs of the experiment file as it is: those the inputs' manifests list (each `run`
+    // lists only the runs its file has), with their places in the file. Runs an edit left behind
+    // in a shard's folder are not merged.
+    let mut belong: HashMap<String, (usize, usize)> = HashMap::new();
+    for input in inputs {
+        let listed = read_manifest(input)?["runs"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for run in listed {
+            if let (Some(id), Some(configuration), Some(seed)) = (
+                run["id"].as_str(),
+                run["configuration"].as_u64(),
+                run["seed"].as_u64(),
+            ) {
+                belong.insert(id.to_string(), (configuration as usize, seed as usize));
+            }
+        }
+    }
     let mut damaged = Vec::new();
     let mut taken: Vec<RunMeta> = scan_runs(out)?
         .runs
         .into_iter()
-        .filter(|m| m.experiment == experiment)
+        .filter(|m| belong.contains_key(&m.id))
         .collect();
     for input in inputs {
         let scan = scan_runs(input)?;
         damaged.extend(
             scan.damaged
                 .into_iter()
-                .map(|(id, why)| (input.clone(), id, why)),
+                .filter(|d| belong.contains_key(&d.id))
+                .map(|d| (input.clone(), d.id, d.why)),
         );
         for meta in scan.runs {
-            if meta.experiment != experiment {
+            if meta.experiment != experiment || !belong.contains_key(&meta.id) {
                 continue;
             }
             if let Some(existing) = taken.iter().find(|m| m.id == meta.id) {
@@ -108,11 +129,12 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<MergeReport> {
             taken.push(meta);
         }
     }
-    let metas: Vec<RunMeta> = scan_runs(out)?
+    let mut metas: Vec<RunMeta> = scan_runs(out)?
         .runs
         .into_iter()
-        .filter(|m| m.experiment == experiment)
+        .filter(|m| m.experiment == experiment && belong.contains_key(&m.id))
         .collect();
+    metas.sort_by_key(|m| belong.get(&m.id).copied());
     let total = manifest["runs_total"].as_u64().unwrap_or(0) as usize;
     manifest["runs_finished"] = serde_json::json!(metas.len());
     manifest["complete"] = serde_json::json!(metas.len() == total);

@@ -8,36 +8,10 @@ use super::table::ResultsTable;
 use crate::core::error::{Error, Result};
 use crate::plot::{Axis, Figure, Line, Panel};
 
-/// The metric's column: its name, or `record.NAME` where the results renamed it (a measurement
-/// named like a parameter).
-fn metric_column(table: &ResultsTable, metric: &str) -> Result<String> {
-    if table.columns.iter().any(|c| c == metric) {
-        return Ok(metric.to_string());
-    }
-    let renamed = format!("record.{metric}");
-    if table.columns.contains(&renamed) {
-        return Ok(renamed);
-    }
-    let fixed = ["experiment", "world", "algorithm", "label", "seed", "step"];
-    let metrics: Vec<&str> = table
-        .columns
-        .iter()
-        .skip_while(|c| *c != "step")
-        .skip(1)
-        .map(String::as_str)
-        .filter(|c| !fixed.contains(c))
-        .collect();
-    Err(Error::invalid(
-        "metric",
-        format!("`{metric}` is not in the results"),
-        format!("one of the recorded metrics: {}", metrics.join(", ")),
-    ))
-}
-
 /// Draws `spec` from `table`; `title` is the experiment's (used when the spec has none).
 pub fn results_figure(table: &ResultsTable, spec: &FigureSpec, title: &str) -> Result<Figure> {
     spec.validate()?;
-    let metric = metric_column(table, &spec.metric)?;
+    let metric = table.metric_column(&spec.metric)?;
     table.column(&spec.x)?;
     let labels = table.distinct("label")?;
     if let Some(wanted) = &spec.labels

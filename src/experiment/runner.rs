@@ -5,7 +5,7 @@
 //! own files, and the results table is assembled in run order from those files, so the output is
 //! bit-identical at any thread count, after any interruption, and across shards.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,11 +17,11 @@ use serde_json::json;
 
 use super::execute::execute;
 use super::grid::value_text;
-use super::lock::{LockMode, lock_folder};
+use super::lock::{LockMode, lock_folder, wait_for_turn};
 use super::spec::Experiment;
 use super::store::{
-    RunMeta, build_commit, git_commit, remove_temporaries, renumber, run_id, scan_runs, set_aside,
-    write_results, write_run,
+    RunMeta, build_commit, git_commit, recover_set_aside, remove_temporaries, renumber, run_id,
+    scan_runs, set_aside, write_results, write_run,
 };
 use super::world_spec::WorldKind;
 use crate::core::error::{Error, Result};
@@ -89,6 +89,8 @@ pub struct RunReport {
     pub stopped: Vec<(String, String)>,
     /// Runs moved out of the folder before this invocation ran: where to, and why.
     pub set_aside: Vec<SetAside>,
+    /// Runs an earlier edit had set aside that the file has again, moved back instead of rerun.
+    pub recovered: usize,
     /// Finished runs left in a shared (sharded) folder that the experiment no longer has; an
     /// unsharded `run` there sets them aside.
     pub foreign: usize,
@@ -229,20 +231,22 @@ pub fn run_experiment(experiment: &Experiment, options: &RunOptions) -> Result<R
         ),
     };
     let _lock = lock_folder(out, mode, &purpose)?;
+    let mut recovered = 0;
     if mode == LockMode::Exclusive {
         remove_temporaries(out)?;
     }
     let scan = scan_runs(out)?;
-    if let Some(other) = scan.runs.iter().find(|m| m.experiment != experiment.name()) {
-        let count = scan
-            .runs
-            .iter()
-            .filter(|m| m.experiment == other.experiment)
-            .count();
+    // Another experiment's runs (damaged ones whose JSON still names it included): refused.
+    let others = scan
+        .runs
+        .iter()
+        .map(|m| &m.experiment)
+        .chain(scan.damaged.iter().filter_map(|d| d.experiment.as_ref()));
+    if let Some(other) = others.clone().find(|name| *name != experiment.name()) {
+        let count = others.filter(|name| *name == other).count();
         return Err(Error::Usage(format!(
-            "{}: the folder holds {count} run(s) of the experiment `{}`, this file is `{}`; give another --out (or remove the folder)",
+            "{}: the folder holds {count} run(s) of the experiment `{other}`, this file is `{}`; give another --out (or remove the folder)",
             out.display(),
-            other.experiment,
             experiment.name()
         )));
     }
@@ -251,28 +255,38 @@ pub fn run_experiment(experiment: &Experiment, options: &RunOptions) -> Result<R
         .flat_map(|configuration| (0..seeds).map(move |seed| (configuration, seed)))
         .map(|(configuration, seed)| describe(experiment, configuration, seed))
         .collect();
-    // Each finished run matched to the run of the current file with its content, if any.
-    let by_content: std::collections::HashMap<(&str, &str, usize), usize> = expected
+    // Ids are content hashes: a finished run is the current file's run with its id, if any.
+    let index: HashMap<&str, usize> = expected
         .iter()
         .enumerate()
-        .map(|(i, m)| ((m.key.as_str(), m.budget.as_str(), m.seed), i))
+        .map(|(i, m)| (m.id.as_str(), i))
         .collect();
+    let ours = |i: usize| options.shard.is_none_or(|s| s.selects(i));
     let mut found: Vec<Option<RunMeta>> = vec![None; expected.len()];
     let mut unmatched: Vec<String> = Vec::new();
     for meta in scan.runs {
-        match by_content.get(&(meta.key.as_str(), meta.budget.as_str(), meta.seed)) {
+        match index.get(meta.id.as_str()) {
             Some(&i) if meta.same_run(&expected[i]) && found[i].is_none() => found[i] = Some(meta),
             _ => unmatched.push(meta.id),
         }
     }
     let mut set_aside_report = Vec::new();
     let mut foreign = 0;
-    let damaged: Vec<String> = scan.damaged.iter().map(|(id, _)| id.clone()).collect();
-    if let Some(folder) = set_aside(out, &damaged)? {
-        let first = scan.damaged.first().map_or("", |(_, why)| why.as_str());
+    // A shard sets aside only damaged runs of its own share (another shard may be rewriting
+    // the others at this moment).
+    let damaged: Vec<&super::store::Damaged> = scan
+        .damaged
+        .iter()
+        .filter(|d| {
+            mode == LockMode::Exclusive || index.get(d.id.as_str()).is_some_and(|&i| ours(i))
+        })
+        .collect();
+    let ids: Vec<String> = damaged.iter().map(|d| d.id.clone()).collect();
+    if let Some(folder) = set_aside(out, &ids)? {
+        let first = damaged.first().map_or("", |d| d.why.as_str());
         set_aside_report.push(SetAside {
             folder,
-            count: damaged.len(),
+            count: ids.len(),
             reason: format!("damaged or unverifiable (first: {first}); they run again"),
         });
     }
@@ -284,19 +298,38 @@ pub fn run_experiment(experiment: &Experiment, options: &RunOptions) -> Result<R
                 reason: "no longer in the experiment file (a configuration, seed, step budget or world edited or removed)".to_string(),
             });
         }
+        // Runs set aside by an earlier edit that the file has again come back, not rerun.
+        let missing: Vec<String> = expected
+            .iter()
+            .zip(&found)
+            .filter(|(_, f)| f.is_none())
+            .map(|(m, _)| m.id.clone())
+            .collect();
+        for meta in recover_set_aside(out, &missing)? {
+            if let Some(&i) = index.get(meta.id.as_str())
+                && meta.same_run(&expected[i])
+            {
+                found[i] = Some(meta);
+                recovered += 1;
+            }
+        }
     } else {
         foreign = unmatched.len();
     }
     let mut selected = 0;
     let mut pending: Vec<(usize, usize)> = Vec::new();
     for (i, expected) in expected.iter().enumerate() {
-        if options.shard.is_some_and(|s| !s.selects(i)) {
+        // Every matched run gets its place in the current file (results are ordered by it),
+        // whichever shard it belongs to.
+        if let Some(meta) = &found[i] {
+            renumber(out, meta, expected.configuration)?;
+        }
+        if !ours(i) {
             continue;
         }
         selected += 1;
-        match &found[i] {
-            Some(meta) => renumber(out, meta, expected.configuration)?,
-            None => pending.push((expected.configuration, expected.seed)),
+        if found[i].is_none() {
+            pending.push((expected.configuration, expected.seed));
         }
     }
     let skipped = selected - pending.len();
@@ -411,13 +444,22 @@ pub fn run_experiment(experiment: &Experiment, options: &RunOptions) -> Result<R
     });
     progress.finish_and_clear();
     let wall_seconds = started.elapsed().as_secs_f64();
-    // The runs of the current file only: a shard leaves the others where they are.
-    let ours: std::collections::HashSet<&str> = expected.iter().map(|m| m.id.as_str()).collect();
-    let metas: Vec<RunMeta> = scan_runs(out)?
+    // The runs of the current file only (a shard leaves the others where they are), in the
+    // file's order. Shards sharing the folder take turns here, so the last results.csv written
+    // is built from the last scan.
+    let _turn = (mode == LockMode::Shared)
+        .then(|| wait_for_turn(out, "write results.csv"))
+        .transpose()?;
+    let mut metas: Vec<RunMeta> = scan_runs(out)?
         .runs
         .into_iter()
-        .filter(|m| ours.contains(m.id.as_str()))
+        .filter(|m| {
+            index
+                .get(m.id.as_str())
+                .is_some_and(|&i| m.same_run(&expected[i]))
+        })
         .collect();
+    metas.sort_by_key(|m| index.get(m.id.as_str()).copied());
     write_results(
         out,
         &metas,
@@ -447,6 +489,7 @@ pub fn run_experiment(experiment: &Experiment, options: &RunOptions) -> Result<R
         total: experiment.run_count(),
         stopped,
         set_aside: set_aside_report,
+        recovered,
         foreign,
         identical_seeds,
         wall_seconds,

@@ -256,6 +256,10 @@ impl Experiment {
         // The keys seen so far: a hash set, so a 10⁶-configuration grid is checked in linear
         // time, not pairwise.
         let mut keys: std::collections::HashSet<String> = std::collections::HashSet::new();
+        // (world, label) → the runs entry that has it: results, figures and summaries tell
+        // configurations apart by the two.
+        let mut labels: std::collections::HashMap<(usize, String), usize> =
+            std::collections::HashMap::new();
         for (i, run) in file.runs.iter().enumerate() {
             let field = format!("runs[{i}] (`{}`)", run.algorithm);
             let added = expand_run(run, &worlds, folder).map_err(|e| prefix_field(e, &field))?;
@@ -265,6 +269,18 @@ impl Experiment {
                         field,
                         format!("repeats the configuration {}", configuration.key),
                         "each configuration once",
+                    ));
+                }
+                let label = (configuration.world, configuration.label.clone());
+                if let Some(first) = labels.insert(label, i) {
+                    return Err(Error::invalid(
+                        format!("{field}.label"),
+                        format!(
+                            "`{}` on world `{}` is also the label of runs[{first}]",
+                            configuration.label, worlds[configuration.world].name
+                        ),
+                        "a distinct label for each [[runs]] entry on a world (figures and \
+                         summaries tell runs apart by their labels)",
                     ));
                 }
                 configurations.push(configuration);
@@ -402,6 +418,9 @@ fn expand_run(run: &RunEntry, worlds: &[World], folder: &Path) -> Result<Vec<Con
             (Some(path), Some(policy_world)) => {
                 let file = folder.join(path);
                 let logits = load_start(&file, policy_world)?;
+                // The count of tables against the world's stages, before any run.
+                crate::world::started::Started::new(policy_world, logits.clone())
+                    .map_err(|e| e.in_origin(&file.display().to_string()))?;
                 let bytes = std::fs::read(&file).map_err(|source| Error::Io {
                     path: file.clone(),
                     action: "read the starting policy",

@@ -68,10 +68,11 @@ pub struct RunMeta {
 }
 
 impl RunMeta {
-    /// Whether this is the run of `expected` (same experiment, configuration, budget and seed),
-    /// wherever the configuration now sits in the file.
+    /// Whether this is the run of `expected` (same id, experiment, configuration, budget and
+    /// seed), wherever the configuration now sits in the file.
     pub fn same_run(&self, expected: &RunMeta) -> bool {
-        self.experiment == expected.experiment
+        self.id == expected.id
+            && self.experiment == expected.experiment
             && self.key == expected.key
             && self.budget == expected.budget
             && self.seed == expected.seed
@@ -139,8 +140,12 @@ pub fn write_run(out: &Path, meta: &RunMeta, output: &RunOutput) -> Result<()> {
     write_atomic(&folder.join(format!("{}.csv", meta.id)), text.as_bytes())?;
     let mut meta = meta.clone();
     meta.csv = Some(Digest::of(text.as_bytes()));
-    if let Some(tables) = &output.final_policy {
-        let text = crate::policy::file::policy_json(meta.steps_run, tables);
+    if let Some(policy) = &output.final_policy {
+        let text = crate::policy::file::policy_json(
+            meta.steps_run,
+            &policy.probabilities,
+            policy.logits.as_deref(),
+        );
         write_atomic(
             &folder.join(format!("{}.policy.json", meta.id)),
             text.as_bytes(),
@@ -178,9 +183,19 @@ pub fn renumber(out: &Path, meta: &RunMeta, configuration: usize) -> Result<()> 
 pub struct Scan {
     /// Runs whose CSV matches its digest, sorted by (configuration, seed).
     pub runs: Vec<RunMeta>,
-    /// Runs that cannot be reused: (id, why). Their files are set aside by a writer holding the
-    /// folder, never read into results.
-    pub damaged: Vec<(String, String)>,
+    /// Runs that cannot be reused. Their files are set aside by a writer holding the folder,
+    /// never read into results.
+    pub damaged: Vec<Damaged>,
+}
+
+/// A run that cannot be reused.
+#[derive(Debug, Clone, Default)]
+pub struct Damaged {
+    pub id: String,
+    /// Why: the file and what is wrong with it.
+    pub why: String,
+    /// The experiment its JSON names, when the JSON still reads.
+    pub experiment: Option<String>,
 }
 
 /// Every finished run in `out`: a `runs/ID.json` whose `runs/ID.csv` matches the digest it
@@ -211,19 +226,76 @@ pub fn scan_runs(out: &Path) -> Result<Scan> {
     }
     ids.sort();
     for id in ids {
-        match verified_meta(out, &id) {
+        match verified_meta(&runs_folder(out), &id) {
             Ok(meta) => scan.runs.push(meta),
-            Err(why) => scan.damaged.push((id, why)),
+            Err(why) => {
+                let experiment = read_text(&runs_folder(out).join(format!("{id}.json")))
+                    .ok()
+                    .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+                    .and_then(|v| v["experiment"].as_str().map(str::to_string));
+                scan.damaged.push(Damaged {
+                    id,
+                    why,
+                    experiment,
+                });
+            }
         }
     }
     scan.runs.sort_by_key(|m| (m.configuration, m.seed));
     Ok(scan)
 }
 
-/// The description of run `id` if its JSON reads and its CSV matches the recorded digest, or
-/// why not.
-fn verified_meta(out: &Path, id: &str) -> std::result::Result<RunMeta, String> {
-    let path = runs_folder(out).join(format!("{id}.json"));
+/// Moves back into `OUT/runs/` the runs among `ids` that an earlier invocation set aside
+/// (`OUT/set-aside/*/ID.json` with its files, verified against its digests) and returns them.
+pub fn recover_set_aside(out: &Path, ids: &[String]) -> Result<Vec<RunMeta>> {
+    let root = out.join("set-aside");
+    let Ok(folders) = std::fs::read_dir(&root) else {
+        return Ok(Vec::new());
+    };
+    let mut folders: Vec<PathBuf> = folders
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    // The most recently set aside first (folder names start with the Unix time).
+    folders.sort();
+    folders.reverse();
+    let mut recovered = Vec::new();
+    for id in ids {
+        for folder in &folders {
+            if !folder.join(format!("{id}.json")).is_file() {
+                continue;
+            }
+            let Ok(meta) = verified_meta(folder, id) else {
+                continue;
+            };
+            let policy = meta.policy.is_some().then_some("policy.json");
+            // The JSON last: its presence in runs/ marks a complete run.
+            for extension in std::iter::once("csv").chain(policy).chain(["json"]) {
+                let from = folder.join(format!("{id}.{extension}"));
+                let to = runs_folder(out).join(format!("{id}.{extension}"));
+                std::fs::create_dir_all(runs_folder(out)).map_err(|source| Error::Io {
+                    path: runs_folder(out),
+                    action: "create the runs folder",
+                    source,
+                })?;
+                std::fs::rename(&from, &to).map_err(|source| Error::Io {
+                    path: from.clone(),
+                    action: "move a set-aside run back",
+                    source,
+                })?;
+            }
+            recovered.push(meta);
+            break;
+        }
+    }
+    Ok(recovered)
+}
+
+/// The description of run `id` in `folder` if its JSON reads and its CSV (and policy) match the
+/// recorded digests, or why not.
+fn verified_meta(folder: &Path, id: &str) -> std::result::Result<RunMeta, String> {
+    let path = folder.join(format!("{id}.json"));
     let text = read_text(&path).map_err(|e| e.to_string())?;
     let meta: RunMeta = serde_json::from_str(&text)
         .map_err(|e| format!("{}: not a policylab run description: {e}", path.display()))?;
@@ -240,13 +312,13 @@ fn verified_meta(out: &Path, id: &str) -> std::result::Result<RunMeta, String> {
             path.display()
         )
     })?;
-    let csv = runs_folder(out).join(format!("{id}.csv"));
+    let csv = folder.join(format!("{id}.csv"));
     let bytes = std::fs::read(&csv).map_err(|e| format!("{}: cannot read: {e}", csv.display()))?;
     digest
         .check(&bytes, &csv, &path)
         .map_err(|e| e.to_string())?;
     if let Some(digest) = &meta.policy {
-        let file = runs_folder(out).join(format!("{id}.policy.json"));
+        let file = folder.join(format!("{id}.policy.json"));
         let bytes =
             std::fs::read(&file).map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
         digest

@@ -11,7 +11,9 @@
 //!   rule over its recorded points (the curve's average height; a one-point curve gives its
 //!   value). Recorded points thinned by `record = { log_points = N }` weigh by the spans they cover.
 //! - Per configuration: the mean and the IQM over seeds, with the IQM's 95% interval from 2 000
-//!   resamples of the seeds.
+//!   resamples of the seeds. The IQM weighs the values at the quartiles fractionally
+//!   (`metrics::seed_statistics`); for a count not divisible by 4 it differs slightly from
+//!   scipy's `trim_mean`, which rliable uses and which drops whole values.
 //! - Aggregate per label: the IQM of all (world, seed) values with the stratified bootstrap
 //!   interval (each resample redraws seeds within every world). Metrics are aggregated on their
 //!   own scale, not normalized: an aggregate over worlds with different scales weighs them
@@ -116,26 +118,13 @@ fn stratified(strata: &[(String, Vec<f64>)]) -> Result<Estimate> {
 
 /// Summarizes `metrics` (every recorded metric when empty) of the results in `table`.
 pub fn summarize_results(table: &ResultsTable, metrics: &[String]) -> Result<ResultsSummary> {
-    let step = table.column("step")?;
-    let fixed = ["experiment", "world", "algorithm", "label", "seed", "step"];
-    let recorded: Vec<String> = table.columns[step + 1..]
-        .iter()
-        .filter(|c| !fixed.contains(&c.as_str()))
-        .cloned()
-        .collect();
     let metrics: Vec<String> = if metrics.is_empty() {
-        recorded.clone()
+        table.metrics().iter().map(|m| m.to_string()).collect()
     } else {
-        for metric in metrics {
-            if !recorded.contains(metric) {
-                return Err(Error::invalid(
-                    "metric",
-                    format!("`{metric}` is not in the results"),
-                    format!("one of the recorded metrics: {}", recorded.join(", ")),
-                ));
-            }
-        }
-        metrics.to_vec()
+        metrics
+            .iter()
+            .map(|m| table.metric_column(m))
+            .collect::<Result<_>>()?
     };
     let worlds = table.distinct("world")?;
     let labels = table.distinct("label")?;

@@ -92,6 +92,35 @@ impl ResultsTable {
         })
     }
 
+    /// The recorded metrics: the columns after `step`.
+    pub fn metrics(&self) -> Vec<&str> {
+        self.columns
+            .iter()
+            .skip_while(|c| *c != "step")
+            .skip(1)
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The column of a recorded metric: its name, or `record.NAME` where the results renamed it
+    /// (a measurement named like a parameter); an error listing the recorded metrics otherwise.
+    pub fn metric_column(&self, metric: &str) -> Result<String> {
+        let metrics = self.metrics();
+        let renamed = format!("record.{metric}");
+        if let Some(found) = [metric, renamed.as_str()]
+            .into_iter()
+            .find(|name| metrics.contains(name))
+        {
+            return Ok(found.to_string());
+        }
+        Err(Error::invalid(
+            "metric",
+            format!("`{metric}` is not in the results"),
+            format!("one of the recorded metrics: {}", metrics.join(", ")),
+        )
+        .in_origin(&self.origin))
+    }
+
     /// The distinct values of a column, in order of first appearance.
     pub fn distinct(&self, name: &str) -> Result<Vec<String>> {
         let i = self.column(name)?;
@@ -132,7 +161,25 @@ impl ResultsTable {
                 })
             };
             let s = row[seed].parse::<u64>().unwrap_or(0);
-            by_seed.entry(s).or_default().push((parse(xi)?, parse(yi)?));
+            let point = (parse(xi)?, parse(yi)?);
+            let trajectory = by_seed.entry(s).or_default();
+            // Rows come in step order within a run: a step that goes back means two runs.
+            if x == "step" && trajectory.last().is_some_and(|last| last.0 >= point.0) {
+                let described: Vec<String> =
+                    filter.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                return Err(Error::invalid(
+                    x,
+                    format!(
+                        "seed {s} of {} goes back to {} after {}: the rows mix runs",
+                        described.join(", "),
+                        point.0,
+                        trajectory.last().map_or(0.0, |p| p.0)
+                    ),
+                    "one run per (filter, seed), its steps increasing",
+                )
+                .in_origin(&self.origin));
+            }
+            trajectory.push(point);
         }
         Ok(by_seed.into_values().collect())
     }

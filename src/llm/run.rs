@@ -148,7 +148,15 @@ pub fn run_llm(run: &LlmRun<'_>, observe: &mut dyn FnMut(usize, &Record) -> bool
                     Error::invalid("optimizer", "missing", "the optimizer state's digest")
                         .in_origin(&state_path.display().to_string())
                 })?
-                .check(&optimizer, &optimizer_path, &state_path)?;
+                .check(&optimizer, &optimizer_path, &state_path)
+                .map_err(|e| {
+                    e.with_expected(|expected| {
+                        format!(
+                            "{expected}; remove {} to start this run over",
+                            folder.display()
+                        )
+                    })
+                })?;
             let reference = if has_kl {
                 Some(checkpoint::load_expecting::<Inference>(
                     &sft,

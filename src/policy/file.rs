@@ -206,21 +206,35 @@ fn start_from(root: &Node, world: &dyn World) -> Result<Vec<Array2<f64>>> {
     Ok(logits)
 }
 
-/// A policy file `policylab evaluate --policy` and `--initial-policy` read: the step it was reached at
-/// and one table (or one per stage) of probabilities.
-pub fn policy_json(step: usize, tables: &[ndarray::Array2<f64>]) -> String {
-    let tables: Vec<Vec<Vec<f64>>> = tables
-        .iter()
-        .map(|t| t.rows().into_iter().map(|r| r.to_vec()).collect())
-        .collect();
-    let policy = if tables.len() == 1 {
-        serde_json::json!(tables[0])
-    } else {
-        serde_json::json!(tables)
+/// A policy file `policylab evaluate --policy` and `--initial-policy` read: the step it was
+/// reached at, one probability table (or one per stage) and, for a softmax method, its logits
+/// (which `--initial-policy` prefers: they continue the run exactly, zeros included).
+pub fn policy_json(
+    step: usize,
+    probabilities: &[ndarray::Array2<f64>],
+    logits: Option<&[ndarray::Array2<f64>]>,
+) -> String {
+    let tables = |tables: &[ndarray::Array2<f64>]| {
+        let rows: Vec<Vec<Vec<f64>>> = tables
+            .iter()
+            .map(|t| t.rows().into_iter().map(|r| r.to_vec()).collect())
+            .collect();
+        if rows.len() == 1 {
+            serde_json::json!(rows[0])
+        } else {
+            serde_json::json!(rows)
+        }
     };
-    let mut text =
-        serde_json::to_string_pretty(&serde_json::json!({ "step": step, "policy": policy }))
-            .unwrap_or_default();
+    let mut document = serde_json::json!({ "step": step, "policy": tables(probabilities) });
+    if let Some(logits) = logits {
+        // Logits of unavailable actions may be anything: written as 0 (JSON has no infinities).
+        let finite: Vec<ndarray::Array2<f64>> = logits
+            .iter()
+            .map(|t| t.mapv(|x| if x.is_finite() { x } else { 0.0 }))
+            .collect();
+        document["logits"] = tables(&finite);
+    }
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
     text.push('\n');
     text
 }

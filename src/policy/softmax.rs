@@ -93,6 +93,16 @@ impl TabularSoftmax {
         vec![Self::uniform_on(world); world.stages()]
     }
 
+    /// The probability tables of a policy's stages (what `Algorithm::policy` returns).
+    pub fn stage_probabilities(stages: &[TabularSoftmax]) -> Vec<Array2<f64>> {
+        stages.iter().map(TabularSoftmax::probabilities).collect()
+    }
+
+    /// The logits of a policy's stages (what `Algorithm::logits` returns).
+    pub fn stage_logits(stages: &[TabularSoftmax]) -> Vec<Array2<f64>> {
+        stages.iter().map(|stage| stage.logits.clone()).collect()
+    }
+
     /// The world's starting policy at stage 0 ([`World::start`]; θ = 0 without one).
     pub fn start_on<W: World + ?Sized>(world: &W) -> Self {
         Self::start_at(world, 0)
@@ -109,8 +119,16 @@ impl TabularSoftmax {
         let mut policy = Self::uniform_on(world);
         if let Some(logits) = world.start(stage) {
             // The start's shape and finiteness were checked when it was given (`Started::new`);
-            // unavailable actions keep probability 0 whatever their logit.
-            policy.logits.assign(logits);
+            // unavailable actions keep probability 0, and their logits are set to 0 whatever the
+            // file said (an infinity there would poison the arithmetic of an update).
+            let n_actions = policy.logits.ncols();
+            for ((s, a), theta) in policy.logits.indexed_iter_mut() {
+                *theta = if policy.allowed[s * n_actions + a] {
+                    logits[[s, a]]
+                } else {
+                    0.0
+                };
+            }
         }
         policy
     }

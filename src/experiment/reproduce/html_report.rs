@@ -55,9 +55,14 @@ pub fn counts(agrees_and_findings: impl Iterator<Item = (bool, bool)>) -> (usize
     counts
 }
 
-/// Writes `figures/report.html` over the entries of `catalogue` that have a `NAME.json` there;
-/// returns its path and how many entries it shows.
-pub fn write_html_report(figures: &Path, catalogue: &[Entry]) -> Result<(PathBuf, usize)> {
+/// Writes `figures/report.html` over the entries of `catalogue` that have a `NAME.json` there
+/// (those named in `failed` marked: the last attempt failed, the results shown are an earlier
+/// run's); returns its path and how many entries it shows.
+pub fn write_html_report(
+    figures: &Path,
+    catalogue: &[Entry],
+    failed: &[&str],
+) -> Result<(PathBuf, usize)> {
     let mut sections = String::new();
     let mut index = String::new();
     let mut shown = 0;
@@ -106,8 +111,13 @@ pub fn write_html_report(figures: &Path, catalogue: &[Entry]) -> Result<(PathBuf
                 escape(&c.ours)
             ));
         }
+        let warning = if failed.contains(&entry.name) {
+            "<p class=\"stale\">The last attempt to reproduce this entry failed: what follows is from an earlier run.</p>\n"
+        } else {
+            ""
+        };
         sections.push_str(&format!(
-            "<section id=\"{name}\">\n<h2>{name}: {title}</h2>\n<p>{summary}. Paper-note: <code>paper-notes/{name}.md</code>; numbers: <code>{name}.json</code>.</p>\n<table>\n<tr><th>status</th><th>quantity</th><th>paper</th><th>ours</th></tr>\n{rows}</table>\n<div class=\"figure\">{svg}</div>\n</section>\n",
+            "<section id=\"{name}\">\n<h2>{name}: {title}</h2>\n{warning}<p>{summary}. Paper-note: <code>paper-notes/{name}.md</code>; numbers: <code>{name}.json</code>.</p>\n<table>\n<tr><th>status</th><th>quantity</th><th>paper</th><th>ours</th></tr>\n{rows}</table>\n<div class=\"figure\">{svg}</div>\n</section>\n",
             name = entry.name,
             title = escape(&written.title),
             summary = escape(entry.summary),
@@ -120,7 +130,7 @@ pub fn write_html_report(figures: &Path, catalogue: &[Entry]) -> Result<(PathBuf
         "full budgets"
     };
     let page = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>policylab: reproduced claims</title>\n<style>\nbody {{ font-family: sans-serif; max-width: 1900px; margin: 2em auto; padding: 0 1em; }}\ntable {{ border-collapse: collapse; margin: 1em 0; }}\ntd, th {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }}\ntr.ok td:first-child {{ color: #1a7f37; }}\ntr.finding td:first-child {{ color: #9a6700; }}\ntr.no td:first-child {{ color: #cf222e; font-weight: bold; }}\n.figure svg {{ max-width: 100%; height: auto; }}\nsection {{ border-top: 2px solid #888; margin-top: 2em; }}\n</style>\n</head>\n<body>\n<h1>policylab: reproduced claims</h1>\n<p>{shown} entries, {budget}. A finding is a claim that does not reproduce here for a reason the entry's paper-note explains.</p>\n<table>\n<tr><th>entry</th><th>reproduced</th><th>findings</th><th>not reproduced</th><th>claim</th></tr>\n{index}</table>\n{sections}</body>\n</html>\n"
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>policylab: reproduced claims</title>\n<style>\nbody {{ font-family: sans-serif; max-width: 1900px; margin: 2em auto; padding: 0 1em; }}\ntable {{ border-collapse: collapse; margin: 1em 0; }}\ntd, th {{ border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }}\ntr.ok td:first-child {{ color: #1a7f37; }}\ntr.finding td:first-child {{ color: #9a6700; }}\ntr.no td:first-child {{ color: #cf222e; font-weight: bold; }}\n.figure svg {{ max-width: 100%; height: auto; }}\nsection {{ border-top: 2px solid #888; margin-top: 2em; }}\n.stale {{ color: #cf222e; font-weight: bold; }}\n</style>\n</head>\n<body>\n<h1>policylab: reproduced claims</h1>\n<p>{shown} entries, {budget}. A finding is a claim that does not reproduce here for a reason the entry's paper-note explains.</p>\n<table>\n<tr><th>entry</th><th>reproduced</th><th>findings</th><th>not reproduced</th><th>claim</th></tr>\n{index}</table>\n{sections}</body>\n</html>\n"
     );
     let path = figures.join("report.html");
     write_atomic(&path, page.as_bytes())?;

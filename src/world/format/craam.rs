@@ -151,22 +151,26 @@ pub fn parse(text: &str, name: &str) -> Result<CraamModel> {
     // most 2N states, N actions and N outcomes.
     let largest =
         |pick: fn(&(usize, usize, usize, usize)) -> usize| rows.keys().map(pick).max().unwrap_or(0);
-    let n_states = largest(|k| k.0).max(largest(|k| k.3)) + 1;
-    let n_actions = largest(|k| k.1) + 1;
-    let n_outcomes = largest(|k| k.2) + 1;
-    for (what, size, bound) in [
-        ("a state id", n_states, 2 * count),
-        ("an action id", n_actions, count),
-        ("an outcome id", n_outcomes, count),
+    let (state, action, outcome) = (
+        largest(|k| k.0).max(largest(|k| k.3)),
+        largest(|k| k.1),
+        largest(|k| k.2),
+    );
+    for (what, id, bound) in [
+        ("a state id", state, 2 * count),
+        ("an action id", action, count),
+        ("an outcome id", outcome, count),
     ] {
-        if size > bound {
+        // `id >= bound`, not `id + 1 > bound`: an id of 2⁶⁴ − 1 must not wrap around.
+        if id >= bound {
             return Err(Error::invalid(
                 "ids",
-                format!("{what} of {} in a file of {count} rows", size - 1),
+                format!("{what} of {id} in a file of {count} rows"),
                 "ids numbered from 0 without gaps (so the world's size follows from its rows)",
             ));
         }
     }
+    let (n_states, n_actions, n_outcomes) = (state + 1, action + 1, outcome + 1);
 
     // outcomes_of[s][a][k]: the outcome list of kernel k at (s, a).
     let mut outcomes_of: Vec<Vec<Vec<Vec<Outcome>>>> =

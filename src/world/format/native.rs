@@ -81,12 +81,34 @@ pub fn from_node_with_features(
     // Every per-state table below is sized by the declared counts: check them against the
     // document first, so `states = 1000000000000` in a few bytes is an error, not an allocation.
     let listed = match (get("transitions"), get("features")) {
-        (Some(Node::Array(rows)), _) | (None, Some(Node::Array(rows))) => Some(rows.len()),
-        _ => None,
+        (Some(Node::Array(rows)), _) | (None, Some(Node::Array(rows))) => rows.len(),
+        // No table to check the counts against: refused here, before anything is sized by them.
+        (Some(_), _) => {
+            return Err(Error::invalid(
+                "transitions",
+                "not a list",
+                "one list per state, each with one list of outcomes per action",
+            ));
+        }
+        (None, _) => {
+            if let Some(node) = get("mu").or(get("theta")) {
+                let key = if get("mu").is_some() { "mu" } else { "theta" };
+                return Err(Error::invalid(
+                    key,
+                    format!("found `{key}` ({}) without `features`", node.describe()),
+                    "expected a linear MDP's factorization P = Φμ, r = Φθ given with its \
+                     `features`",
+                ));
+            }
+            return Err(Error::invalid(
+                "transitions",
+                "missing",
+                "one list per state (or `features` with `mu` and `theta` for a linear MDP)",
+            ));
+        }
     };
-    if let Some(rows) = listed
-        && rows != n_states
-    {
+    if listed != n_states {
+        let rows = listed;
         let key = if get("transitions").is_some() {
             "transitions"
         } else {
