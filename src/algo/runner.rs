@@ -35,8 +35,8 @@ pub fn run_while<W: ?Sized, A: Algorithm<W>>(
 }
 
 /// The measurements of an update rather than of the policy it starts from (the entropy change,
-/// its prediction, the KL to the next policy, a line search's outcome, the step taken): left
-/// out of the final record, whose update is discarded.
+/// its prediction, the KL to the next policy, a line search's outcome, the step taken, the batch
+/// it was estimated from): left out of the final record, whose update is discarded.
 pub const UPDATE_MEASUREMENTS: &[&str] = &[
     "dH",
     "cov_pred",
@@ -49,6 +49,9 @@ pub const UPDATE_MEASUREMENTS: &[&str] = &[
     "clipfrac",
     "cg_residual",
     "step_size",
+    "sample_kl",
+    "samples",
+    "critic_error",
 ];
 
 /// As [`run_while`], then measures the final iterate π_T (T the steps taken) with one more step

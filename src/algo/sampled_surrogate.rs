@@ -142,7 +142,7 @@ pub const MAX_BATCH_BYTES: f64 = (2u64 << 30) as f64;
 /// Refuses a batch whose expected size, `episodes`·1/(1−γ) steps (the mean length of an episode
 /// under geometric termination) at about 80 bytes a step, exceeds [`MAX_BATCH_BYTES`] — before
 /// any episode is drawn.
-fn require_batch_fits(episodes: usize, gamma: f64) -> Result<()> {
+pub(crate) fn require_batch_fits(episodes: usize, gamma: f64) -> Result<()> {
     let steps = episodes as f64 / (1.0 - gamma).max(1e-12);
     let bytes = steps * 80.0;
     if bytes > MAX_BATCH_BYTES {

@@ -10,6 +10,16 @@
 //! √(2δ/xᵀFx)·x is then halved until the *exact* mean KL is within δ and the surrogate improves
 //! (the backtracking line search of their Appendix C). If no halving is accepted the policy is
 //! kept and `accepted` is 0.
+//!
+//! **Sampled mode** (`episodes = N > 0`; their §5, the "single path" procedure): each update
+//! draws N episodes of π_t (geometric termination), attaches GAE(λ) advantages from the critic
+//! `critic` (0 the exact V^{π_t}; 1, 2 model-free: [`crate::estimator::tabular_critic`]) and
+//! replaces every exact quantity by its sample estimate over the n visited steps i:
+//! ĝ = (1/N)·Σ_i Â_i·∇log π(a_i|s_i), the mean KL and the Fisher matrix under the empirical
+//! state distribution d̂(s) = #{i: s_i = s}/n (the analytic per-state KL at the sampled states,
+//! as in the paper), and the surrogate gain L̂(θ) − L̂(θ_t) = (1/N)·Σ_i (r_θ(i) − 1)·Â_i. The line
+//! search accepts the first halving with L̂ gain > 0 and sampled mean KL ≤ δ. The recorded `kl`
+//! and `dH` are exact (under d^{π_t}); `sample_kl` is the one the step was held to.
 
 use ndarray::Array2;
 use rand_chacha::ChaCha8Rng;
@@ -20,6 +30,8 @@ use crate::core::checks::{require_at_least_one, require_positive};
 use crate::core::error::{Error, Result};
 use crate::core::parameters::parameter;
 use crate::core::record::Record;
+use crate::estimator::tabular_critic::Critic;
+use crate::estimator::{batch_of, gae_advantages, sample_episodes};
 use crate::metrics::{PolicyChange, PolicySnapshot, kl_divergence};
 use crate::policy::TabularSoftmax;
 use crate::world::World;
@@ -30,6 +42,17 @@ pub struct Trpo {
     cg_iterations: usize,
     backtracks: usize,
     damping: f64,
+    /// Sampled mode: `episodes` rollouts per update with GAE(`lambda`) on `critic`; exact when
+    /// `None`.
+    sampled: Option<SampledTrpo>,
+}
+
+/// Sampled TRPO's estimator settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SampledTrpo {
+    pub episodes: usize,
+    pub lambda: f64,
+    pub critic: Critic,
 }
 
 impl Trpo {
@@ -51,7 +74,22 @@ impl Trpo {
             cg_iterations,
             backtracks,
             damping,
+            sampled: None,
         })
+    }
+
+    /// The same TRPO in sampled mode (see the module documentation): `episodes` ≥ 1, λ ∈ [0, 1].
+    pub fn sampled(mut self, settings: SampledTrpo) -> Result<Self> {
+        require_at_least_one("episodes", settings.episodes)?;
+        if !(0.0..=1.0).contains(&settings.lambda) {
+            return Err(Error::invalid(
+                "lambda",
+                format!("found {}", settings.lambda),
+                "expected GAE's λ in [0, 1]",
+            ));
+        }
+        self.sampled = Some(settings);
+        Ok(self)
     }
 }
 
@@ -70,6 +108,7 @@ impl Default for Trpo {
             cg_iterations: 10,
             backtracks: 10,
             damping: 1e-8,
+            sampled: None,
         }
     }
 }
@@ -85,6 +124,17 @@ pub fn entry() -> AlgorithmEntry {
             parameter("cg_iterations", 10.0, "conjugate-gradient iterations"),
             parameter("backtracks", 10.0, "line-search halvings"),
             parameter("damping", 1e-8, "added to the Fisher diagonal"),
+            parameter(
+                "episodes",
+                0.0,
+                "0: exact TRPO; N > 0: N sampled rollouts per update (Schulman et al.'s single path)",
+            ),
+            parameter("lambda", 0.95, "GAE's λ in sampled mode"),
+            parameter(
+                "critic",
+                0.0,
+                "sampled mode's critic: 0 the exact V^π, 1 Monte-Carlo, 2 batch TD(0) (model-free)",
+            ),
         ],
         run: |values, world, run| {
             let trpo = Trpo::new(
@@ -93,6 +143,22 @@ pub fn entry() -> AlgorithmEntry {
                 values.count("backtracks")?,
                 values.real("damping"),
             )?;
+            let critic = Critic::from_code(values.count("critic")?)?;
+            let trpo = match values.count("episodes")? {
+                0 if critic != Critic::Exact => {
+                    return Err(Error::invalid(
+                        "critic",
+                        "a fitted critic with episodes = 0",
+                        "episodes > 0: exact TRPO has no samples to fit a critic to",
+                    ));
+                }
+                0 => trpo,
+                episodes => trpo.sampled(SampledTrpo {
+                    episodes,
+                    lambda: values.real("lambda"),
+                    critic,
+                })?,
+            };
             run.go(&trpo, world)
         },
     }
@@ -162,36 +228,126 @@ impl<W: World + ?Sized> Algorithm<W> for Trpo {
 
     fn initial_state(&self, world: &W) -> Result<TabularSoftmax> {
         world.require_kind("trpo", STATIONARY_WORLDS)?;
+        if let Some(settings) = &self.sampled {
+            world.require_model("sampled TRPO")?;
+            super::sampled_surrogate::require_batch_fits(settings.episodes, world.gamma())?;
+        }
         Ok(TabularSoftmax::start_on(world))
     }
 
     fn step(
         &self,
         world: &W,
-        mut state: TabularSoftmax,
-        _rng: &mut ChaCha8Rng,
+        state: TabularSoftmax,
+        rng: &mut ChaCha8Rng,
     ) -> Result<(TabularSoftmax, Record)> {
         let (snapshot, mut record) =
             PolicySnapshot::measure_softmax(world, std::slice::from_ref(&state))?;
         let old = &snapshot.probabilities[0];
         let d = snapshot.stationary().occupancy.to_vec();
-        let divisor = snapshot.evaluation.gradient_divisor;
-        let weights: Vec<f64> = d.iter().map(|x| x / divisor).collect();
-        let advantage = snapshot.stationary().advantage();
-        let gradient = Array2::from_shape_fn(old.dim(), |(s, a)| {
-            weights[s] * old[[s, a]] * advantage[[s, a]]
-        });
-        let (direction, cg_residual) = conjugate_gradient(
-            |v| fisher_vector_product(old, &d, self.damping, v),
-            &gradient,
-            self.cg_iterations,
-        );
-        let curvature: f64 = (&direction * &fisher_vector_product(old, &d, 0.0, &direction)).sum();
+        let Some(settings) = &self.sampled else {
+            let divisor = snapshot.evaluation.gradient_divisor;
+            let weights: Vec<f64> = d.iter().map(|x| x / divisor).collect();
+            let advantage = snapshot.stationary().advantage();
+            let gradient = Array2::from_shape_fn(old.dim(), |(s, a)| {
+                weights[s] * old[[s, a]] * advantage[[s, a]]
+            });
+            let surrogate = |policy: &Array2<f64>| -> f64 {
+                (0..old.nrows())
+                    .map(|s| weights[s] * policy.row(s).dot(&advantage.row(s)))
+                    .sum()
+            };
+            let state = self.search(state, &snapshot, &d, &gradient, surrogate, &mut record);
+            return Ok((state, record));
+        };
+        let mdp = world.require_model("sampled TRPO")?;
+        let episodes = sample_episodes(mdp, old.view(), settings.episodes, rng)?;
+        let values = match settings.critic.fit(&episodes, mdp.n_states())? {
+            Some(fitted) => {
+                let exact = &snapshot.stationary().v;
+                let error = episodes
+                    .iter()
+                    .flat_map(|e| e.states.iter())
+                    .map(|&s| (fitted[s] - exact[s]).abs())
+                    .fold(0.0_f64, f64::max);
+                record.set("critic_error", error);
+                fitted
+            }
+            None => snapshot.stationary().v.clone(),
+        };
+        let batch = batch_of(&episodes, old.view(), |episode| {
+            gae_advantages(episode, values.view(), settings.lambda)
+        })?;
+        record.set("samples", batch.len() as f64);
+        if batch.is_empty() {
+            // No step was taken by any episode: nothing to estimate from.
+            return Ok((state, record));
+        }
+        let mut empirical = vec![0.0; old.nrows()];
+        for sample in &batch.samples {
+            empirical[sample.state] += 1.0 / batch.len() as f64;
+        }
+        let gradient = batch.mean_gradient(old.view())?;
+        let per_episode = 1.0 / batch.episodes as f64;
+        // L̂(θ) − L̂(θ_t): the importance-weighted advantages of the batch.
         let surrogate = |policy: &Array2<f64>| -> f64 {
-            (0..old.nrows())
-                .map(|s| weights[s] * policy.row(s).dot(&advantage.row(s)))
+            batch
+                .samples
+                .iter()
+                .map(|i| {
+                    let ratio = policy[[i.state, i.action]] / old[[i.state, i.action]];
+                    per_episode * (ratio - 1.0) * i.advantage
+                })
                 .sum()
         };
+        let state = self.search_with(
+            state,
+            &snapshot,
+            (&d, &empirical),
+            &gradient,
+            surrogate,
+            &mut record,
+        );
+        Ok((state, record))
+    }
+}
+
+impl Trpo {
+    /// The exact step: CG on the Fisher matrix under d, then the line search held to the mean KL
+    /// under d.
+    fn search(
+        &self,
+        state: TabularSoftmax,
+        snapshot: &PolicySnapshot,
+        d: &[f64],
+        gradient: &Array2<f64>,
+        surrogate: impl Fn(&Array2<f64>) -> f64,
+        record: &mut Record,
+    ) -> TabularSoftmax {
+        self.search_with(state, snapshot, (d, d), gradient, surrogate, record)
+    }
+
+    /// CG on the Fisher matrix under `region` (the state weights of the constraint: d, or the
+    /// empirical d̂ in sampled mode), the full step √(2δ/xᵀFx)·x, then halvings until the
+    /// surrogate gains and the mean KL under `region` is within δ. The change is recorded under
+    /// the exact d (`measured`).
+    fn search_with(
+        &self,
+        mut state: TabularSoftmax,
+        snapshot: &PolicySnapshot,
+        (measured, region): (&[f64], &[f64]),
+        gradient: &Array2<f64>,
+        surrogate: impl Fn(&Array2<f64>) -> f64,
+        record: &mut Record,
+    ) -> TabularSoftmax {
+        let old = &snapshot.probabilities[0];
+        let (direction, cg_residual) = conjugate_gradient(
+            |v| fisher_vector_product(old, region, self.damping, v),
+            gradient,
+            self.cg_iterations,
+        );
+        let curvature: f64 =
+            (&direction * &fisher_vector_product(old, region, 0.0, &direction)).sum();
         record.set("cg_residual", cg_residual);
         let mut accepted = None;
         if curvature > 0.0 {
@@ -205,36 +361,43 @@ impl<W: World + ?Sized> Algorithm<W> for Trpo {
                 // Acceptance uses KL from the probabilities themselves: a step that drives a
                 // probability the old policy uses to 0 in f64 counts as leaving the region.
                 let kl: f64 = (0..old.nrows())
-                    .map(|s| d[s] * kl_divergence(old.row(s), probabilities.row(s)))
+                    .filter(|&s| region[s] > 0.0)
+                    .map(|s| region[s] * kl_divergence(old.row(s), probabilities.row(s)))
                     .sum();
                 if kl <= self.max_kl && gain > 0.0 {
                     let after = (probabilities, log_probabilities);
-                    accepted = Some((candidate, after, step, gain, halvings));
+                    accepted = Some((candidate, after, step, gain, halvings, kl));
                     break;
                 }
             }
         }
         match accepted {
-            Some((candidate, (probabilities, log_probabilities), step, gain, halvings)) => {
+            Some((candidate, (probabilities, log_probabilities), step, gain, halvings, kl)) => {
                 state = candidate;
                 PolicyChange::with_logs(
                     (old.view(), snapshot.log_probabilities[0].view()),
                     (probabilities.view(), log_probabilities.view()),
                     step.view(),
-                    d.as_slice().into(),
+                    measured.into(),
                 )
-                .record_into(&mut record);
+                .record_into(record);
                 record.set("surrogate_gain", gain);
                 record.set("backtracks", halvings as f64);
                 record.set("accepted", 1.0);
+                if self.sampled.is_some() {
+                    record.set("sample_kl", kl);
+                }
             }
             None => {
-                PolicyChange::default().record_into(&mut record);
+                PolicyChange::default().record_into(record);
                 record.set("surrogate_gain", 0.0);
                 record.set("backtracks", self.backtracks as f64);
                 record.set("accepted", 0.0);
+                if self.sampled.is_some() {
+                    record.set("sample_kl", 0.0);
+                }
             }
         }
-        Ok((state, record))
+        state
     }
 }
