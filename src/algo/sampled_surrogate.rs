@@ -23,11 +23,8 @@ use crate::core::checks::{require_at_least_one, require_positive};
 use crate::core::error::{Error, Result};
 use crate::core::parameters::{Values, parameter};
 use crate::core::record::Record;
-use crate::estimator::tabular_critic::Critic;
-use crate::estimator::{
-    Batch, GroupAdvantage, Sample, batch_of, gae_advantages, gae_batch, group_batch,
-    sample_episodes,
-};
+use crate::estimator::tabular_critic::{Critic, critic_batch};
+use crate::estimator::{Batch, GroupAdvantage, Sample, group_batch, sample_episodes};
 use crate::metrics::{PolicySnapshot, ascend_and_record};
 use crate::objective::{Objective, objective_from_name};
 use crate::policy::TabularSoftmax;
@@ -236,34 +233,21 @@ impl<O: Objective, W: World + ?Sized> Algorithm<W> for SampledSurrogateAscent<O>
             PolicySnapshot::measure_softmax(world, std::slice::from_ref(&state))?;
         let old = &snapshot.probabilities[0];
         let batch = match self.advantages {
-            AdvantageEstimator::Gae {
-                lambda,
-                critic: Critic::Exact,
-            } => gae_batch(
-                mdp,
-                old.view(),
-                snapshot.stationary().v.view(),
-                lambda,
-                self.episodes,
-                rng,
-            )?,
+            // The exact critic draws and estimates as `gae_batch` does (same episodes, same
+            // advantages).
             AdvantageEstimator::Gae { lambda, critic } => {
                 let episodes = sample_episodes(mdp, old.view(), self.episodes, rng)?;
-                let fitted = critic
-                    .fit(&episodes, mdp.n_states())?
-                    .unwrap_or_else(|| snapshot.stationary().v.clone());
-                // How far the fitted critic is from V^{π_t} on the states the batch visited (a
-                // measurement: the update itself never reads V^{π_t}).
-                let exact = &snapshot.stationary().v;
-                let error = episodes
-                    .iter()
-                    .flat_map(|e| e.states.iter())
-                    .map(|&s| (fitted[s] - exact[s]).abs())
-                    .fold(0.0_f64, f64::max);
-                record.set("critic_error", error);
-                batch_of(&episodes, old.view(), |episode| {
-                    gae_advantages(episode, fitted.view(), lambda)
-                })?
+                let (batch, error) = critic_batch(
+                    critic,
+                    &episodes,
+                    old.view(),
+                    &snapshot.stationary().v,
+                    lambda,
+                )?;
+                if let Some(error) = error {
+                    record.set("critic_error", error);
+                }
+                batch
             }
             AdvantageEstimator::Group { kind, group_size } => {
                 group_batch(mdp, old.view(), kind, group_size, self.episodes, rng)?

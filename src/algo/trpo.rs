@@ -30,8 +30,8 @@ use crate::core::checks::{require_at_least_one, require_positive};
 use crate::core::error::{Error, Result};
 use crate::core::parameters::parameter;
 use crate::core::record::Record;
-use crate::estimator::tabular_critic::Critic;
-use crate::estimator::{batch_of, gae_advantages, sample_episodes};
+use crate::estimator::sample_episodes;
+use crate::estimator::tabular_critic::{Critic, critic_batch};
 use crate::metrics::{PolicyChange, PolicySnapshot, kl_divergence};
 use crate::policy::TabularSoftmax;
 use crate::world::World;
@@ -262,22 +262,16 @@ impl<W: World + ?Sized> Algorithm<W> for Trpo {
         };
         let mdp = world.require_model("sampled TRPO")?;
         let episodes = sample_episodes(mdp, old.view(), settings.episodes, rng)?;
-        let values = match settings.critic.fit(&episodes, mdp.n_states())? {
-            Some(fitted) => {
-                let exact = &snapshot.stationary().v;
-                let error = episodes
-                    .iter()
-                    .flat_map(|e| e.states.iter())
-                    .map(|&s| (fitted[s] - exact[s]).abs())
-                    .fold(0.0_f64, f64::max);
-                record.set("critic_error", error);
-                fitted
-            }
-            None => snapshot.stationary().v.clone(),
-        };
-        let batch = batch_of(&episodes, old.view(), |episode| {
-            gae_advantages(episode, values.view(), settings.lambda)
-        })?;
+        let (batch, error) = critic_batch(
+            settings.critic,
+            &episodes,
+            old.view(),
+            &snapshot.stationary().v,
+            settings.lambda,
+        )?;
+        if let Some(error) = error {
+            record.set("critic_error", error);
+        }
         record.set("samples", batch.len() as f64);
         if batch.is_empty() {
             // No step was taken by any episode: nothing to estimate from.

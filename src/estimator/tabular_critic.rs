@@ -63,6 +63,32 @@ impl Critic {
     }
 }
 
+/// The batch GAE of sampled mode: `episodes` with GAE(λ) advantages bootstrapped from `critic`
+/// (fitted to the episodes, or `exact` = V^{π_t} for the exact critic), and, for a fitted
+/// critic, its largest error against `exact` on the visited states — a measurement: the update
+/// never reads `exact` then.
+pub fn critic_batch(
+    critic: Critic,
+    episodes: &[Episode],
+    policy: ndarray::ArrayView2<'_, f64>,
+    exact: &Array1<f64>,
+    lambda: f64,
+) -> Result<(super::Batch, Option<f64>)> {
+    let fitted = critic.fit(episodes, exact.len())?;
+    let error = fitted.as_ref().map(|fitted| {
+        episodes
+            .iter()
+            .flat_map(|e| e.states.iter())
+            .map(|&s| (fitted[s] - exact[s]).abs())
+            .fold(0.0_f64, f64::max)
+    });
+    let values = fitted.as_ref().unwrap_or(exact);
+    let batch = super::batch_of(episodes, policy, |episode| {
+        super::gae_advantages(episode, values.view(), lambda)
+    })?;
+    Ok((batch, error))
+}
+
 fn check_state(state: usize, n_states: usize) -> Result<()> {
     if state < n_states {
         Ok(())
