@@ -14,9 +14,9 @@
 //! more than [`MAX_SWEEPS`]; otherwise sweeps when the dense matrix would take more than
 //! [`DENSE_MEMORY_LIMIT`] bytes or when the estimated sweep work k(γ)·nnz is below S³ /
 //! [`CROSSOVER_RATIO`], where k(γ) = ⌈ln(tolerance·(1−γ)) / ln γ⌉ bounds the sweeps and nnz
-//! counts the kernel's stored transitions. The ratio comes from the timings in benches/README.md;
-//! `cargo bench --bench dynamic_programming -- policy_system` measures dense LU against sweeps on
-//! Garnets with 1 000 to 4 000 states side by side.
+//! counts the kernel's stored transitions. The ratio comes from `cargo bench --bench
+//! dynamic_programming -- policy_system` (dense LU against sweeps on Garnets with 1 000 to 4 000
+//! states, side by side; the table is in benches/README.md).
 
 use ndarray::{Array1, ArrayView2};
 
@@ -37,11 +37,12 @@ pub const SWEEP_RELATIVE_TOLERANCE: f64 = 1e-13;
 /// Sweeps are not attempted when k(γ) exceeds this (γ within about 3·10⁻⁵ of 1).
 pub const MAX_SWEEPS: usize = 1_000_000;
 
-/// Sweeps win when k(γ)·nnz·CROSSOVER_RATIO < S³. From benches/README.md (2026-11-22, this
-/// machine): the dense solve of Garnet(2000, 10, 10) took 258 ms, 0.032 ns per unit of S³, and a
-/// sweep about 0.87 ns per stored transition, so the costs cross at k·nnz ≈ S³/27; the
-/// `policy_system` bench group measures both sides directly.
-pub const CROSSOVER_RATIO: f64 = 27.0;
+/// Sweeps win when k(γ)·nnz·CROSSOVER_RATIO < S³. Measured side by side (benches/README.md,
+/// 2026-12-06, group `policy_system`, Garnet(S, 10, 10), S = 1 000–4 000): the dense solve costs
+/// 0.016–0.019 ns per unit of S³ and a sweep 1.0 ns per stored transition, so the costs cross at
+/// k·nnz ≈ S³/60 — which the measurements bear out on both sides (S = 2 000: sweeps 64 ms against
+/// 126 ms at γ = 0.9, dense 123 ms against 672 ms at γ = 0.99).
+pub const CROSSOVER_RATIO: f64 = 60.0;
 
 /// How a policy's system is solved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
