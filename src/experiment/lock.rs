@@ -99,10 +99,10 @@ pub fn lock_folder(out: &Path, mode: LockMode, purpose: &str) -> Result<FolderLo
     Ok(FolderLock { _file: file, path })
 }
 
-/// Waits for and holds `OUT/.turn.lock` exclusively: shards sharing a folder take turns for
-/// `purpose` (the final scan and the write of results.csv), so the last results written come
-/// from the last scan. Released when dropped.
-pub fn wait_for_turn(out: &Path, purpose: &str) -> Result<FolderLock> {
+/// Waits for and holds `OUT/.turn.lock` exclusively: shards sharing a folder take turns for the
+/// final scan and the write of results.csv, so the last results written come from the last
+/// scan. Released when dropped.
+pub fn wait_for_turn(out: &Path) -> Result<FolderLock> {
     let path = out.join(".turn.lock");
     let file = OpenOptions::new()
         .read(true)
@@ -117,11 +117,7 @@ pub fn wait_for_turn(out: &Path, purpose: &str) -> Result<FolderLock> {
         })?;
     file.lock().map_err(|source| Error::Io {
         path: path.clone(),
-        action: if purpose.is_empty() {
-            "wait for the folder"
-        } else {
-            "wait for a turn to write results.csv"
-        },
+        action: "wait for a turn to write results.csv",
         source,
     })?;
     Ok(FolderLock { _file: file, path })

@@ -448,7 +448,7 @@ pub fn run_experiment(experiment: &Experiment, options: &RunOptions) -> Result<R
     // file's order. Shards sharing the folder take turns here, so the last results.csv written
     // is built from the last scan.
     let _turn = (mode == LockMode::Shared)
-        .then(|| wait_for_turn(out, "write results.csv"))
+        .then(|| wait_for_turn(out))
         .transpose()?;
     let mut metas: Vec<RunMeta> = scan_runs(out)?
         .runs

@@ -191,8 +191,7 @@ mod tests {
         // y = x on [0, 4]: average 2, exact under the trapezoid rule; uneven spacing included.
         let line = vec![(0.0, 0.0), (1.0, 1.0), (4.0, 4.0)];
         assert_eq!(normalized_area(&line), Some(2.0));
-        // A step from 1 to 0 at x = 1 over [0, 10]: (1·1 + 0·9 + the ramp's 0)/10... the
-        // trapezoid between (1, 1) and (2, 0) adds 0.5: (1 + 0.5)/10.
+        // 1 on [0, 1], a ramp down to 0 on [1, 2], then 0 up to 10: areas 1 + 0.5 + 0, over 10.
         let drop = vec![(0.0, 1.0), (1.0, 1.0), (2.0, 0.0), (10.0, 0.0)];
         assert!((normalized_area(&drop).unwrap() - 0.15).abs() < 1e-15);
         assert_eq!(normalized_area(&vec![(3.0, 7.0)]), Some(7.0));
