@@ -170,14 +170,18 @@ fn generate_writes_a_world_that_loads() {
         (
             vec![
                 "li2021-chain",
+                "--gamma",
+                "0.95",
                 "--length",
                 "4",
-                "--buffer-copies",
+                "--buffer2",
                 "2",
                 "--boosters",
                 "1",
+                "--states",
+                "0",
             ],
-            1 + 4 + 2 + 4 + 6,
+            1 + 1 + 2 + 2 + 4 + 8,
         ),
     ] {
         let out = dir.path().join(format!("{}.toml", args[0]));

@@ -49,8 +49,9 @@ fn generated() -> Vec<TabularMdp> {
         .unwrap(),
         HardChainParams {
             length: 5,
-            buffer_copies: 3,
+            buffer2: 3,
             boosters: 2,
+            states: 0,
             ..HardChainParams::default()
         }
         .build()

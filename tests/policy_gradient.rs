@@ -67,10 +67,13 @@ fn softmax_gradient_matches_finite_differences() {
     check_against_finite_differences(&lake, logits);
     let chain = HardChainParams {
         length: 4,
-        buffer_copies: 2,
+        buffer1: 2,
+        buffer2: 3,
         boosters: 1,
         gamma: 0.9,
         c_p: 0.1,
+        modified_boosters: true,
+        states: 40,
     }
     .build()
     .unwrap();

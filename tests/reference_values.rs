@@ -190,52 +190,116 @@ fn three_armed_bandit() {
     assert_close(uniform.v[0], 2.0 / 3.0, 1e-15, "V^uniform");
 }
 
-/// Li et al. (2021): a1 is optimal everywhere, V*(S_1) = γ², V*(S_2) = γ⁴, V*(s) = γ^{2s},
-/// V*(s̄) = γ^{2s+1}; the formulas are written out here, not taken from the generator.
+/// Li, Wei, Chi & Chen (2023, arXiv 2102.11270 revised December 2022), Lemma 1: a1 is optimal in
+/// every state but 0, V*(S_1) = γ², V*(S_2) = γ⁴, V*(s) = γ^{2s}, V*(s̄) = γ^{2s+1}; §4.3 Step 7:
+/// a modified booster of primary s has V* = γ^{2s+1}. The shipped chain is the paper's
+/// construction at the proportions of eqs. (15)–(17) for γ = 0.97, |S| = 136 (H = 6, |S_1| = 1,
+/// |S_2| = 32, m = 4, 44 filler states). The formulas are written out here, not taken from the
+/// generator.
 #[test]
 fn li2021_chain_optimal_values() {
     let mdp = shipped("mdps/li2021-chain.json");
     let params = HardChainParams::default();
-    let g: f64 = params.gamma;
+    let (g, h): (f64, usize) = (0.97, 6);
+    assert_eq!((params.gamma, params.length), (g, h));
     let optimal = policy_iteration(&mdp, 1000).unwrap();
+    let index = |name: &str| {
+        (0..mdp.n_states())
+            .find(|&s| mdp.state_label(s) == name)
+            .unwrap_or_else(|| panic!("no state {name}"))
+    };
+    assert_close(optimal.v[index("S1.0")], g.powi(2), 1e-12, "V*(S1)");
+    assert_close(optimal.v[index("S2.7")], g.powi(4), 1e-12, "V*(S2)");
+    for s in 3..=h {
+        let primary = index(&format!("s{s}"));
+        assert_close(optimal.v[primary], g.powi(2 * s as i32), 1e-12, "V*(s)");
+        assert_eq!(optimal.actions[primary], 1, "a1 optimal in s{s}");
+        // Step 7: V*(ŝ) = γ^{2s+1} for the boosters of primary states, and a1 is optimal there.
+        let booster = index(&format!("boost.s{s}.3"));
+        assert_close(optimal.v[booster], g.powi(2 * s as i32 + 1), 1e-12, "V*(ŝ)");
+        assert_eq!(
+            optimal.actions[booster], 1,
+            "a1 optimal in a booster of s{s}"
+        );
+    }
+    for s in 1..=h {
+        let adjoint = index(&format!("bar{s}"));
+        assert_close(optimal.v[adjoint], g.powi(2 * s as i32 + 1), 1e-12, "V*(s̄)");
+        assert_eq!(optimal.actions[adjoint], 1, "a1 optimal in bar{s}");
+    }
+    for buffer in ["S1.0", "S2.31"] {
+        assert_eq!(optimal.actions[index(buffer)], 1, "a1 optimal in {buffer}");
+    }
+    // Eq. (14): 1 + |S_1| + |S_2| + (H − 2) + H + 2H·m listed states, the rest filler.
+    assert_eq!(1 + 1 + 32 + (h - 2) + h + 2 * h * 4, 92);
+    assert_eq!(mdp.n_states(), 136);
+    assert_eq!(mdp.state_label(135), "0.43");
+    // ρ is uniform over all states (Theorem 1).
+    assert!(mdp.initial().iter().all(|&r| r == 1.0 / 136.0));
+    // Closed forms agree with the generator's own table.
+    for (s, v) in params.optimal_values().iter().enumerate() {
+        assert_close(optimal.v[s], *v, 1e-12, "closed form");
+    }
+}
+
+/// Li et al. (2023), Lemma 8 (for any policy π, when γ^{2H} ≥ 1/2 and c_p ≤ 1/6): (i)
+/// γ^{3/2}·τ_{s−1} ≤ Q^π(s, a0) = r_s + γ²·p·τ_{s−2} ≤ γ^{1/2}·τ_s, Q^π(s, a1) = γ·V^π(\overline{s−1}),
+/// Q^π(s, a2) = r_s + γ·p·V^π(\overline{s−2}) ≤ γ^{1/2}·τ_s; (iii) V^π(s̄) ≥ γ·τ_s exactly when
+/// V^π(s) ≥ τ_s; (iv) the buffers' Q-values ∓γ² and ∓γ⁴ do not depend on π. Checked on random
+/// policies of the shipped chain, with τ_s, r_s and p written out from eq. (18).
+#[test]
+fn li2021_chain_lemma_8_holds_for_random_policies() {
+    let mdp = shipped("mdps/li2021-chain.json");
+    let (g, h, p): (f64, usize, f64) = (0.97, 6, 0.00047 * (1.0 - 0.97));
+    assert!(g.powi(2 * h as i32) >= 0.5);
+    let tau = |s: usize| 0.5 * g.powf(2.0 * s as f64 / 3.0);
+    let r = |s: usize| 0.5 * g.powf(2.0 * s as f64 / 3.0 + 5.0 / 6.0);
     let index = |name: &str| {
         (0..mdp.n_states())
             .find(|&s| mdp.state_label(s) == name)
             .unwrap()
     };
-    assert_close(optimal.v[index("S1.0")], g.powi(2), 1e-12, "V*(S1)");
-    assert_close(optimal.v[index("S2.7")], g.powi(4), 1e-12, "V*(S2)");
-    for s in 3..=params.length {
-        assert_close(
-            optimal.v[index(&format!("s{s}"))],
-            g.powi(2 * s as i32),
-            1e-12,
-            "V*(s)",
-        );
-        assert_eq!(
-            optimal.actions[index(&format!("s{s}"))],
-            1,
-            "a1 optimal in s{s}"
-        );
-    }
-    for s in 1..=params.length {
-        assert_close(
-            optimal.v[index(&format!("bar{s}"))],
-            g.powi(2 * s as i32 + 1),
-            1e-12,
-            "V*(s̄)",
-        );
-        assert_eq!(
-            optimal.actions[index(&format!("bar{s}"))],
-            1,
-            "a1 optimal in bar{s}"
-        );
-    }
-    let booster = index("boost.s5.3");
-    assert_close(optimal.v[booster], g * g.powi(10), 1e-12, "booster of s5");
-    assert_eq!(mdp.n_states(), 1 + 2 * 50 + 6 + 8 + 14 * 20);
-    // Closed forms agree with the generator's own table.
-    for (s, v) in params.optimal_values().iter().enumerate() {
-        assert_close(optimal.v[s], *v, 1e-12, "closed form");
+    for seed in 0..20u64 {
+        // A policy from a deterministic pseudo-random sequence, over the available actions.
+        let mut x = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((x >> 11) as f64 / (1u64 << 53) as f64) + 1e-3
+        };
+        let mut policy = ndarray::Array2::<f64>::zeros((mdp.n_states(), 3));
+        for s in 0..mdp.n_states() {
+            let allowed: Vec<usize> = (0..3).filter(|&a| mdp.is_allowed(s, a)).collect();
+            let weights: Vec<f64> = allowed.iter().map(|_| next()).collect();
+            let total: f64 = weights.iter().sum();
+            for (&a, w) in allowed.iter().zip(weights) {
+                policy[[s, a]] = w / total;
+            }
+        }
+        let values = evaluate(&mdp, policy.view()).unwrap();
+        for s in 3..=h {
+            let i = index(&format!("s{s}"));
+            let (q0, q1, q2) = (values.q[[i, 0]], values.q[[i, 1]], values.q[[i, 2]]);
+            assert_close(q0, r(s) + g * g * p * tau(s - 2), 1e-12, "Q(s, a0)");
+            assert!(
+                g.powf(1.5) * tau(s - 1) <= q0 && q0 <= g.sqrt() * tau(s),
+                "Lemma 8(i) a0"
+            );
+            let before = values.v[index(&format!("bar{}", s - 1))];
+            assert_close(q1, g * before, 1e-12, "Q(s, a1)");
+            let two_before = values.v[index(&format!("bar{}", s - 2))];
+            assert_close(q2, r(s) + g * p * two_before, 1e-12, "Q(s, a2)");
+            assert!(q2 <= g.sqrt() * tau(s), "Lemma 8(i) a2");
+            let adjoint = values.v[index(&format!("bar{s}"))];
+            assert_eq!(adjoint >= g * tau(s), values.v[i] >= tau(s), "Lemma 8(iii)");
+        }
+        for (buffer, k) in [("S1.0", 2), ("S2.5", 4)] {
+            let i = index(buffer);
+            assert_close(values.q[[i, 0]], -g.powi(k), 1e-15, "buffer a0");
+            assert_close(values.q[[i, 1]], g.powi(k), 1e-15, "buffer a1");
+        }
     }
 }

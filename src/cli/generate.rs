@@ -156,23 +156,38 @@ enum Kind {
         #[arg(long)]
         out: PathBuf,
     },
-    /// The hard chain of Li et al. (2021) on which softmax PG takes exponential time.
+    /// The hard chain of Li et al. (2023) on which softmax PG takes exponential time (their §3;
+    /// the defaults are the paper's proportions at γ = 0.97 and |S| = 136, see
+    /// paper-notes/li2021-hard-chain.md).
     #[command(name = "li2021-chain")]
     Li2021Chain {
-        #[arg(long, default_value_t = 0.95)]
+        #[arg(long, default_value_t = 0.97)]
         gamma: f64,
-        /// Chain length H (primary states 3..H).
-        #[arg(long, default_value_t = 8)]
+        /// Chain length H (primary states 3..H, adjoint states 1̄..H̄).
+        #[arg(long, default_value_t = 6)]
         length: usize,
-        /// Copies of each buffer set.
-        #[arg(long, default_value_t = 50)]
-        buffer_copies: usize,
-        /// Booster states per chain state.
-        #[arg(long, default_value_t = 20)]
+        /// |S_1|, copies of buffer state 1.
+        #[arg(long, default_value_t = 1)]
+        buffer1: usize,
+        /// |S_2|, copies of buffer state 2.
+        #[arg(long, default_value_t = 32)]
+        buffer2: usize,
+        /// m, the size of each of the 2H booster sets.
+        #[arg(long, default_value_t = 4)]
         boosters: usize,
-        /// c_p in p = c_p (1 − γ).
-        #[arg(long, default_value_t = 0.1)]
+        /// c_p in p = c_p (1 − γ) (the paper needs c_p < 1/2016).
+        #[arg(long, default_value_t = 0.00047)]
         c_p: f64,
+        /// The original single-action boosters (Theorem 2) instead of Step 7's (Theorem 1).
+        #[arg(long)]
+        original_boosters: bool,
+        /// |S|: the states beyond the listed sets are absorbing filler (0: none).
+        #[arg(long, default_value_t = 136)]
+        states: usize,
+        /// Take H and the set sizes from the paper's constants at this |S| (eqs. (15)–(17) and
+        /// (35)), ignoring --length, --buffer1, --buffer2, --boosters, --c-p and --states.
+        #[arg(long)]
+        paper_states: Option<usize>,
         #[arg(long)]
         out: PathBuf,
     },
@@ -504,17 +519,30 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
         Kind::Li2021Chain {
             gamma,
             length,
-            buffer_copies,
+            buffer1,
+            buffer2,
             boosters,
             c_p,
+            original_boosters,
+            states,
+            paper_states,
             out,
         } => (
-            HardChainParams {
-                gamma: *gamma,
-                length: *length,
-                buffer_copies: *buffer_copies,
-                boosters: *boosters,
-                c_p: *c_p,
+            match paper_states {
+                Some(n) => HardChainParams {
+                    modified_boosters: !*original_boosters,
+                    ..HardChainParams::paper_proportions(*gamma, *n)
+                },
+                None => HardChainParams {
+                    gamma: *gamma,
+                    length: *length,
+                    buffer1: *buffer1,
+                    buffer2: *buffer2,
+                    boosters: *boosters,
+                    c_p: *c_p,
+                    modified_boosters: !*original_boosters,
+                    states: *states,
+                },
             }
             .build(),
             out,

@@ -73,7 +73,8 @@ use crate::llm::world::LlmWorld;
 use crate::world::format::{self, FileUncertainty, WorldFile};
 use crate::world::generate::{
     BanditParams, ChainParams, ForestParams, GarnetParams, HardChainParams, LinearMdpParams,
-    RandomGameParams, RiverSwimParams, SoccerParams, classic_games, features as feature_maps,
+    PaperChainParams, RandomGameParams, RiverSwimParams, SoccerParams, classic_games,
+    features as feature_maps,
 };
 use crate::world::{
     FeatureMap, Horizon, MarkovGame, Radius, RobustMdp, SetShape, Support, TabularMdp,
@@ -323,6 +324,11 @@ fn generated_world(generator: &str, params: toml::Table) -> Result<TabularMdp> {
         "chain" => deserialize::<ChainParams>(params, &what)?.build(),
         "forest" => deserialize::<ForestParams>(params, &what)?.build(),
         "bandit" => deserialize::<BanditParams>(params, &what)?.build(),
+        "li2021-chain" if params.contains_key("paper_states") => {
+            deserialize::<PaperChainParams>(params, &what)?
+                .params()
+                .build()
+        }
         "li2021-chain" => deserialize::<HardChainParams>(params, &what)?.build(),
         "riverswim" => deserialize::<RiverSwimParams>(params, &what)?.build(),
         other => Err(Error::invalid(

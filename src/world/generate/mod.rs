@@ -21,7 +21,7 @@ pub use features::LinearMdpParams;
 pub use forest::ForestParams;
 pub use garnet::GarnetParams;
 pub use gridworld::GridworldParams;
-pub use hard_chain::HardChainParams;
+pub use hard_chain::{HardChainParams, PaperChainParams};
 pub use random_game::{RandomGameParams, RewardSharing};
 pub use riverswim::RiverSwimParams;
 pub use soccer::SoccerParams;
