@@ -322,7 +322,16 @@ impl<W: World + ?Sized> Algorithm<W> for DynamicPg {
                 direction[h] = if self.episodes > 0 {
                     let mdp = world.require_model("sampled dynamic PG")?;
                     let views: Vec<_> = snapshot.probabilities.iter().map(|p| p.view()).collect();
-                    epoch_gradient_estimate(mdp, &views, h, &state.weights, self.episodes, rng)?
+                    let (gradient, transitions) = epoch_gradient_estimate(
+                        mdp,
+                        &views,
+                        h,
+                        &state.weights,
+                        self.episodes,
+                        rng,
+                    )?;
+                    record.set("samples", transitions as f64);
+                    gradient
                 } else {
                     let advantage = snapshot.evaluation.stages[h].advantage();
                     let p = &snapshot.probabilities[h];
@@ -340,6 +349,9 @@ impl<W: World + ?Sized> Algorithm<W> for DynamicPg {
             None => {
                 record.set("epoch", -1.0);
                 record.set("epoch_error", 0.0);
+                if self.episodes > 0 {
+                    record.set("samples", 0.0);
+                }
             }
         }
         record.set("step_size", step_size);

@@ -31,7 +31,7 @@ pub fn run_while<W: ?Sized, A: Algorithm<W>>(
     seed: u64,
     observe: impl FnMut(usize, &Record) -> bool,
 ) -> Result<A::State> {
-    drive(algorithm, world, steps, seed, observe).map(|(state, _)| state)
+    drive(algorithm, world, steps, seed, observe).map(|(state, _, _)| state)
 }
 
 /// The measurements of an update rather than of the policy it starts from (the entropy change,
@@ -67,12 +67,15 @@ pub fn run_to_final<W: ?Sized, A: Algorithm<W>>(
     mut observe: impl FnMut(usize, &Record) -> bool,
 ) -> Result<Option<FinalPolicy>> {
     let mut taken = 0;
-    let (state, mut rng) = drive(algorithm, world, steps, seed, |t, record| {
+    let (state, mut rng, consumed) = drive(algorithm, world, steps, seed, |t, record| {
         taken = t + 1;
         observe(t, record)
     })?;
     let policy = FinalPolicy::of(algorithm, &state);
     if let Ok((_, mut record)) = algorithm.step(world, state, &mut rng) {
+        if record.get("samples").is_some() {
+            record.set(SAMPLES_TOTAL, consumed);
+        }
         record
             .0
             .retain(|(name, _)| !UPDATE_MEASUREMENTS.contains(name));
@@ -83,28 +86,40 @@ pub fn run_to_final<W: ?Sized, A: Algorithm<W>>(
     Ok(policy)
 }
 
-/// The loop of [`run_while`], returning the final state and the RNG as it was left.
+/// The record of a sampled method's policy π_t: the samples its updates drew to reach π_t (the sum
+/// of the `samples` of steps 0..t; what `samples` counts is the algorithm's: transitions for the
+/// sampled surrogate methods, TRPO and the finite-horizon REINFORCE estimators). Set by the
+/// runner on every record that has `samples`.
+pub const SAMPLES_TOTAL: &str = "samples_total";
+
+/// The loop of [`run_while`], returning the final state, the RNG as it was left and the samples
+/// the updates drew ([`SAMPLES_TOTAL`]).
 fn drive<W: ?Sized, A: Algorithm<W>>(
     algorithm: &A,
     world: &W,
     steps: usize,
     seed: u64,
     mut observe: impl FnMut(usize, &Record) -> bool,
-) -> Result<(A::State, ChaCha8Rng)> {
+) -> Result<(A::State, ChaCha8Rng, f64)> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut state = algorithm.initial_state(world)?;
+    let mut consumed = 0.0;
     for t in 0..steps {
-        let (next, record) = algorithm.step(world, state, &mut rng)?;
+        let (next, mut record) = algorithm.step(world, state, &mut rng)?;
         if let Some((name, value)) = record.first_non_finite() {
             return Err(Error::Numerical {
                 origin: algorithm.name().to_string(),
                 detail: format!("step {t}: {name} is {value}; the run was stopped"),
             });
         }
+        if let Some(samples) = record.get("samples") {
+            record.set(SAMPLES_TOTAL, consumed);
+            consumed += samples;
+        }
         state = next;
         if !observe(t, &record) {
             break;
         }
     }
-    Ok((state, rng))
+    Ok((state, rng, consumed))
 }

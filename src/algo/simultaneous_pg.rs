@@ -93,14 +93,23 @@ impl<W: World + ?Sized> Algorithm<W> for SimultaneousPg {
         state: Vec<TabularSoftmax>,
         rng: &mut ChaCha8Rng,
     ) -> Result<(Vec<TabularSoftmax>, Record)> {
-        gradient_step(world, state, self.step_size, |snapshot, views| {
-            match self.episodes {
-                0 => Ok(snapshot.evaluation.softmax_gradient(views).0),
-                episodes => {
-                    let mdp = world.require_model("sampled simultaneous PG")?;
-                    simultaneous_gradient_estimate(mdp, views, episodes, rng)
+        let mut transitions = 0;
+        let (state, mut record) =
+            gradient_step(world, state, self.step_size, |snapshot, views| {
+                match self.episodes {
+                    0 => Ok(snapshot.evaluation.softmax_gradient(views).0),
+                    episodes => {
+                        let mdp = world.require_model("sampled simultaneous PG")?;
+                        let (gradient, drawn) =
+                            simultaneous_gradient_estimate(mdp, views, episodes, rng)?;
+                        transitions = drawn;
+                        Ok(gradient)
+                    }
                 }
-            }
-        })
+            })?;
+        if self.episodes > 0 {
+            record.set("samples", transitions as f64);
+        }
+        Ok((state, record))
     }
 }

@@ -81,22 +81,25 @@ fn add_score(
     }
 }
 
-/// Simultaneous PG's estimate of ∂J/∂θ_h for every step h from `episodes` ≥ 1 episodes.
+/// Simultaneous PG's estimate of ∂J/∂θ_h for every step h from `episodes` ≥ 1 episodes, and the
+/// number of transitions drawn.
 pub fn simultaneous_gradient_estimate<R: Rng + ?Sized>(
     mdp: &TabularMdp,
     policies: &[ArrayView2<'_, f64>],
     episodes: usize,
     rng: &mut R,
-) -> Result<Vec<Array2<f64>>> {
+) -> Result<(Vec<Array2<f64>>, usize)> {
     let (steps, gamma) = finite(mdp)?;
     check_tables(mdp, policies, steps)?;
     require_at_least_one("episodes", episodes)?;
     let shape = (mdp.n_states(), mdp.n_actions());
     let mut gradients = vec![Array2::zeros(shape); steps];
     let scale = 1.0 / episodes as f64;
+    let mut transitions = 0;
     for _ in 0..episodes {
         let start = mdp.sample_initial(rng);
         let episode = run_from(mdp, policies, 0, start, rng);
+        transitions += episode.len();
         // G_h = Σ_{k≥h} γ^k·r_k, accumulated backwards.
         let mut to_go = 0.0;
         for &(h, s, a, r) in episode.iter().rev() {
@@ -104,11 +107,12 @@ pub fn simultaneous_gradient_estimate<R: Rng + ?Sized>(
             add_score(&mut gradients[h], policies[h], s, a, scale * to_go);
         }
     }
-    Ok(gradients)
+    Ok((gradients, transitions))
 }
 
 /// Dynamic PG's estimate of the gradient of epoch h's objective Σ_s μ(s)·Σ_a π_h(a|s)·Q̂_h(s, a)
-/// in θ_h, from `episodes` ≥ 1 episodes started at step h from s ~ μ.
+/// in θ_h, from `episodes` ≥ 1 episodes started at step h from s ~ μ, and the number of
+/// transitions drawn.
 pub fn epoch_gradient_estimate<R: Rng + ?Sized>(
     mdp: &TabularMdp,
     policies: &[ArrayView2<'_, f64>],
@@ -116,7 +120,7 @@ pub fn epoch_gradient_estimate<R: Rng + ?Sized>(
     weights: &Array1<f64>,
     episodes: usize,
     rng: &mut R,
-) -> Result<Array2<f64>> {
+) -> Result<(Array2<f64>, usize)> {
     let (steps, gamma) = finite(mdp)?;
     check_tables(mdp, policies, steps)?;
     require_at_least_one("episodes", episodes)?;
@@ -129,9 +133,11 @@ pub fn epoch_gradient_estimate<R: Rng + ?Sized>(
     }
     let mut gradient = Array2::zeros((mdp.n_states(), mdp.n_actions()));
     let scale = 1.0 / episodes as f64;
+    let mut transitions = 0;
     for _ in 0..episodes {
         let start = sample_index(weights.iter().copied(), rng);
         let episode = run_from(mdp, policies, epoch, start, rng);
+        transitions += episode.len();
         let value: f64 = episode
             .iter()
             .map(|&(h, _, _, r)| gamma.powi((h - epoch) as i32) * r)
@@ -139,7 +145,7 @@ pub fn epoch_gradient_estimate<R: Rng + ?Sized>(
         let (_, s, a, _) = episode[0];
         add_score(&mut gradient, policies[epoch], s, a, scale * value);
     }
-    Ok(gradient)
+    Ok((gradient, transitions))
 }
 
 #[cfg(test)]
@@ -193,7 +199,11 @@ mod tests {
         let (exact, _) = world.evaluate(&views).unwrap().softmax_gradient(&views);
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let estimates: Vec<Vec<Array2<f64>>> = (0..400)
-            .map(|_| simultaneous_gradient_estimate(&world.mdp, &views, 50, &mut rng).unwrap())
+            .map(|_| {
+                simultaneous_gradient_estimate(&world.mdp, &views, 50, &mut rng)
+                    .unwrap()
+                    .0
+            })
             .collect();
         for h in 0..3 {
             let at_h: Vec<Array2<f64>> = estimates.iter().map(|e| e[h].clone()).collect();
@@ -217,8 +227,12 @@ mod tests {
             });
             let estimates: Vec<Array2<f64>> = (0..400)
                 .map(|_| {
-                    epoch_gradient_estimate(&world.mdp, &views, epoch, &weights, 50, &mut rng)
-                        .unwrap()
+                    let (gradient, transitions) =
+                        epoch_gradient_estimate(&world.mdp, &views, epoch, &weights, 50, &mut rng)
+                            .unwrap();
+                    // 50 episodes from step `epoch` to the horizon 3 (no episode ends early).
+                    assert_eq!(transitions, 50 * (3 - epoch));
+                    gradient
                 })
                 .collect();
             within_monte_carlo(&estimates, &exact, &format!("epoch {epoch}"));

@@ -9,7 +9,7 @@
 //!
 //! [[world]]
 //! name = "garnet"
-//! generator = "garnet"                 # garnet, chain, forest, bandit, li2021-chain, riverswim
+//! generator = "garnet"                 # garnet, chain, forest, bandit, li2021-chain, riverswim, windy-walk
 //! params = { states = 50, actions = 10, branching = 10, seed = 1 }
 //! grid = { gamma = [0.9, 0.99] }       # one world per grid point
 //!
@@ -73,8 +73,8 @@ use crate::llm::world::LlmWorld;
 use crate::world::format::{self, FileUncertainty, WorldFile};
 use crate::world::generate::{
     BanditParams, ChainParams, ForestParams, GarnetParams, HardChainParams, LinearMdpParams,
-    PaperChainParams, RandomGameParams, RiverSwimParams, SoccerParams, classic_games,
-    features as feature_maps,
+    PaperChainParams, RandomGameParams, RiverSwimParams, SoccerParams, WindyWalkParams,
+    classic_games, features as feature_maps,
 };
 use crate::world::{
     FeatureMap, Horizon, MarkovGame, Radius, RobustMdp, SetShape, Support, TabularMdp,
@@ -95,6 +95,7 @@ pub const GENERATOR_NAMES: &[&str] = &[
     "preference-game",
     "soccer",
     "linear-mdp",
+    "windy-walk",
 ];
 
 /// One `[[world]]` table as written.
@@ -278,6 +279,8 @@ enum Generated {
     Game(Box<MarkovGame>),
     /// A linear MDP and its features.
     Linear(Box<(TabularMdp, FeatureMap)>),
+    /// A robust world built whole by its generator (the windy walk's finite set).
+    Robust(Box<RobustMdp>),
     Mdp(toml::Table),
 }
 
@@ -289,6 +292,12 @@ fn generated_game(generator: &str, params: toml::Table) -> Result<Generated> {
             .build()
             .map_err(|e| e.with_field(|field| format!("params.{field}")))?;
         return Ok(Generated::Linear(Box::new(pair)));
+    }
+    if generator == "windy-walk" {
+        let robust = deserialize::<WindyWalkParams>(params, &what)?
+            .build()
+            .map_err(|e| e.with_field(|field| format!("params.{field}")))?;
+        return Ok(Generated::Robust(Box::new(robust)));
     }
     let game = match generator {
         "random-game" => deserialize::<RandomGameParams>(params, &what)?.build(),
@@ -380,6 +389,9 @@ impl WorldEntry {
                 },
                 (None, Some(generator), _) => match generated_game(generator, params)? {
                     Generated::Game(game) => game_world(*game)?,
+                    Generated::Robust(robust) => {
+                        WorldKind::Robust(Arc::new(RobustWorld::new(*robust)?))
+                    }
                     Generated::Linear(pair) => {
                         if features.is_some() {
                             return Err(Error::invalid(

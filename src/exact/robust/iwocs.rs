@@ -2,9 +2,12 @@
 //! as a sequence of static RL problems", arXiv 2410.06212): solve the robust problem through a
 //! growing set W of transition models, each an ordinary (static) MDP.
 //!
-//! Their meta-algorithm alternates between a policy that is good against every model found so far
-//! and a search for the model that is worst for that policy, which joins W. The stored copies of
-//! the paper give its abstract only, so the tabular instance here is policylab's reading of it:
+//! Their meta-algorithm (Algorithm 1, §4; its value-iteration instance in Appendix E) alternates
+//! between a policy that is good against every model found so far and a search for the model
+//! that is worst for that policy, which joins W: Q_i = min_{j≤i} Q*_{T_j}, π_i = argmax_a Q_i,
+//! T_{i+1} = argmin_T V^{π_i}_T(s_0), stopping when |V^{π_i}_{T_{i+1}}(s_0) − Q_i(s_0, π_i(s_0))| ≤ ε.
+//! The tabular instance here follows it, with two differences: the bounds and the stopping rule
+//! are on J = ρᵀV (ρ a point mass on s_0 gives theirs), and the upper bound is min_j J*_{P_j}:
 //!
 //! 1. W = {P_0} (the nominal model; kernel 0 of a finite set); Q_j = Q*_{P_j} by policy iteration;
 //! 2. π_i = greedy(min_j Q_j) — the pessimistic combination of the found models' optimal Q-values;

@@ -12,6 +12,9 @@
 //!   bracket it;
 //! - s-rectangular sets: IWOCS's bounds still bracket V*_P, but its greedy, deterministic
 //!   policies cannot reach the randomized optimum (a finding, reported with its gap);
+//! - the paper's windy walk (§4 and Appendix E; `world::generate::windy_walk`, layout policylab's
+//!   reading): "IWOCS finds the worst-case static model after two iterations and converges to the
+//!   same value as RVI" — IWOCS's iterations and its bounds against robust PI's V*_P;
 //! - robust NPG (dynamic model) reaches V*_P on every world.
 
 use serde_json::json;
@@ -79,6 +82,8 @@ struct Measured {
     lower: f64,
     upper: f64,
     static_deterministic: Option<f64>,
+    /// IWOCS's iterations (worst-case searches) before it stopped.
+    iterations: usize,
     /// Robust NPG's last gap and its ratio to the mirror-descent bound.
     npg: Option<(f64, f64)>,
 }
@@ -120,6 +125,7 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
             lower: solution.lower,
             upper: solution.upper,
             static_deterministic: static_deterministic_optimum(robust)?,
+            iterations: solution.trace.len(),
             npg,
         });
     }
@@ -175,6 +181,21 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
             .iter()
             .all(|p| p.lower <= p.dynamic + 1e-9 && p.dynamic <= p.upper + 1e-9);
         match name.as_str() {
+            "windy-walk" => {
+                comparisons.push(Comparison::new(
+                    "windy walk: IWOCS's bounds against robust PI's V*_P",
+                    "the same value as robust value iteration (Zouitine et al. 2024, §4, Fig. 1)",
+                    format!("largest distance {}", significant(worst_meet, 3)),
+                    worst_meet < 1e-8,
+                ));
+                let iterations: Vec<usize> = points.iter().map(|p| p.iterations).collect();
+                comparisons.push(Comparison::new(
+                    "windy walk: IWOCS's iterations",
+                    "two: the worst-case static model is found in the second (§4)",
+                    format!("{iterations:?}"),
+                    iterations.iter().all(|&i| i == 2),
+                ));
+            }
             "sa-l1" | "sa-kl" => comparisons.push(Comparison::new(
                 format!("{name}: IWOCS's bounds against robust PI's V*_P"),
                 "equal: static = dynamic for stationary policies on (s,a)-rectangular sets, no duality gap (Zouitine et al. 2024, §3)",
@@ -219,7 +240,7 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
             .fold((0.0f64, 0.0f64), |(g, r), (last, ratio)| {
                 (g.max(last.abs()), r.max(ratio))
             });
-        if name.starts_with("sa") || name == "finite" {
+        if name.starts_with("sa") || name == "finite" || name == "windy-walk" {
             comparisons.push(Comparison::new(
                 format!("{name}: robust NPG (dynamic model), final gap over γ^T·(gap_0 + log|A|/(η_0(1−γ)))"),
                 "linear rate on (s,a)-rectangular sets (Li, Lan & Zhao 2022; bound of Xiao 2022, Thm. 10)",
@@ -234,6 +255,7 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
                 .map(|p| json!({
                     "dynamic_optimum": p.dynamic, "iwocs_lower": p.lower, "iwocs_upper": p.upper,
                     "static_deterministic_optimum": p.static_deterministic,
+                    "iwocs_iterations": p.iterations,
                     "robust_npg_final_gap": p.npg.map(|n| n.0),
                 }))
                 .collect::<Vec<_>>()),
@@ -250,7 +272,9 @@ mod tests {
     /// The quick budget on the first instance of each world: every check agrees.
     #[test]
     fn quick_budget_checks_agree() {
-        let report = quick_report(&entry(), |world| world.name.contains("seed=1]"));
+        let report = quick_report(&entry(), |world| {
+            world.name.contains("seed=1]") || world.name == "windy-walk"
+        });
         assert_all_agree(&report);
     }
 }

@@ -14,6 +14,7 @@ pub mod hard_chain;
 pub mod random_game;
 pub mod riverswim;
 pub mod soccer;
+pub mod windy_walk;
 
 pub use bandit::BanditParams;
 pub use chain::ChainParams;
@@ -25,3 +26,4 @@ pub use hard_chain::{HardChainParams, PaperChainParams};
 pub use random_game::{RandomGameParams, RewardSharing};
 pub use riverswim::RiverSwimParams;
 pub use soccer::SoccerParams;
+pub use windy_walk::WindyWalkParams;
