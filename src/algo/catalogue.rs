@@ -150,6 +150,7 @@ pub fn algorithms() -> Vec<AlgorithmEntry> {
         super::dynamic_pg::entry(),
         super::dynpg::entry(),
         super::drpg::entry(),
+        super::srpmd::entry(),
         super::policy_extragradient::entry(),
         super::optimistic_mwu::entry(),
         super::self_play_preference::entry(),

@@ -40,6 +40,7 @@ pub mod self_play_preference;
 pub mod simultaneous_pg;
 pub mod soft_reference;
 pub mod softmax_pg;
+pub mod srpmd;
 pub mod surrogate_ascent;
 pub mod trpo;
 pub mod two_timescale_pg;

@@ -25,6 +25,7 @@ pub mod gae;
 pub mod group;
 pub mod linear_critic;
 pub mod reinforce;
+pub mod robust_plugin;
 pub mod rollout;
 pub mod tabular_critic;
 

@@ -245,6 +245,12 @@ pub trait World: Send + Sync {
     /// The tabular model sampled mode draws episodes from, where the world has one fixed model.
     fn model(&self) -> Option<&TabularMdp>;
 
+    /// The robust MDP behind a world of kind [`WorldKind::Robust`]: its nominal kernel, which a
+    /// sampled robust method draws from, and its uncertainty set.
+    fn robust_model(&self) -> Option<&crate::world::RobustMdp> {
+        None
+    }
+
     /// The world's feature map φ(s, a), if it has one (a linear MDP or a tabular world given
     /// features; [`crate::world::features`]): what log-linear policies and linear critics read.
     fn features(&self) -> Option<&crate::world::FeatureMap> {

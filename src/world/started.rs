@@ -127,6 +127,9 @@ impl World for Started<'_> {
     fn model(&self) -> Option<&TabularMdp> {
         self.inner.model()
     }
+    fn robust_model(&self) -> Option<&crate::world::RobustMdp> {
+        self.inner.robust_model()
+    }
     fn features(&self) -> Option<&FeatureMap> {
         self.inner.features()
     }

@@ -154,4 +154,8 @@ impl World for RobustWorld {
     fn model(&self) -> Option<&TabularMdp> {
         None
     }
+
+    fn robust_model(&self) -> Option<&RobustMdp> {
+        Some(&self.robust)
+    }
 }
