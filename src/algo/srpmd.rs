@@ -27,8 +27,7 @@ use crate::core::record::Record;
 use crate::estimator::robust_plugin::plugin_robust_q;
 use crate::metrics::{PolicySnapshot, ascend_and_record};
 use crate::policy::TabularSoftmax;
-use crate::policy::log_linear::shift_reduced_sup;
-use crate::world::{World, WorldKind};
+use crate::world::{SetShape, World, WorldKind};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StochasticRobustPmd {
@@ -88,6 +87,28 @@ pub fn entry() -> AlgorithmEntry {
     }
 }
 
+/// max_s (max_a e − min_a e)/2 over the available actions of each state (the τ of an inexact
+/// mirror-descent step; unavailable actions, never played, do not count).
+fn available_shift_reduced_sup(error: &Array2<f64>, allowed: &[bool]) -> f64 {
+    let actions = error.ncols();
+    error
+        .rows()
+        .into_iter()
+        .enumerate()
+        .filter_map(|(s, row)| {
+            let available = row
+                .iter()
+                .enumerate()
+                .filter(|&(a, _)| allowed[s * actions + a])
+                .map(|(_, &e)| e);
+            let (low, high) = available.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), e| {
+                (l.min(e), h.max(e))
+            });
+            (high >= low).then_some((high - low) / 2.0)
+        })
+        .fold(0.0, f64::max)
+}
+
 impl<W: World + ?Sized> Algorithm<W> for StochasticRobustPmd {
     type State = NpgState;
 
@@ -105,6 +126,16 @@ impl<W: World + ?Sized> Algorithm<W> for StochasticRobustPmd {
 
     fn initial_state(&self, world: &W) -> Result<NpgState> {
         world.require_kind("srpmd", &[WorldKind::Robust])?;
+        if world
+            .robust_model()
+            .is_none_or(|robust| robust.set().shape() == SetShape::Finite)
+        {
+            return Err(Error::Usage(
+                "srpmd samples the nominal kernel of a ball set; a finite set of kernels has \
+                 none (use npg, the exact robust NPG, on it)"
+                    .into(),
+            ));
+        }
         Ok(NpgState {
             policy: TabularSoftmax::start_stages(world),
             step_size: self.step_size,
@@ -139,7 +170,7 @@ impl<W: World + ?Sized> Algorithm<W> for StochasticRobustPmd {
                 }
             }
         }
-        record.set("critic_error", shift_reduced_sup(&error));
+        record.set("critic_error", available_shift_reduced_sup(&error, allowed));
         record.set("samples", draws as f64);
         let direction = vec![advantage / snapshot.evaluation.gradient_divisor];
         ascend_and_record(

@@ -14,7 +14,8 @@ use crate::world::generate::classic_games;
 use crate::world::generate::gridworld::{Cell, Exit, Jump};
 use crate::world::generate::{
     BanditParams, ChainParams, ForestParams, GarnetParams, GridworldParams, HardChainParams,
-    LinearMdpParams, RandomGameParams, RewardSharing, RiverSwimParams, SoccerParams,
+    LinearMdpParams, PaperChainParams, RandomGameParams, RewardSharing, RiverSwimParams,
+    SoccerParams,
 };
 
 /// Generate a world and write it as native JSON or TOML (chosen by the extension of --out).
@@ -185,8 +186,8 @@ enum Kind {
         #[arg(long, default_value_t = 136)]
         states: usize,
         /// Take H and the set sizes from the paper's constants at this |S| (eqs. (15)–(17) and
-        /// (35)), ignoring --length, --buffer1, --buffer2, --boosters, --c-p and --states.
-        #[arg(long)]
+        /// (35)); excludes --length, --buffer1, --buffer2, --boosters, --c-p and --states.
+        #[arg(long, conflicts_with_all = ["length", "buffer1", "buffer2", "boosters", "c_p", "states"])]
         paper_states: Option<usize>,
         #[arg(long)]
         out: PathBuf,
@@ -529,10 +530,13 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
             out,
         } => (
             match paper_states {
-                Some(n) => HardChainParams {
+                Some(n) => PaperChainParams {
+                    gamma: *gamma,
+                    paper_states: *n,
                     modified_boosters: !*original_boosters,
-                    ..HardChainParams::paper_proportions(*gamma, *n)
-                },
+                }
+                .params()
+                .and_then(|params| params.build()),
                 None => HardChainParams {
                     gamma: *gamma,
                     length: *length,
@@ -542,9 +546,9 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
                     c_p: *c_p,
                     modified_boosters: !*original_boosters,
                     states: *states,
-                },
-            }
-            .build(),
+                }
+                .build(),
+            },
             out,
             "li2021-chain",
         ),

@@ -33,27 +33,46 @@ pub fn empirical_kernel<R: Rng + ?Sized>(
     rng: &mut R,
 ) -> Result<TabularMdp> {
     require_at_least_one("samples", samples)?;
+    let pairs = nominal.allowed_mask().iter().filter(|&&ok| ok).count();
+    let draws = pairs.saturating_mul(samples);
+    if draws > MAX_DRAWS {
+        return Err(Error::invalid(
+            "samples",
+            format!("{samples} per pair, {draws} draws for {pairs} pairs"),
+            format!("at most {MAX_DRAWS} draws per estimate"),
+        ));
+    }
     let mut spec = nominal.spec().clone();
-    let scale = 1.0 / samples as f64;
     for (s, per_state) in spec.transitions.iter_mut().enumerate() {
         for (a, outcomes) in per_state.iter_mut().enumerate() {
             if outcomes.is_empty() {
                 continue;
             }
-            let mut drawn: Vec<Outcome> = Vec::new();
+            // Counts first, then count/N: exact frequencies.
+            let mut drawn: Vec<(Outcome, usize)> = Vec::new();
             for _ in 0..samples {
                 let o = nominal.sample_outcome(s, a, rng);
-                let same = |d: &&mut Outcome| {
+                let same = |(d, _): &&mut (Outcome, usize)| {
                     d.next_state == o.next_state
                         && d.done == o.done
                         && d.reward.to_bits() == o.reward.to_bits()
                 };
                 match drawn.iter_mut().find(|d| same(d)) {
-                    Some(d) => d.probability += scale,
-                    None => drawn.push(Outcome::new(scale, o.next_state, o.reward, o.done)),
+                    Some((_, count)) => *count += 1,
+                    None => drawn.push((o, 1)),
                 }
             }
-            *outcomes = drawn;
+            *outcomes = drawn
+                .into_iter()
+                .map(|(o, count)| {
+                    Outcome::new(
+                        count as f64 / samples as f64,
+                        o.next_state,
+                        o.reward,
+                        o.done,
+                    )
+                })
+                .collect();
         }
     }
     TabularMdp::new(spec)
@@ -75,16 +94,9 @@ pub fn plugin_robust_q<R: Rng + ?Sized>(
         ));
     }
     let nominal = world.nominal();
-    let pairs = nominal.allowed_mask().iter().filter(|&&ok| ok).count();
-    let draws = pairs.saturating_mul(samples);
-    if draws > MAX_DRAWS {
-        return Err(Error::invalid(
-            "samples",
-            format!("{samples} per pair, {draws} draws for {pairs} pairs"),
-            format!("at most {MAX_DRAWS} draws per estimate"),
-        ));
-    }
     let empirical = empirical_kernel(nominal, samples, rng)?;
+    // Cannot overflow: `empirical_kernel` refused more than MAX_DRAWS draws.
+    let draws = nominal.allowed_mask().iter().filter(|&&ok| ok).count() * samples;
     let around = RobustMdp::new(empirical, world.set().clone())?;
     let evaluation = robust_evaluate(&around, policy)?;
     Ok((evaluation.values.q, draws))

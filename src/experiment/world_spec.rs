@@ -335,7 +335,7 @@ fn generated_world(generator: &str, params: toml::Table) -> Result<TabularMdp> {
         "bandit" => deserialize::<BanditParams>(params, &what)?.build(),
         "li2021-chain" if params.contains_key("paper_states") => {
             deserialize::<PaperChainParams>(params, &what)?
-                .params()
+                .params()?
                 .build()
         }
         "li2021-chain" => deserialize::<HardChainParams>(params, &what)?.build(),

@@ -135,8 +135,11 @@ impl SampledHorizon {
     }
 
     /// The median over the seeds, counting a seed that did not get there as +∞ (so it is a lower
-    /// bound where some did not); `None` when fewer than half got there.
+    /// bound where some did not); `None` when the median is such a seed (or there are no seeds).
     fn median(&self) -> Option<f64> {
+        if self.samples.is_empty() {
+            return None;
+        }
         let mut all: Vec<f64> = self
             .samples
             .iter()
@@ -149,7 +152,7 @@ impl SampledHorizon {
         } else {
             (all[n / 2 - 1] + all[n / 2]) / 2.0
         };
-        (n > 0 && middle.is_finite()).then_some(middle)
+        middle.is_finite().then_some(middle)
     }
 }
 
@@ -165,6 +168,9 @@ fn sampled(input: &ReportInput<'_>, label: &str, target: f64) -> Result<Vec<Samp
         }
         let filter = [("world", world.name.as_str()), ("label", label)];
         let gaps = input.table.trajectories(&filter, "step", "gap")?;
+        if gaps.is_empty() {
+            continue;
+        }
         let totals = input.table.trajectories(&filter, "step", "samples_total")?;
         let samples = gaps
             .iter()
@@ -350,7 +356,6 @@ fn sampled_panel(
         Axis::log("horizon H"),
         Axis::log("transitions drawn"),
     );
-    let mut medians = Vec::new();
     for (index, (label, series)) in [
         (SIMULTANEOUS_SAMPLED, simultaneous),
         (DYNAMIC_SAMPLED, dynamic),
@@ -402,12 +407,22 @@ fn sampled_panel(
                     .collect::<Vec<_>>()
             ),
         );
-        medians.push(median);
     }
-    if let [simultaneous, dynamic] = medians.as_slice()
-        && let (Some(&(h, s)), Some(&(h2, d))) = (simultaneous.last(), dynamic.last())
-        && h == h2
-    {
+    // At the largest horizon both ran: a method whose median did not get there counts as +∞.
+    let largest = simultaneous
+        .iter()
+        .map(|h| h.steps)
+        .filter(|&h| dynamic.iter().any(|d| d.steps == h))
+        .max();
+    if let Some(h) = largest {
+        let median_at = |series: &[SampledHorizon]| {
+            series
+                .iter()
+                .find(|x| x.steps == h)
+                .and_then(SampledHorizon::median)
+                .unwrap_or(f64::INFINITY)
+        };
+        let (s, d) = (median_at(simultaneous), median_at(dynamic));
         comparisons.push(Comparison::new(
             format!("sampled dynamic against simultaneous PG, median transitions at H = {h}"),
             "fewer for dynamic PG (its exact bound is O(H³) against O(H⁵); the sampled bounds' \

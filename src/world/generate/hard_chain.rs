@@ -28,8 +28,9 @@
 //! **Sizes.** The paper sets |S_1| = c_{b,1}(1−γ)|S|, |S_2| = c_{b,2}(1−γ)|S|, m = c_m(1−γ)|S|
 //! and H = c_h/(1−γ) (eqs. (15)–(17)) with the constants of eq. (35): c_m < 1, c_h < 0.19,
 //! c_m·c_h > 0.18, c_{b,1}/c_m ≤ 1/79776, 8 ≤ c_{b,2}/c_m ≤ 15, c_p < 1/2016. The listed sets
-//! then fill only part of |S| (at most about 0.4·|S| plus 0.6·(1−γ)·15·|S| for S_2) and the paper
-//! does not say what the rest is; here the rest are `filler` copies of the absorbing state 0,
+//! then fill only part of |S| (boosters 2c_m·c_h|S| < 0.38|S|, buffers at most
+//! (c_{b,1} + c_{b,2})(1−γ)|S| ≤ 15.001·c_m(1−γ)|S|, and 2H − 1 key states) and the paper does not
+//! say what the rest is; here the rest are `filler` copies of the absorbing state 0,
 //! which only carry their share of the uniform ρ (policylab's choice). The counts are given
 //! directly; [`HardChainParams::paper_proportions`] computes them from the paper's constants.
 
@@ -93,11 +94,28 @@ fn modified_by_default() -> bool {
 }
 
 impl PaperChainParams {
-    pub fn params(&self) -> HardChainParams {
-        HardChainParams {
+    /// The chain's parameters; refuses an |S| smaller than the sets it implies (then `build`
+    /// checks the rest).
+    pub fn params(&self) -> Result<HardChainParams> {
+        let g = self.gamma;
+        require(g > 0.0 && g < 1.0, "gamma", g, "0 < gamma < 1")?;
+        let params = HardChainParams {
             modified_boosters: self.modified_boosters,
             ..HardChainParams::paper_proportions(self.gamma, self.paper_states)
+        };
+        if params.listed_states() > self.paper_states {
+            return Err(Error::invalid(
+                "paper_states",
+                format!(
+                    "found {}, fewer than the {} states of the sets it implies at gamma = {}",
+                    self.paper_states,
+                    params.listed_states(),
+                    self.gamma
+                ),
+                format!("at least {}", params.listed_states()),
+            ));
         }
+        Ok(params)
     }
 }
 
@@ -172,8 +190,19 @@ impl HardChainParams {
     /// Number of states of the listed sets (without filler): 1 + |S_1| + |S_2| + (H − 2) + H
     /// + 2H·m.
     pub fn listed_states(&self) -> usize {
+        // Saturating: sizes are checked against a limit after this count, and must not overflow
+        // before it.
         let h = self.length;
-        1 + self.buffer1 + self.buffer2 + (h.saturating_sub(2)) + h + 2 * h * self.boosters
+        [
+            1,
+            self.buffer1,
+            self.buffer2,
+            h.saturating_sub(2),
+            h,
+            h.saturating_mul(2).saturating_mul(self.boosters),
+        ]
+        .into_iter()
+        .fold(0usize, usize::saturating_add)
     }
 
     /// The role of every state, in index order.
@@ -227,7 +256,8 @@ impl HardChainParams {
         require(self.c_p > 0.0, "c-p", self.c_p, "a positive constant")?;
         require_probability(self.p(), "c-p (as p = c_p (1 - gamma))")?;
         // Sizes first, so that no count can make the state list outgrow memory.
-        const LIMIT: usize = 50_000_000;
+        // A chain state costs a few hundred bytes (outcome lists, its name): 10⁷ states is a few GB.
+        const LIMIT: usize = 10_000_000;
         let parts = [
             self.buffer1,
             self.buffer2,
@@ -276,7 +306,12 @@ impl HardChainParams {
                         "found {}: with gamma = {g}, a1 is no longer optimal at state {s}",
                         self.length
                     ),
-                    format!("a shorter chain (at most {}) or a larger gamma", s - 1),
+                    if s >= 4 {
+                        format!("a shorter chain (at most {}) or a larger gamma", s - 1)
+                    } else {
+                        "a larger gamma (no chain of length >= 3 keeps a1 optimal at this one)"
+                            .to_string()
+                    },
                 ));
             }
         }
@@ -459,6 +494,25 @@ mod tests {
         let share = (2 * params.length * params.boosters) as f64 / 5000.0;
         assert!((share - 0.353).abs() < 0.01, "{share}");
         assert!(params.build().is_ok());
+    }
+
+    #[test]
+    fn paper_sizes_need_room_for_their_sets() {
+        // γ = 0.97, |S| = 20: H = 6, m = max(1, round(0.59)) = 1, |S_2| = round(4.7) = 5, so the
+        // sets need 1 + 1 + 5 + 4 + 6 + 12 = 29 states.
+        let small = PaperChainParams {
+            gamma: 0.97,
+            paper_states: 20,
+            modified_boosters: true,
+        };
+        let message = small.params().unwrap_err().to_string();
+        assert!(message.contains("the 29 states"), "{message}");
+        let degenerate = PaperChainParams {
+            gamma: 1.0,
+            paper_states: 100,
+            modified_boosters: true,
+        };
+        assert!(degenerate.params().and_then(|p| p.build()).is_err());
     }
 
     #[test]

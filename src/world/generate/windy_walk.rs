@@ -231,12 +231,13 @@ impl WindyMap {
         }
     }
 
-    /// The cell of a state.
+    /// The cell of a state (`state` < [`WindyMap::n_states`]; a larger one is a caller's bug and
+    /// panics).
     pub fn cell(&self, state: usize) -> Cell {
         self.cells[state]
     }
 
-    /// The terrain of a state's cell.
+    /// The terrain of a state's cell (`state` < [`WindyMap::n_states`], as for [`WindyMap::cell`]).
     pub fn terrain(&self, state: usize) -> Terrain {
         let (r, c) = self.cells[state];
         self.terrain[r * self.columns + c]
@@ -250,7 +251,7 @@ impl WindyMap {
         self.goal
     }
 
-    /// `S`, `G`, or `r{row}c{column}`.
+    /// `S`, `G`, or `r{row}c{column}` (`state` < [`WindyMap::n_states`]).
     pub fn state_name(&self, state: usize) -> String {
         match self.terrain(state) {
             Terrain::Start => "S".to_string(),
