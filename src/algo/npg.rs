@@ -36,17 +36,24 @@ impl NaturalPg {
     /// (1: constant steps; Xiao 2022 uses 1/γ).
     pub fn new(step_size: f64, step_growth: f64) -> Result<Self> {
         require_positive("step_size", step_size)?;
-        if !(step_growth.is_finite() && step_growth >= 1.0) {
-            return Err(Error::invalid(
-                "step_growth",
-                format!("found {step_growth}"),
-                "expected a growth factor >= 1",
-            ));
-        }
+        require_step_growth(step_growth)?;
         Ok(NaturalPg {
             step_size,
             step_growth,
         })
+    }
+}
+
+/// η_{t+1}/η_t must be a finite factor ≥ 1 (mirror-descent steps that never shrink).
+pub(crate) fn require_step_growth(step_growth: f64) -> Result<()> {
+    if step_growth.is_finite() && step_growth >= 1.0 {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "step_growth",
+            format!("found {step_growth}"),
+            "expected a growth factor >= 1",
+        ))
     }
 }
 

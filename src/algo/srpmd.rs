@@ -19,7 +19,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::Algorithm;
 use super::catalogue::AlgorithmEntry;
-use super::npg::NpgState;
+use super::npg::{NpgState, require_step_growth};
 use crate::core::checks::{require_at_least_one, require_positive};
 use crate::core::error::{Error, Result};
 use crate::core::parameters::parameter;
@@ -40,13 +40,7 @@ impl StochasticRobustPmd {
     /// η_0 > 0, η_{t+1}/η_t ≥ 1, and `samples` ≥ 1 draws of every pair per step.
     pub fn new(step_size: f64, step_growth: f64, samples: usize) -> Result<Self> {
         require_positive("step_size", step_size)?;
-        if !(step_growth.is_finite() && step_growth >= 1.0) {
-            return Err(Error::invalid(
-                "step_growth",
-                format!("found {step_growth}"),
-                "expected a growth factor >= 1",
-            ));
-        }
+        require_step_growth(step_growth)?;
         require_at_least_one("samples", samples)?;
         Ok(StochasticRobustPmd {
             step_size,
