@@ -34,6 +34,7 @@ const ENTRIES: &[&str] = &[
     "price-of-robustness",
     "robust-pg-rates",
     "robust-static-dynamic",
+    "li2022-srpmd",
     "qre-extragradient",
     "independent-pg-potential",
     "self-play-minimax-winner",

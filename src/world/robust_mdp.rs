@@ -21,6 +21,8 @@ pub struct RobustMdp {
     /// Candidates of row s·A + a: `candidates[offsets[row]..offsets[row + 1]]`.
     offsets: Vec<usize>,
     candidates: Vec<Outcome>,
+    /// The candidates' nominal probabilities, aligned with `candidates`.
+    probabilities: Vec<f64>,
     /// The K kernels of a finite set (empty for a ball).
     kernels: Vec<TabularMdp>,
 }
@@ -62,11 +64,13 @@ impl RobustMdp {
                 offsets.push(candidates.len());
             }
         }
+        let probabilities = candidates.iter().map(|o| o.probability).collect();
         Ok(RobustMdp {
             nominal,
             set,
             offsets,
             candidates,
+            probabilities,
             kernels: Vec::new(),
         })
     }
@@ -125,6 +129,7 @@ impl RobustMdp {
         Ok(RobustMdp {
             offsets: vec![0; s_count * a_count + 1],
             candidates: Vec::new(),
+            probabilities: Vec::new(),
             nominal,
             set: UncertaintySet::finite(),
             kernels,
@@ -160,6 +165,16 @@ impl RobustMdp {
     pub fn candidates(&self, state: usize, action: usize) -> &[Outcome] {
         let row = state * self.n_actions() + action;
         &self.candidates[self.offsets[row]..self.offsets[row + 1]]
+    }
+
+    /// Every row's candidates, flat: row s·A + a is `[offsets[row]..offsets[row + 1]]`.
+    pub fn all_candidates(&self) -> &[Outcome] {
+        &self.candidates
+    }
+
+    /// The nominal probabilities of [`RobustMdp::all_candidates`], aligned with them.
+    pub fn candidate_probabilities(&self) -> &[f64] {
+        &self.probabilities
     }
 
     /// Where row s·A + a starts in a flat array aligned with the candidates.

