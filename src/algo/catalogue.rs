@@ -42,6 +42,12 @@ pub const GAME_WORLDS: &[WorldKind] = &[WorldKind::Game];
 /// The stationary worlds with a fixed tabular model (soft values, sampled episodes).
 pub const STATIONARY_MODEL_WORLDS: &[WorldKind] = &[WorldKind::Discounted, WorldKind::Bandit];
 
+/// The worlds with soft values: a fixed model, or a robust world's worst case for the regularized
+/// reward (entropy-regularized robust NPG and PG; the soft optimum on (s,a)-rectangular and
+/// finite sets).
+pub const SOFT_WORLDS: &[WorldKind] =
+    &[WorldKind::Discounted, WorldKind::Bandit, WorldKind::Robust];
+
 /// How a run is driven once its algorithm is built: the step budget, the seed of its RNG and
 /// the observer of its records.
 pub struct Run<'a> {

@@ -20,6 +20,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::Algorithm;
 use super::catalogue::AlgorithmEntry;
+use super::catalogue::SOFT_WORLDS;
 use super::soft_reference::SoftReference;
 use crate::core::checks::require_temperature;
 use crate::core::error::{Error, Result};
@@ -28,11 +29,7 @@ use crate::core::record::Record;
 use crate::exact::{PolicyValues, soft_evaluate};
 use crate::metrics::{PolicySnapshot, ascend_and_record};
 use crate::policy::TabularSoftmax;
-use crate::world::{World, WorldKind};
-
-/// The worlds with soft values: a fixed model, or a robust world's worst case (entropy-regularized
-/// robust policy mirror descent; its optimum on (s,a)-rectangular and finite sets).
-const SOFT_WORLDS: &[WorldKind] = &[WorldKind::Discounted, WorldKind::Bandit, WorldKind::Robust];
+use crate::world::World;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntropyNpg {
@@ -121,18 +118,7 @@ impl<W: World + ?Sized> Algorithm<W> for EntropyNpg {
                 format!("expected 0 < eta <= (1 - gamma)/tau = {largest}"),
             ));
         }
-        let reference = match world.model() {
-            Some(mdp) => SoftReference::new(mdp, self.temperature)?,
-            None => {
-                let (q, objective) = world.soft_optimum(self.temperature)?.ok_or_else(|| {
-                    Error::Usage(format!(
-                        "entropy-npg needs soft values, which a {} world does not have",
-                        world.kind().name()
-                    ))
-                })?;
-                SoftReference { q, objective }
-            }
-        };
+        let reference = SoftReference::for_world(world, self.temperature, "entropy-npg")?;
         Ok(EntropyNpgState {
             policy: TabularSoftmax::start_on(world),
             reference,
@@ -153,10 +139,13 @@ impl<W: World + ?Sized> Algorithm<W> for EntropyNpg {
         let soft = match world.model() {
             Some(mdp) => soft_evaluate(mdp, probabilities, self.temperature)?,
             None => {
-                let (v, q) = world
+                let soft = world
                     .soft_values(probabilities, self.temperature)?
                     .ok_or_else(|| Error::Usage("entropy-npg needs soft values".into()))?;
-                PolicyValues { v, q }
+                PolicyValues {
+                    v: soft.v,
+                    q: soft.q,
+                }
             }
         };
         state.reference.record_values(

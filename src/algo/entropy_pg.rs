@@ -5,17 +5,22 @@
 //!
 //! (their Lemma 10). It converges linearly to the soft-optimal policy π*_τ (Theorem 6); on a
 //! bandit π*_τ = softmax(r/τ).
+//!
+//! On a robust world the objective is the worst case over the set for the regularized reward,
+//! min_P Ṽ^{π_θ, P}(ρ); where nature's minimizer P* is unique its gradient is the one above with
+//! Q̃, Ṽ and d taken under P* (Danskin's theorem, as for robust softmax PG: Wang & Zou 2022;
+//! Kumar et al. 2023), which the world's soft values provide ([`World::soft_values`]).
 
 use rand_chacha::ChaCha8Rng;
 
 use super::Algorithm;
-use super::catalogue::{AlgorithmEntry, STATIONARY_MODEL_WORLDS};
+use super::catalogue::{AlgorithmEntry, SOFT_WORLDS};
 use super::soft_reference::SoftReference;
 use crate::core::checks::{require_positive, require_temperature};
-use crate::core::error::Result;
+use crate::core::error::{Error, Result};
 use crate::core::parameters::parameter;
 use crate::core::record::Record;
-use crate::exact::soft_evaluate;
+use crate::exact::{PolicyValues, soft_evaluate};
 use crate::metrics::{PolicySnapshot, ascend_and_record};
 use crate::policy::TabularSoftmax;
 use crate::world::World;
@@ -43,7 +48,7 @@ pub fn entry() -> AlgorithmEntry {
     AlgorithmEntry {
         name: "entropy-pg",
         summary: "entropy-regularized softmax PG (Mei et al. 2020, §5)",
-        worlds: STATIONARY_MODEL_WORLDS,
+        worlds: SOFT_WORLDS,
         parameters: vec![
             parameter("temperature", 0.1, "entropy weight τ"),
             parameter("step_size", 0.1, "step size η"),
@@ -78,10 +83,10 @@ impl<W: World + ?Sized> Algorithm<W> for EntropyPg {
     }
 
     fn initial_state(&self, world: &W) -> Result<EntropyPgState> {
-        let mdp = world.require_model("entropy-pg's soft values")?;
+        world.require_kind("entropy-pg", SOFT_WORLDS)?;
         Ok(EntropyPgState {
             policy: TabularSoftmax::start_on(world),
-            reference: SoftReference::new(mdp, self.temperature)?,
+            reference: SoftReference::for_world(world, self.temperature, "entropy-pg")?,
         })
     }
 
@@ -91,16 +96,31 @@ impl<W: World + ?Sized> Algorithm<W> for EntropyPg {
         mut state: EntropyPgState,
         _rng: &mut ChaCha8Rng,
     ) -> Result<(EntropyPgState, Record)> {
-        let mdp = world.require_model("entropy-pg's soft values")?;
-        // The snapshot's occupancy serves the gradient as well as the record (computed once).
+        // On a model the snapshot's occupancy serves the gradient as well as the record (computed
+        // once); a robust world gives its own, under nature's worst case for the soft reward.
         let (snapshot, mut record) =
             PolicySnapshot::measure_softmax(world, std::slice::from_ref(&state.policy))?;
-        let soft = soft_evaluate(mdp, snapshot.probabilities[0].view(), self.temperature)?;
-        let (probabilities, log_probabilities, d) = (
-            &snapshot.probabilities[0],
-            &snapshot.log_probabilities[0],
-            &snapshot.stationary().occupancy,
-        );
+        let probabilities = &snapshot.probabilities[0];
+        let (soft, robust_occupancy) = match world.model() {
+            Some(mdp) => (
+                soft_evaluate(mdp, probabilities.view(), self.temperature)?,
+                None,
+            ),
+            None => {
+                let soft = world
+                    .soft_values(probabilities.view(), self.temperature)?
+                    .ok_or_else(|| Error::Usage("entropy-pg needs soft values".into()))?;
+                let values = PolicyValues {
+                    v: soft.v,
+                    q: soft.q,
+                };
+                (values, Some(soft.occupancy))
+            }
+        };
+        let log_probabilities = &snapshot.log_probabilities[0];
+        let d = robust_occupancy
+            .as_ref()
+            .unwrap_or(&snapshot.stationary().occupancy);
         let divisor = snapshot.evaluation.gradient_divisor;
         let mut gradient = ndarray::Array2::zeros(probabilities.dim());
         for ((s, a), g) in gradient.indexed_iter_mut() {
@@ -111,7 +131,16 @@ impl<W: World + ?Sized> Algorithm<W> for EntropyPg {
                 *g = d[s] * p * soft_advantage / divisor;
             }
         }
-        state.reference.record_into(mdp, &soft, &mut record);
+        match world.model() {
+            Some(mdp) => state.reference.record_into(mdp, &soft, &mut record),
+            None => state.reference.record_values(
+                world.initial(),
+                world.allowed_mask(),
+                &soft.v,
+                &soft.q,
+                &mut record,
+            ),
+        }
         ascend_and_record(
             std::slice::from_mut(&mut state.policy),
             &snapshot,

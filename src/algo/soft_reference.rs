@@ -4,10 +4,10 @@
 
 use ndarray::{Array1, Array2};
 
-use crate::core::error::Result;
+use crate::core::error::{Error, Result};
 use crate::core::record::Record;
 use crate::exact::{PolicyValues, soft_value_iteration};
-use crate::world::TabularMdp;
+use crate::world::{TabularMdp, World};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SoftReference {
@@ -25,6 +25,27 @@ impl SoftReference {
             objective: mdp.initial().dot(&soft.v),
             q: soft.q,
         })
+    }
+
+    /// The soft optimum of any world with soft values: solved on its model, or the world's own
+    /// ([`World::soft_optimum`], a robust world's); `algorithm` names who asks, in the error.
+    pub fn for_world<W: World + ?Sized>(
+        world: &W,
+        temperature: f64,
+        algorithm: &str,
+    ) -> Result<Self> {
+        match world.model() {
+            Some(mdp) => SoftReference::new(mdp, temperature),
+            None => {
+                let (q, objective) = world.soft_optimum(temperature)?.ok_or_else(|| {
+                    Error::Usage(format!(
+                        "{algorithm} needs soft values, which a {} world does not have",
+                        world.kind().name()
+                    ))
+                })?;
+                Ok(SoftReference { q, objective })
+            }
+        }
     }
 
     /// Records `soft_gap` and `soft_q_error` of a policy with soft values `soft`.

@@ -102,6 +102,20 @@ impl StageValues {
     }
 }
 
+/// Entropy-regularized values of one stationary policy on a world without one fixed model
+/// ([`World::soft_values`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SoftValues {
+    /// V_τ(s).
+    pub v: Array1<f64>,
+    /// Q_τ(s, a) = r(s, a) + γ·E[V_τ(s')].
+    pub q: Array2<f64>,
+    /// d^π_ρ, normalized, under the kernel these values are computed on (a robust world: nature's
+    /// worst case for the regularized reward), so that d(s)·π(a|s)·(Q_τ − τ·log π − V_τ)/(1−γ) is
+    /// the gradient of ρᵀV_τ where that worst case is unique (Danskin).
+    pub occupancy: Array1<f64>,
+}
+
 /// Everything exact about one policy in one world.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
@@ -207,15 +221,16 @@ pub trait World: Send + Sync {
         self.evaluate(policy)
     }
 
-    /// Entropy-regularized values of a stationary policy at temperature τ: V_τ(s) and
-    /// Q_τ(s, a) = r(s, a) + γ·E[V_τ(s')] (Cen et al. 2022, Eq. 5), for a world whose values are
-    /// not those of one fixed model (a robust world: under nature's worst case for the reward
-    /// r − τ·log π); `None` where the world has none (or has a model to compute them from).
+    /// Entropy-regularized values of a stationary policy at temperature τ: V_τ(s),
+    /// Q_τ(s, a) = r(s, a) + γ·E[V_τ(s')] (Cen et al. 2022, Eq. 5) and the occupancy under the same
+    /// kernel, for a world whose values are not those of one fixed model (a robust world: under
+    /// nature's worst case for the reward r − τ·log π); `None` where the world has none (or has a
+    /// model to compute them from).
     fn soft_values(
         &self,
         _policy: ArrayView2<'_, f64>,
         _temperature: f64,
-    ) -> Result<Option<(Array1<f64>, Array2<f64>)>> {
+    ) -> Result<Option<SoftValues>> {
         Ok(None)
     }
 

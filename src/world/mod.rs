@@ -16,7 +16,7 @@ pub mod uncertainty;
 
 pub use features::FeatureMap;
 pub use game::{GameClass, GameSpec, MarkovGame};
-pub use interface::{World, WorldKind};
+pub use interface::{SoftValues, World, WorldKind};
 pub use kernel::TransitionKernel;
 pub use mdp::{ActionNames, Horizon, MdpSpec, Outcome, PROBABILITY_TOLERANCE, TabularMdp};
 pub use robust_mdp::RobustMdp;

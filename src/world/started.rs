@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use ndarray::{Array1, Array2, ArrayView2};
 
-use super::interface::{Evaluation, Reference, World, WorldKind};
+use super::interface::{Evaluation, Reference, SoftValues, World, WorldKind};
 use super::{FeatureMap, MarkovGame, TabularMdp};
 use crate::core::error::{Error, Result};
 
@@ -106,7 +106,7 @@ impl World for Started<'_> {
         &self,
         policy: ArrayView2<'_, f64>,
         temperature: f64,
-    ) -> Result<Option<(Array1<f64>, Array2<f64>)>> {
+    ) -> Result<Option<SoftValues>> {
         self.inner.soft_values(policy, temperature)
     }
     fn soft_optimum(&self, temperature: f64) -> Result<Option<(Array2<f64>, f64)>> {

@@ -19,7 +19,7 @@ use super::policy_evaluation::robust_evaluate;
 use super::value_iteration::require_tolerance;
 use crate::core::checks::require_temperature;
 use crate::core::error::{Error, Result};
-use crate::world::{RobustMdp, SetShape, TabularMdp};
+use crate::world::{RobustMdp, SetShape, SoftValues, TabularMdp};
 
 /// The same world with −τ·log π(a|s) added to every pair's action reward (0 where π(a|s) = 0).
 fn regularized(
@@ -44,12 +44,12 @@ fn regularized(
     TabularMdp::new(spec)
 }
 
-/// V_τ and Q_τ of `policy` under nature's worst case for the regularized reward.
+/// V_τ, Q_τ and the occupancy of `policy` under nature's worst case for the regularized reward.
 pub fn robust_soft_evaluate(
     world: &RobustMdp,
     policy: ArrayView2<'_, f64>,
     temperature: f64,
-) -> Result<(Array1<f64>, Array2<f64>)> {
+) -> Result<SoftValues> {
     require_temperature(temperature)?;
     let shifted = if world.kernels().is_empty() {
         RobustMdp::new(
@@ -73,7 +73,11 @@ pub fn robust_soft_evaluate(
             *value += temperature * p.ln();
         }
     }
-    Ok((evaluation.values.v, q))
+    Ok(SoftValues {
+        v: evaluation.values.v,
+        q,
+        occupancy: evaluation.occupancy,
+    })
 }
 
 /// Robust soft value iteration from V = 0 until ‖V − V*_τ‖∞ ≤ `tolerance` is guaranteed, or the

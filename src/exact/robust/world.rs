@@ -19,7 +19,9 @@ use super::value_iteration::RobustSolution;
 use crate::core::error::Result;
 use crate::exact::evaluate;
 use crate::exact::problem::optimal_actions;
-use crate::world::interface::{Evaluation, Reference, StageValues, World, WorldKind, check_shape};
+use crate::world::interface::{
+    Evaluation, Reference, SoftValues, StageValues, World, WorldKind, check_shape,
+};
 use crate::world::{RobustMdp, TabularMdp};
 
 /// Tolerance of the robust optimum every run reports its gap against (s-rectangular sets stop
@@ -138,7 +140,7 @@ impl World for RobustWorld {
         &self,
         policy: ArrayView2<'_, f64>,
         temperature: f64,
-    ) -> Result<Option<(Array1<f64>, Array2<f64>)>> {
+    ) -> Result<Option<SoftValues>> {
         robust_soft_evaluate(&self.robust, policy, temperature).map(Some)
     }
 
