@@ -10,6 +10,25 @@ use crate::metrics::seed_statistics::Statistic;
 /// (x, low, high) at each point of a mean line.
 pub type Band = Vec<(f64, f64, f64)>;
 
+/// The mean over runs at every x of the first run that every run recorded (looked up by x, so the
+/// runs may have recorded different steps), without a band.
+pub fn mean_at_common_steps(runs: &[Trajectory]) -> Trajectory {
+    let Some(first) = runs.first() else {
+        return Vec::new();
+    };
+    first
+        .iter()
+        .filter_map(|&(x, _)| {
+            let values: Vec<f64> = runs
+                .iter()
+                .filter_map(|r| r.iter().find(|(xi, _)| *xi == x).map(|(_, y)| *y))
+                .collect();
+            (values.len() == runs.len())
+                .then(|| (x, values.iter().sum::<f64>() / values.len() as f64))
+        })
+        .collect()
+}
+
 /// The mean across seeds at every step all of them recorded, with a 95% percentile-bootstrap
 /// band when there are at least two seeds.
 pub fn mean_and_band(runs: &[Trajectory]) -> Result<(Trajectory, Band)> {

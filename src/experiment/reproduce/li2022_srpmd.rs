@@ -19,8 +19,8 @@
 use serde_json::json;
 
 use super::{
-    Comparison, Entry, Report, ReportInput, grid_runs, loglog_fit, mirror_descent_bound_ratio,
-    significant,
+    Comparison, Entry, Report, ReportInput, grid_runs, loglog_fit, mean_at_common_steps,
+    mirror_descent_bound_ratio, significant,
 };
 use crate::core::error::{Error, Result};
 use crate::experiment::table::Trajectory;
@@ -56,23 +56,6 @@ fn late_mean(run: &Trajectory) -> Option<f64> {
 
 fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len().max(1) as f64
-}
-
-/// The mean over runs at every step all of them recorded.
-fn mean_curve(runs: &[Trajectory]) -> Trajectory {
-    let Some(first) = runs.first() else {
-        return Vec::new();
-    };
-    first
-        .iter()
-        .filter_map(|&(x, _)| {
-            let at: Vec<f64> = runs
-                .iter()
-                .filter_map(|r| r.iter().find(|(xi, _)| *xi == x).map(|(_, y)| *y))
-                .collect();
-            (at.len() == runs.len()).then(|| (x, mean(&at)))
-        })
-        .collect()
 }
 
 /// What one label's runs measured over every world and seed.
@@ -162,15 +145,18 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
     );
     let positive =
         |curve: Trajectory| -> Trajectory { curve.into_iter().filter(|&(_, g)| g > 0.0).collect() };
-    gap_panel = gap_panel.with(Line::new(EXACT, positive(mean_curve(&exact.gaps))).color(0));
+    gap_panel =
+        gap_panel.with(Line::new(EXACT, positive(mean_at_common_steps(&exact.gaps))).color(0));
 
     // Per N: τ̄, the noise level and inexact policy iteration's level.
     let mut rows = Vec::new();
     let mut per_samples = serde_json::Map::new();
     for (index, (label, samples)) in grid.iter().enumerate() {
         let sampled = measure(input, &names, label)?;
-        gap_panel = gap_panel
-            .with(Line::new(label.clone(), positive(mean_curve(&sampled.gaps))).color(index + 1));
+        gap_panel = gap_panel.with(
+            Line::new(label.clone(), positive(mean_at_common_steps(&sampled.gaps)))
+                .color(index + 1),
+        );
         let tau = mean(&sampled.critic_errors);
         let noise = (mean(&sampled.floors) - exact_floor).max(0.0);
         let api = 2.0 * gamma * tau / (1.0 - gamma).powi(2);

@@ -77,7 +77,7 @@ pub fn present_entries(input: &ReportInput<'_>, present: &[String]) -> Vec<Strin
     entries
 }
 
-pub use super::seed_bands::{Band, mean_and_band};
+pub use super::seed_bands::{Band, mean_and_band, mean_at_common_steps};
 
 /// Our number next to the paper's.
 #[derive(Debug, Clone, PartialEq, Serialize)]

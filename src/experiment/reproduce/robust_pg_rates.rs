@@ -17,10 +17,10 @@
 use serde_json::json;
 
 use super::{
-    Comparison, Entry, Report, ReportInput, loglog_fit, mirror_descent_bound_ratio, significant,
+    Comparison, Entry, Report, ReportInput, loglog_fit, mean_at_common_steps,
+    mirror_descent_bound_ratio, significant,
 };
 use crate::core::error::Result;
-use crate::experiment::table::Trajectory;
 use crate::experiment::world_spec::WorldKind;
 use crate::plot::{Axis, Line, Panel};
 
@@ -40,24 +40,6 @@ const SOFTMAX: &str = "robust softmax PG";
 const LABELS: [&str; 4] = [DRPG, NPG_GROWING, NPG_CONSTANT, SOFTMAX];
 /// η_0 of robust NPG in the experiment file.
 const NPG_STEP: f64 = 1.0;
-
-/// The mean over instances at the steps every instance recorded.
-fn mean_of(runs: &[Trajectory]) -> Trajectory {
-    let Some(first) = runs.first() else {
-        return Vec::new();
-    };
-    first
-        .iter()
-        .filter_map(|&(x, _)| {
-            let values: Vec<f64> = runs
-                .iter()
-                .filter_map(|r| r.iter().find(|(xi, _)| *xi == x).map(|(_, y)| *y))
-                .collect();
-            (values.len() == runs.len())
-                .then(|| (x, values.iter().sum::<f64>() / values.len() as f64))
-        })
-        .collect()
-}
 
 fn report(input: &ReportInput<'_>) -> Result<Report> {
     let present = input.table.distinct("world")?;
@@ -114,7 +96,7 @@ fn report(input: &ReportInput<'_>) -> Result<Report> {
             if runs.is_empty() {
                 continue;
             }
-            let mean = mean_of(&runs);
+            let mean = mean_at_common_steps(&runs);
             let positive: Vec<(f64, f64)> = mean
                 .iter()
                 .filter(|(_, g)| *g > 0.0)
