@@ -590,6 +590,28 @@ fn robust_solve_prints_values_and_a_worst_case_that_reproduces_them() {
     assert!(
         (upper - lower).abs() < 1e-9 && (lower - out["objective"].as_f64().unwrap()).abs() < 1e-9
     );
+    // Partial policy iteration: within its tolerance of robust PI's values, the same policy.
+    let ppi: Value = serde_json::from_str(&success(&[
+        "solve",
+        "mdps/chain5-robust.toml",
+        "--method",
+        "ppi",
+        "--tolerance",
+        "1e-9",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(ppi["method"], "robust-partial-policy-iteration");
+    assert!(ppi["value_error_bound"].as_f64().unwrap() <= 1e-9);
+    for (a, b) in numbers(&ppi["v"]).iter().zip(&v) {
+        assert!((a - b).abs() <= 1e-9, "{a} vs {b}");
+    }
+    assert_eq!(ppi["policy"], out["policy"]);
+    // On a world without a set, PPI is refused with what to add.
+    let refused = policylab(&["solve", "mdps/chain5.toml", "--method", "ppi"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let message = String::from_utf8(refused.stderr).unwrap();
+    assert!(message.contains("--uncertainty"), "{message}");
 }
 
 /// `check` reports a feature map's dimension, rank and linearity, from the file or from

@@ -7,8 +7,9 @@
 //! - a zero radius gives the nominal answers bit for bit; robust values never exceed nominal ones
 //!   and fall with the radius; an s-rectangular set (a subset of the (s,a)-rectangular ball of the
 //!   same radius) is never worse;
-//! - robust value iteration and robust policy iteration agree; the worst-case kernel they return
-//!   reproduces the robust values when evaluated as an ordinary world;
+//! - robust value iteration, robust policy iteration and partial policy iteration agree; the
+//!   worst-case kernel they return reproduces the robust values when evaluated as an ordinary
+//!   world;
 //! - R-contamination's closed form for a fixed policy;
 //! - the Danskin gradient of the robust world against finite differences of the robust return;
 //! - the randomized s-rectangular optimum beats every deterministic policy where it should;
@@ -20,7 +21,8 @@
 
 use ndarray::{Array2, ArrayView2};
 use policylab::exact::robust::{
-    RobustWorld, iwocs, l1_ball, robust_evaluate, robust_policy_iteration, robust_value_iteration,
+    RobustWorld, iwocs, l1_ball, robust_evaluate, robust_partial_policy_iteration,
+    robust_policy_iteration, robust_value_iteration,
 };
 use policylab::exact::{evaluate, evaluate_with_occupancy, uniform_policy, value_iteration};
 use policylab::world::format::{Syntax, parse};
@@ -226,7 +228,8 @@ fn finite_world() -> RobustMdp {
 }
 
 #[test]
-fn value_iteration_and_policy_iteration_agree_and_the_worst_case_reproduces_the_values() {
+fn value_iteration_policy_iteration_and_partial_policy_iteration_agree_and_the_worst_case_reproduces_the_values()
+ {
     let nominal = garnet(7);
     let mut worlds: Vec<RobustMdp> = BALLS
         .iter()
@@ -254,6 +257,21 @@ fn value_iteration_and_policy_iteration_agree_and_the_worst_case_reproduces_the_
         let by_pi = robust_policy_iteration(robust, 1e-11, 1000).unwrap();
         let gap = sup(by_vi.v.as_slice().unwrap(), by_pi.v.as_slice().unwrap());
         assert!(gap < 1e-9, "{label}: VI and PI differ by {gap}");
+        // Partial policy iteration: within its guaranteed 1e-11, and its greedy policy is
+        // robust-optimal (its robust value is V*_P).
+        let by_ppi = robust_partial_policy_iteration(robust, 1e-11, 1000).unwrap();
+        let gap = sup(by_ppi.v.as_slice().unwrap(), by_pi.v.as_slice().unwrap());
+        assert!(
+            gap <= 1e-11 + 1e-12 && by_ppi.value_error_bound <= 1e-11,
+            "{label}: PPI and PI differ by {gap} (PPI's bound {})",
+            by_ppi.value_error_bound
+        );
+        let ppi_policy = robust_evaluate(robust, by_ppi.policy.view())
+            .unwrap()
+            .values
+            .v;
+        let gap = sup(ppi_policy.as_slice().unwrap(), by_pi.v.as_slice().unwrap());
+        assert!(gap < 1e-9, "{label}: PPI's policy is {gap} below V*_P");
         // The residual of the robust Bellman equation at PI's answer is at rounding level.
         assert!(
             by_pi.residual < 1e-9,

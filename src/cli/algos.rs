@@ -51,7 +51,7 @@ pub fn run(_args: &AlgosArgs) -> Result<ExitCode> {
          gradient on nature's worst case; Wang & Zou 2022, Kumar et al. 2023), npg with \
          step_growth = 1/γ is robust policy mirror descent (Li, Lan & Zhao 2022), entropy-npg \
          its entropy-regularized form on nature's worst case for r − τ·log π, drpg is \
-         double-loop robust PG. Planners: `policylab solve --method pi|vi|iwocs` (robust policy \
+         double-loop robust PG. Planners: `policylab solve --method pi|vi|ppi|iwocs` (robust policy \
          and value iteration; IWOCS, Zouitine, Geist & Rachelson 2024)."
     );
     say!(

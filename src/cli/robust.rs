@@ -11,8 +11,8 @@ use super::output::{matrix, number, print_json, say, vector};
 use super::solve::{Method, print_values};
 use crate::core::error::Result;
 use crate::exact::robust::{
-    Choice, RobustEvaluation, iwocs, robust_evaluate, robust_policy_iteration,
-    robust_value_iteration,
+    Choice, RobustEvaluation, iwocs, robust_evaluate, robust_partial_policy_iteration,
+    robust_policy_iteration, robust_value_iteration,
 };
 use crate::exact::{evaluate, policy_iteration};
 use crate::world::{RobustMdp, TabularMdp};
@@ -76,6 +76,7 @@ pub fn solve(
     let solution = match method {
         Method::Pi => robust_policy_iteration(world, tolerance, max_iterations)?,
         Method::Vi => robust_value_iteration(world, tolerance, max_iterations)?,
+        Method::Ppi => robust_partial_policy_iteration(world, tolerance, max_iterations)?,
         Method::Iwocs => return solve_iwocs(world, tolerance, max_iterations, json),
     };
     let objective = nominal.initial().dot(&solution.v);
@@ -86,6 +87,7 @@ pub fn solve(
     let worst_of_nominal = robust_evaluate(world, nominal_optimum.policy.view())?.objective();
     let method_name = match method {
         Method::Pi => "robust-policy-iteration",
+        Method::Ppi => "robust-partial-policy-iteration",
         Method::Vi | Method::Iwocs => "robust-value-iteration",
     };
     if json {
@@ -116,6 +118,11 @@ pub fn solve(
             "method: robust policy iteration, {} improvement steps; ‖T V − V‖∞ = {:.2e}",
             solution.iterations,
             solution.residual
+        ),
+        Method::Ppi => say!(
+            "method: robust partial policy iteration, {} improvement steps; ‖V − V*‖∞ ≤ {:.2e}",
+            solution.iterations,
+            solution.value_error_bound
         ),
         Method::Vi | Method::Iwocs => say!(
             "method: robust value iteration, {} sweeps; ‖V − V*‖∞ ≤ {:.2e}",

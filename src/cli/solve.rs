@@ -20,6 +20,10 @@ pub enum Method {
     Vi,
     /// Policy iteration with exact evaluation: optimal to rounding.
     Pi,
+    /// Partial policy iteration (robust worlds only): robust policy iteration whose evaluations
+    /// stop at a target that tightens each step, until ‖V − V*‖∞ ≤ tolerance is guaranteed
+    /// (Ho, Petrik & Wiesemann 2021).
+    Ppi,
     /// IWOCS (robust worlds only): incremental worst-case search through static models, with
     /// lower and upper bounds on the robust value (Zouitine, Geist & Rachelson 2024).
     Iwocs,
@@ -37,7 +41,8 @@ pub enum Method {
 /// the entropy-regularized game; a cooperative game for its team optimum.
 ///
 /// A robust world (`--uncertainty sa-l1:0.5`, a file's `[uncertainty]` table, or a CRAAM .csv
-/// with outcomes) is solved by robust policy or value iteration: V*_P = max_π min_{P in the set}
+/// with outcomes) is solved by robust policy iteration, value iteration or partial policy
+/// iteration (`--method ppi`): V*_P = max_π min_{P in the set}
 /// V^π_P, the robust-optimal policy (randomized where an s-rectangular set needs it), and with
 /// --json nature's worst-case kernel against it and the nominal numbers beside.
 #[derive(Debug, clap::Args)]
@@ -136,17 +141,21 @@ pub fn run(args: &SolveArgs) -> Result<ExitCode> {
     let solution = match args.method {
         Method::Pi => policy_iteration(&mdp, args.max_iterations),
         Method::Vi => value_iteration(&mdp, args.tolerance, args.max_iterations),
-        Method::Iwocs => Err(crate::core::error::Error::Usage(
-            "--method iwocs solves robust worlds: add --uncertainty SET, or give a file with an \
-             [uncertainty] table or CRAAM outcomes"
-                .into(),
-        )),
+        Method::Iwocs | Method::Ppi => Err(crate::core::error::Error::Usage(format!(
+            "--method {} solves robust worlds: add --uncertainty SET, or give a file with an \
+             [uncertainty] table or CRAAM outcomes",
+            if args.method == Method::Ppi {
+                "ppi"
+            } else {
+                "iwocs"
+            }
+        ))),
     }
     .map_err(|e| e.in_origin(&origin))?;
     let objective = mdp.initial().dot(&solution.v);
     let method = match args.method {
         Method::Pi => "policy-iteration",
-        Method::Vi | Method::Iwocs => "value-iteration",
+        Method::Vi | Method::Iwocs | Method::Ppi => "value-iteration",
     };
     if args.json {
         print_json(&json!({
@@ -171,7 +180,7 @@ pub fn run(args: &SolveArgs) -> Result<ExitCode> {
             "method: policy iteration, {} improvement steps (exact up to rounding)",
             solution.iterations
         ),
-        Method::Vi | Method::Iwocs => say!(
+        Method::Vi | Method::Iwocs | Method::Ppi => say!(
             "method: value iteration, {} sweeps; ‖V − V*‖∞ ≤ {:.2e}, greedy policy within {:.2e} of optimal",
             solution.iterations,
             solution.value_error_bound,

@@ -108,6 +108,27 @@ impl Sweep {
             && self.policy.len() == pairs
     }
 
+    /// ‖T V − V‖∞ of the sweep applied to `values`.
+    pub fn residual(&self, values: &[f64]) -> f64 {
+        values
+            .iter()
+            .zip(&self.v)
+            .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()))
+    }
+
+    /// The optimal operator's policy at V = 0 (the first policy of robust policy iteration and
+    /// its partial form), leaving that sweep in `self`.
+    pub fn greedy_at_zero(&mut self, world: &RobustMdp, work: &mut Workspace) -> Array2<f64> {
+        sweep_into(
+            world,
+            &vec![0.0; world.n_states()],
+            Rule::Optimal,
+            work,
+            self,
+        );
+        self.policy_table(world.n_actions())
+    }
+
     /// Q as an S×A table.
     pub fn q_table(&self, n_actions: usize) -> Array2<f64> {
         table(&self.q, n_actions)

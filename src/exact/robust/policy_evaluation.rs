@@ -65,11 +65,26 @@ pub fn robust_evaluate_within(
     policy: ArrayView2<'_, f64>,
     tolerance: Option<f64>,
 ) -> Result<RobustEvaluation> {
-    let mut worst_case = world.nominal().clone();
+    robust_evaluate_from(world, policy, tolerance, None)
+}
+
+/// [`robust_evaluate_within`] with nature's policy iteration started from the kernel of `start`
+/// (an earlier answer of nature, as partial policy iteration reuses it) instead of the nominal
+/// one; any start converges (policy iteration on nature's MDP).
+pub fn robust_evaluate_from(
+    world: &RobustMdp,
+    policy: ArrayView2<'_, f64>,
+    tolerance: Option<f64>,
+    start: Option<&Choice>,
+) -> Result<RobustEvaluation> {
+    let mut worst_case = match start {
+        Some(choice) => choice.world(world)?,
+        None => world.nominal().clone(),
+    };
     let (mut values, mut occupancy) = evaluate_with_occupancy(&worst_case, policy)?;
     let mut work = Workspace::default();
     let mut sweep = Sweep::for_world(world);
-    let mut previous: Option<Choice> = None;
+    let mut previous: Option<Choice> = start.cloned();
     for steps in 0..MAX_NATURE_STEPS {
         let v = values
             .v
@@ -77,10 +92,7 @@ pub fn robust_evaluate_within(
             .map(<[f64]>::to_vec)
             .unwrap_or_else(|| values.v.to_vec());
         sweep_into(world, &v, Rule::Policy(policy), &mut work, &mut sweep);
-        let residual = v
-            .iter()
-            .zip(&sweep.v)
-            .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+        let residual = sweep.residual(&v);
         let scale = v.iter().fold(1.0f64, |m, x| m.max(x.abs()));
         let settled = residual <= 1e-12 * scale
             || tolerance.is_some_and(|t| residual <= t)

@@ -31,14 +31,7 @@ pub fn robust_policy_iteration(
     let randomizing = world.set().shape() == SetShape::StateL1;
     let mut work = Workspace::default();
     let mut sweep = Sweep::for_world(world);
-    sweep_into(
-        world,
-        &vec![0.0; s_count],
-        Rule::Optimal,
-        &mut work,
-        &mut sweep,
-    );
-    let mut policy = sweep.policy_table(a_count);
+    let mut policy = sweep.greedy_at_zero(world, &mut work);
     let mut actions: Vec<usize> = (0..s_count)
         .map(|s| (0..a_count).find(|&a| policy[[s, a]] > 0.0).unwrap_or(0))
         .collect();
@@ -46,10 +39,7 @@ pub fn robust_policy_iteration(
         let evaluation = robust_evaluate(world, policy.view())?;
         let v = evaluation.values.v.to_vec();
         sweep_into(world, &v, Rule::Optimal, &mut work, &mut sweep);
-        let residual = v
-            .iter()
-            .zip(&sweep.v)
-            .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+        let residual = sweep.residual(&v);
         let done = if randomizing {
             residual <= (1.0 - gamma) * tolerance
         } else {

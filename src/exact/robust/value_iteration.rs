@@ -40,10 +40,7 @@ impl RobustSolution {
         iterations: usize,
         value_error_bound: f64,
     ) -> Self {
-        let residual = v
-            .iter()
-            .zip(&sweep.v)
-            .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+        let residual = sweep.residual(&v);
         RobustSolution {
             q: sweep.q_table(n_actions),
             policy: sweep.policy_table(n_actions),
