@@ -21,12 +21,11 @@ use rand_chacha::ChaCha8Rng;
 use super::Algorithm;
 use super::catalogue::AlgorithmEntry;
 use super::catalogue::SOFT_WORLDS;
-use super::soft_reference::SoftReference;
+use super::soft_reference::{SoftReference, soft_values_on};
 use crate::core::checks::require_temperature;
 use crate::core::error::{Error, Result};
 use crate::core::parameters::{derived_parameter, parameter};
 use crate::core::record::Record;
-use crate::exact::{PolicyValues, soft_evaluate};
 use crate::metrics::{PolicySnapshot, ascend_and_record};
 use crate::policy::TabularSoftmax;
 use crate::world::World;
@@ -136,18 +135,7 @@ impl<W: World + ?Sized> Algorithm<W> for EntropyNpg {
         let (snapshot, mut record) =
             PolicySnapshot::measure_softmax(world, std::slice::from_ref(&state.policy))?;
         let probabilities = snapshot.probabilities[0].view();
-        let soft = match world.model() {
-            Some(mdp) => soft_evaluate(mdp, probabilities, self.temperature)?,
-            None => {
-                let soft = world
-                    .soft_values(probabilities, self.temperature)?
-                    .ok_or_else(|| Error::Usage("entropy-npg needs soft values".into()))?;
-                PolicyValues {
-                    v: soft.v,
-                    q: soft.q,
-                }
-            }
-        };
+        let (soft, _) = soft_values_on(world, probabilities, self.temperature, "entropy-npg")?;
         state.reference.record_values(
             world.initial(),
             world.allowed_mask(),

@@ -15,12 +15,11 @@ use rand_chacha::ChaCha8Rng;
 
 use super::Algorithm;
 use super::catalogue::{AlgorithmEntry, SOFT_WORLDS};
-use super::soft_reference::SoftReference;
+use super::soft_reference::{SoftReference, soft_values_on};
 use crate::core::checks::{require_positive, require_temperature};
-use crate::core::error::{Error, Result};
+use crate::core::error::Result;
 use crate::core::parameters::parameter;
 use crate::core::record::Record;
-use crate::exact::{PolicyValues, soft_evaluate};
 use crate::metrics::{PolicySnapshot, ascend_and_record};
 use crate::policy::TabularSoftmax;
 use crate::world::World;
@@ -101,22 +100,8 @@ impl<W: World + ?Sized> Algorithm<W> for EntropyPg {
         let (snapshot, mut record) =
             PolicySnapshot::measure_softmax(world, std::slice::from_ref(&state.policy))?;
         let probabilities = &snapshot.probabilities[0];
-        let (soft, robust_occupancy) = match world.model() {
-            Some(mdp) => (
-                soft_evaluate(mdp, probabilities.view(), self.temperature)?,
-                None,
-            ),
-            None => {
-                let soft = world
-                    .soft_values(probabilities.view(), self.temperature)?
-                    .ok_or_else(|| Error::Usage("entropy-pg needs soft values".into()))?;
-                let values = PolicyValues {
-                    v: soft.v,
-                    q: soft.q,
-                };
-                (values, Some(soft.occupancy))
-            }
-        };
+        let (soft, robust_occupancy) =
+            soft_values_on(world, probabilities.view(), self.temperature, "entropy-pg")?;
         let log_probabilities = &snapshot.log_probabilities[0];
         let d = robust_occupancy
             .as_ref()

@@ -2,11 +2,11 @@
 //! J*_τ = ρᵀV*_τ, computed once by soft value iteration, and the per-step instruments
 //! `soft_gap` = J*_τ − ρᵀV_τ^{π_t} and `soft_q_error` = ‖Q*_τ − Q_τ^{π_t}‖∞ (available actions).
 
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, ArrayView2};
 
 use crate::core::error::{Error, Result};
 use crate::core::record::Record;
-use crate::exact::{PolicyValues, soft_value_iteration};
+use crate::exact::{PolicyValues, soft_evaluate, soft_value_iteration};
 use crate::world::{TabularMdp, World};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -70,5 +70,29 @@ impl SoftReference {
             .filter(|(ok, _)| **ok)
             .fold(0.0f64, |m, (_, (a, b))| m.max((a - b).abs()));
         record.set("soft_q_error", q_error);
+    }
+}
+
+/// The soft values of a stationary policy on any world with them: soft evaluation on its model,
+/// or the world's own ([`World::soft_values`], under nature's worst case on a robust world, with
+/// the occupancy under that kernel); `algorithm` names who asks, in the error.
+pub fn soft_values_on<W: World + ?Sized>(
+    world: &W,
+    probabilities: ArrayView2<'_, f64>,
+    temperature: f64,
+    algorithm: &str,
+) -> Result<(PolicyValues, Option<Array1<f64>>)> {
+    match world.model() {
+        Some(mdp) => Ok((soft_evaluate(mdp, probabilities, temperature)?, None)),
+        None => {
+            let soft = world
+                .soft_values(probabilities, temperature)?
+                .ok_or_else(|| Error::Usage(format!("{algorithm} needs soft values")))?;
+            let values = PolicyValues {
+                v: soft.v,
+                q: soft.q,
+            };
+            Ok((values, Some(soft.occupancy)))
+        }
     }
 }
